@@ -1,0 +1,124 @@
+"""Cross-cutting API plumbing: one error helper for both API families.
+
+The two families answer errors in different shapes, fixed by the vendors' pages:
+GRS (under /grs/) as ``{"message": ...}``, 12Twenty (under /api/) as ``{"Message": ...}``.
+Everything that turns a failure into a response goes through ``error_response`` so the
+shape cannot drift between views, DRF's exception handling and the middleware.
+"""
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework import exceptions
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+GRS = "grs"
+EVENTS = "events"
+
+# The key each family puts its message under.
+MESSAGE_KEY = {GRS: "message", EVENTS: "Message"}
+
+
+def family_for_path(path: str) -> str | None:
+    if path.startswith("/grs/"):
+        return GRS
+    if path.startswith("/api/"):
+        return EVENTS
+    return None
+
+
+def error_response(family: str, status: int, message: str, **extra: Any) -> JsonResponse:
+    """The one way an API error is answered: the family's shape, JSON, no stack trace."""
+    response = JsonResponse({MESSAGE_KEY[family]: message, **extra}, status=status)
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def _detail_text(detail: Any) -> str:
+    if isinstance(detail, list | tuple) and detail:
+        return _detail_text(detail[0])
+    if isinstance(detail, dict) and detail:
+        return _detail_text(next(iter(detail.values())))
+    return str(detail)
+
+
+def make_exception_handler(family: str, messages: dict[type, str] | None = None) -> Callable:
+    """A DRF exception handler that answers in ``family``'s shape.
+
+    ``messages`` overrides the text for whole exception classes (GRS says
+    "APIToken not valid" for every authentication failure, for instance).
+    """
+    overrides = messages or {}
+
+    def handler(exc: Exception, context: dict) -> HttpResponse | None:
+        response = drf_exception_handler(exc, context)
+        if response is None:
+            return None  # not an API exception: the middleware answers it
+        text = next(
+            (msg for cls, msg in overrides.items() if isinstance(exc, cls)),
+            _detail_text(getattr(exc, "detail", str(exc))),
+        )
+        answer = error_response(family, response.status_code, text)
+        for header in ("WWW-Authenticate", "Retry-After", "Allow"):
+            if header in response:
+                answer[header] = response[header]
+        return answer
+
+    return handler
+
+
+DB_OUTAGE = (OperationalError, InterfaceError)
+
+
+class ApiErrorMiddleware:
+    """Turns what escapes an API view into the family's JSON error shape.
+
+    Database outages become 503 (the client may retry; persistent connections with
+    health checks reconnect by themselves once the database is back), oversized bodies
+    413, unknown API URLs 404, and anything unexpected 500, logged here and never
+    shown to the client.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        family = family_for_path(request.path)
+        if family is None:
+            return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code in (404, 405) and not _is_json(response):
+            text = "Not found." if response.status_code == 404 else "Method not allowed."
+            return error_response(family, response.status_code, text)
+        return response
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        family = family_for_path(request.path)
+        if family is None:
+            return None
+        if isinstance(exc, RequestDataTooBig):
+            return error_response(family, 413, "Request body is too large.")
+        if isinstance(exc, DB_OUTAGE) or (
+            isinstance(exc, DatabaseError) and _looks_like_outage(exc)
+        ):
+            logger.warning("database unavailable: %s", exc)
+            return error_response(family, 503, "Service unavailable, try again shortly.")
+        if isinstance(exc, exceptions.APIException):
+            return error_response(family, exc.status_code, _detail_text(exc.detail))
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(family, 500, "Internal server error.")
+
+
+def _is_json(response: HttpResponse) -> bool:
+    return response.get("Content-Type", "").startswith("application/json")
+
+
+def _looks_like_outage(exc: DatabaseError) -> bool:
+    text = str(exc).lower()
+    return any(s in text for s in ("connection", "terminating", "server closed", "shutdown"))
