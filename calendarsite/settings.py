@@ -6,6 +6,7 @@ SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (postgres://...).
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -114,6 +115,7 @@ STORAGES = {
 # Serve the admin's static files straight from the apps when collectstatic has not run
 # (local runs, tests); production runs collectstatic.
 WHITENOISE_USE_FINDERS = True
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
 # Request bodies larger than this are refused (413) before they are parsed.
 # 1000 events take about 250 KB; the default leaves ample room.
