@@ -39,3 +39,17 @@ class CanWriteEvents(permissions.BasePermission):
             and user.has_perm("events.add_calendarevent")
             and user.has_perm("events.change_calendarevent")
         )
+
+
+class CanReadEvents(permissions.BasePermission):
+    message = "You do not have permission to view calendar events."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.has_perm("events.view_calendarevent"))
+
+
+class CanDeleteEvents(permissions.BasePermission):
+    message = "You do not have permission to delete calendar events."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.has_perm("events.delete_calendarevent"))

@@ -1,5 +1,6 @@
 import hashlib
 import secrets
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -13,8 +14,20 @@ class EventType(models.IntegerChoices):
     OTHER = 3, "Other"
 
 
+class CalendarEventQuerySet(models.QuerySet):
+    def live(self) -> Self:
+        """Events that are not deleted. The default manager keeps tombstones in view
+        because the batch's ownership check must see them."""
+        return self.filter(deleted_at__isnull=True)
+
+
 class CalendarEvent(models.Model):
-    """A student's event, keyed by the school's own ExternalId. Times are UTC."""
+    """A student's event, keyed by the school's own ExternalId. Times are UTC.
+
+    Deleting an event leaves it as a tombstone (``deleted_at`` set, ``updated_at``
+    bumped) so that a client syncing by UpdatedSince learns of the deletion. Upserting
+    the same ExternalId again for the same student brings it back.
+    """
 
     # Ids are 64-bit (DEFAULT_AUTO_FIELD is BigAutoField), as the vendor's are.
     external_id = models.CharField("ExternalId", max_length=255, unique=True)
@@ -27,6 +40,9 @@ class CalendarEvent(models.Model):
     title = models.CharField(max_length=500)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = CalendarEventQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -38,6 +38,18 @@ def duplicated(external_id: str) -> str:
     return f"ExternalId '{external_id}' appears more than once in the batch."
 
 
+def event_missing(external_id: str) -> str:
+    return f"Event '{external_id}' does not exist."
+
+
+def event_id_missing(event_id: int) -> str:
+    return f"Event {event_id} does not exist."
+
+
+def instant_invalid(field: str) -> str:
+    return f"{field} must be an ISO 8601 date/time."
+
+
 NOT_AN_OBJECT = "Each calendar event must be a JSON object."
 TYPE_INVALID = "TypeId must be 1 (Class), 2 (Interview) or 3 (Other)."
 USER_ID_INVALID = "UserId must be a positive 64-bit integer."
@@ -45,6 +57,7 @@ USER_ID_INVALID = "UserId must be a positive 64-bit integer."
 # Whole-request problems (answered 400 {"Message": ...}).
 NOT_AN_ARRAY = "The request body must be a JSON array of calendar events."
 TOO_MANY = f"A batch may hold at most {MAX_ITEMS} calendar events."
+NOT_AN_ID_ARRAY = "The request body must be a JSON array of ExternalIds."
 
 
 def required(field: str) -> str:
@@ -75,6 +88,11 @@ def _text_error(field: str, value: Any, max_length: int) -> str | None:
     return None
 
 
+def external_id_error(value: Any) -> str | None:
+    """What is wrong with an ExternalId given on its own (batch delete), or None."""
+    return _text_error("ExternalId", value, MAX_EXTERNAL_ID)
+
+
 def parse_instant(value: Any) -> datetime | None:
     """An ISO 8601 date/time; an offset is converted to UTC, no offset means UTC."""
     if not isinstance(value, str):
@@ -94,7 +112,7 @@ def _instant(field: str, value: Any, problems: list[str]) -> datetime | None:
         return None
     parsed = parse_instant(value)
     if parsed is None:
-        problems.append(f"{field} must be an ISO 8601 date/time.")
+        problems.append(instant_invalid(field))
     return parsed
 
 

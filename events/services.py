@@ -1,8 +1,9 @@
-"""Writes of the events app: the batch upsert, API keys and bearer tokens."""
+"""Writes of the events app: the batch upsert and delete, API keys, bearer tokens."""
 
 from __future__ import annotations
 
 import hmac
+import itertools
 import secrets
 from collections import Counter
 from datetime import timedelta
@@ -11,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import OperationalError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from events import rules
@@ -143,7 +145,7 @@ def _write(events: list[rules.EventInput]) -> dict[str, int]:
         f" VALUES {values}"
         " ON CONFLICT (external_id) DO UPDATE SET type_id = excluded.type_id,"
         " start_time = excluded.start_time, end_time = excluded.end_time,"
-        " title = excluded.title, updated_at = excluded.updated_at"
+        " title = excluded.title, updated_at = excluded.updated_at, deleted_at = NULL"
         " WHERE e.user_id = excluded.user_id"
         " RETURNING id, external_id"
     )
@@ -185,6 +187,72 @@ def _failures(raw_ids: list[Any], problems: list[list[str]]) -> list[dict[str, A
 
 def _sqlstate(exc: Exception) -> str | None:
     return getattr(exc.__cause__, "sqlstate", None)
+
+
+def calendar_events_delete(*, items: Any) -> list[dict[str, Any]]:
+    """Delete a batch of events by ExternalId, all or nothing, leaving tombstones.
+
+    Answers in the upsert's result shape. An ExternalId that is unknown or already
+    deleted is an item error, and then nothing is deleted. Two queries whatever the
+    batch size: lock the live events, then mark them deleted (``updated_at`` too, so
+    that clients syncing by UpdatedSince see the deletion).
+    """
+    if not isinstance(items, list):
+        raise BatchRejected(rules.NOT_AN_ID_ARRAY)
+    if len(items) > rules.MAX_ITEMS:
+        raise BatchRejected(rules.TOO_MANY)
+    if not items:
+        return []
+    problems = [[error] if (error := rules.external_id_error(item)) else [] for item in items]
+    raw_ids = [item if isinstance(item, str) else None for item in items]
+    counts = Counter(ext for ext in raw_ids if ext is not None)
+    for ext, item_problems in zip(raw_ids, problems, strict=True):
+        if ext is not None and counts[ext] > 1:
+            item_problems.append(rules.duplicated(ext))
+    wanted = {ext for ext in raw_ids if rules.external_id_error(ext) is None}
+    for attempt in itertools.count(1):
+        try:
+            return _tombstone(raw_ids, problems, wanted)
+        except OperationalError as exc:
+            if _sqlstate(exc) not in RETRYABLE_SQLSTATES or attempt == MAX_ATTEMPTS:
+                raise
+
+
+@transaction.atomic
+def _tombstone(
+    raw_ids: list[str | None], problems: list[list[str]], wanted: set[str]
+) -> list[dict[str, Any]]:
+    # Locked in ExternalId order, as the upsert writes, so that overlapping batches
+    # queue up rather than deadlock (a deadlock is retried all the same).
+    live = dict(
+        CalendarEvent.objects.live()
+        .select_for_update()
+        .filter(external_id__in=wanted)
+        .order_by("external_id")
+        .values_list("external_id", "pk")
+    )
+    for ext, item_problems in zip(raw_ids, problems, strict=True):
+        if ext in wanted and ext not in live:
+            item_problems.append(rules.event_missing(ext))
+    if any(problems):
+        return _failures(raw_ids, problems)
+    now = timezone.now()
+    CalendarEvent.objects.filter(pk__in=live.values()).update(deleted_at=now, updated_at=now)
+    return [
+        {"Id": live[ext], "ExternalId": ext, "ErrorMessage": None, "IsSuccessful": True}
+        for ext in raw_ids
+    ]
+
+
+@transaction.atomic
+def calendar_events_discard(*, queryset: QuerySet[CalendarEvent]) -> tuple[int, int]:
+    """Staff's delete in the admin: live events become tombstones, as through the API,
+    so that syncing clients see them go; tombstones are purged for good (which frees
+    their ExternalId for another student). Returns (tombstoned, purged)."""
+    purged, _ = queryset.filter(deleted_at__isnull=False).delete()
+    now = timezone.now()
+    tombstoned = queryset.filter(deleted_at__isnull=True).update(deleted_at=now, updated_at=now)
+    return tombstoned, purged
 
 
 def api_key_create(*, user: Any, name: str = "") -> tuple[ApiKey, str]:

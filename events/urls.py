@@ -4,5 +4,7 @@ from events import views
 
 urlpatterns = [
     path("api/client/generateAuthenticationToken", views.TokenView.as_view()),
+    path("api/v2/calendar-events", views.EventListView.as_view()),
     path("api/v2/calendar-events/batch", views.BatchView.as_view()),
+    path("api/v2/calendar-events/<int:event_id>", views.EventDetailView.as_view()),
 ]

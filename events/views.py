@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -5,8 +7,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from calendarsite.api import EVENTS, error_response, make_exception_handler
-from events import services
-from events.auth import DENIED, BearerTokenAuthentication, CanWriteEvents
+from events import rules, selectors, services
+from events.auth import (
+    DENIED,
+    BearerTokenAuthentication,
+    CanDeleteEvents,
+    CanReadEvents,
+    CanWriteEvents,
+)
+from events.filters import canonical_params
+from events.serializers import calendar_event_item
 
 exception_handler = make_exception_handler(
     EVENTS,
@@ -41,9 +51,54 @@ class TokenView(EventsView):
 class BatchView(EventsView):
     permission_classes = [IsAuthenticated, CanWriteEvents]
 
+    def get_permissions(self):
+        if self.request.method == "DELETE":
+            return [IsAuthenticated(), CanDeleteEvents()]
+        return super().get_permissions()
+
     def put(self, request: Request) -> Response:
         try:
             results = services.calendar_events_upsert(items=request.data)
         except services.BatchRejected as exc:
             return error_response(EVENTS, 400, exc.message)
         return Response(results)
+
+    def delete(self, request: Request) -> Response:
+        try:
+            results = services.calendar_events_delete(items=request.data)
+        except services.BatchRejected as exc:
+            return error_response(EVENTS, 400, exc.message)
+        return Response(results)
+
+
+class EventListView(EventsView):
+    permission_classes = [IsAuthenticated, CanReadEvents]
+
+    def get(self, request: Request) -> Response:
+        params = canonical_params(request.query_params)
+        try:
+            page = selectors.calendar_event_list(params=params)
+        except selectors.BadParameters as exc:
+            return error_response(EVENTS, 400, exc.message)
+        next_url = None
+        if page.next_cursor:
+            query = urlencode({**params, "Cursor": page.next_cursor})
+            next_url = request.build_absolute_uri(f"{request.path}?{query}")
+        return Response(
+            {
+                "Items": [calendar_event_item(event) for event in page.items],
+                "TotalCount": page.total_count,
+                "PageSize": page.page_size,
+                "Next": next_url,
+            }
+        )
+
+
+class EventDetailView(EventsView):
+    permission_classes = [IsAuthenticated, CanReadEvents]
+
+    def get(self, request: Request, event_id: int) -> Response:
+        event = selectors.calendar_event_get(event_id=event_id)
+        if event is None:
+            return error_response(EVENTS, 404, rules.event_id_missing(event_id))
+        return Response(calendar_event_item(event))

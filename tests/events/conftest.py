@@ -66,3 +66,39 @@ def event(external_id: str = "xyz-123", user_id: int = 1, **overrides) -> dict:
 
 def put_batch(client: APIClient, body, **kwargs):
     return client.put(BATCH_URL, body, format="json", **kwargs)
+
+
+def grant(user, *codenames: str) -> None:
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="events", codename__in=codenames)
+    )
+
+
+def client_for(user) -> APIClient:
+    _, key = api_key_create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token_issue(key=key)}")
+    return client
+
+
+@pytest.fixture
+def reader(integration) -> APIClient:
+    """The integration, allowed to read and delete as well as write."""
+    grant(integration, "view_calendarevent", "delete_calendarevent")
+    return client_for(integration)
+
+
+def stored(external_id: str, user, start: str, end: str, **fields):
+    """An event written straight to the database; times are ISO 8601 strings."""
+    from events.models import CalendarEvent
+    from events.rules import parse_instant
+
+    fields.setdefault("type_id", 1)
+    fields.setdefault("title", f"Event {external_id}")
+    return CalendarEvent.objects.create(
+        external_id=external_id,
+        user=user,
+        start_time=parse_instant(start),
+        end_time=parse_instant(end),
+        **fields,
+    )

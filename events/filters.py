@@ -1,0 +1,212 @@
+"""Query parameters of GET /api/v2/calendar-events: filters, ordering, paging.
+
+Every parameter is parsed by one field that either gives a value or fails with a
+message naming the parameter, so that a bad value is a 400 the client can act on.
+Filters are django-filter filters; ordering, tombstones and paging are plain form
+fields of the same form, so that all parameters are checked in one pass.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+
+from events import rules
+from events.models import CalendarEvent
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+
+# Each choice orders by one column and then by Id in the same direction, so that the
+# order is total and a cursor can say exactly where a page ended.
+ORDERINGS = {
+    "StartTime": "start_time",
+    "-StartTime": "-start_time",
+    "UpdatedAt": "updated_at",
+    "-UpdatedAt": "-updated_at",
+    "Id": "id",
+    "-Id": "-id",
+}
+DEFAULT_ORDERING = "StartTime"
+
+ORDERING_INVALID = f"Ordering must be one of {', '.join(ORDERINGS)}."
+PAGE_SIZE_INVALID = f"PageSize must be an integer from 1 to {MAX_PAGE_SIZE}."
+INCLUDE_DELETED_INVALID = "IncludeDeleted must be true or false."
+CURSOR_INVALID = "Cursor is not valid; use the Next link of the previous page."
+WINDOW_INVALID = "From must be before To."
+MAX_CURSOR = 300
+
+# The names clients may send, in any letter case (the vendor's .NET binder ignores case).
+PARAMETERS = [
+    "UserId",
+    "TypeId",
+    "From",
+    "To",
+    "UpdatedSince",
+    "IncludeDeleted",
+    "Ordering",
+    "PageSize",
+    "Cursor",
+]
+
+
+def canonical_params(query: Any) -> dict[str, str]:
+    """Known parameters under their documented names (the last value if repeated)."""
+    names = {name.lower(): name for name in PARAMETERS}
+    return {names[key.lower()]: query[key] for key in query if key.lower() in names}
+
+
+def _positive_int(maximum: int) -> Callable[[str], int | None]:
+    def parse(value: str) -> int | None:
+        # Plain ASCII digits only: int() would also take "+1", " 1", "1_0" and non-ASCII digits.
+        if not re.fullmatch(r"[0-9]{1,19}", value):
+            return None
+        number = int(value)
+        return number if 0 < number <= maximum else None
+
+    return parse
+
+
+def _type_id(value: str) -> int | None:
+    return int(value) if value in ("1", "2", "3") else None
+
+
+def _boolean(value: str) -> bool | None:
+    return {"true": True, "false": False}.get(value.lower())
+
+
+class ParamField(forms.Field):
+    """A parameter parsed by ``parse``, which returns None for a bad value."""
+
+    def __init__(self, *, parse: Callable[[str], Any], message: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.parse = parse
+        self.message = message
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        parsed = self.parse(value.strip())
+        if parsed is None:
+            raise ValidationError(self.message, code="invalid")
+        return parsed
+
+
+class ParamFilter(django_filters.Filter):
+    field_class = ParamField
+
+
+class ListParamsForm(forms.Form):
+    IncludeDeleted = ParamField(parse=_boolean, message=INCLUDE_DELETED_INVALID, required=False)
+    Ordering = ParamField(
+        parse=lambda v: v if v in ORDERINGS else None, message=ORDERING_INVALID, required=False
+    )
+    PageSize = ParamField(
+        parse=_positive_int(MAX_PAGE_SIZE), message=PAGE_SIZE_INVALID, required=False
+    )
+    Cursor = ParamField(parse=lambda v: v, message=CURSOR_INVALID, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("From"), data.get("To")
+        if start and end and start >= end:
+            self.add_error("To", WINDOW_INVALID)
+        data["IncludeDeleted"] = bool(data.get("IncludeDeleted"))
+        data["PageSize"] = data.get("PageSize") or DEFAULT_PAGE_SIZE
+        data["Ordering"] = data.get("Ordering") or DEFAULT_ORDERING
+        if data.get("Cursor"):
+            try:
+                data["Cursor"] = cursor_decode(data["Cursor"], ordering=data["Ordering"])
+            except ValueError:
+                self.add_error("Cursor", CURSOR_INVALID)
+        return data
+
+
+class CalendarEventFilter(django_filters.FilterSet):
+    UserId = ParamFilter(
+        field_name="user_id", parse=_positive_int(rules.MAX_ID), message=rules.USER_ID_INVALID
+    )
+    TypeId = ParamFilter(field_name="type_id", parse=_type_id, message=rules.TYPE_INVALID)
+    # Events overlap the window [From, To): they end after From and start before To.
+    # Events are half-open too, so one that ends exactly at From is not in the window.
+    From = ParamFilter(
+        field_name="end_time",
+        lookup_expr="gt",
+        parse=rules.parse_instant,
+        message=rules.instant_invalid("From"),
+    )
+    To = ParamFilter(
+        field_name="start_time",
+        lookup_expr="lt",
+        parse=rules.parse_instant,
+        message=rules.instant_invalid("To"),
+    )
+    # Inclusive, so that a client repeating its last UpdatedAt misses nothing.
+    UpdatedSince = ParamFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        parse=rules.parse_instant,
+        message=rules.instant_invalid("UpdatedSince"),
+    )
+
+    class Meta:
+        model = CalendarEvent
+        fields: list[str] = []
+        form = ListParamsForm
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        data = self.form.cleaned_data
+        if not data["IncludeDeleted"]:
+            queryset = queryset.live()
+        for name, filter_ in self.filters.items():
+            queryset = filter_.filter(queryset, data.get(name))
+        column = ORDERINGS[data["Ordering"]]
+        return queryset.order_by(column, "-id" if column.startswith("-") else "id")
+
+
+# A cursor is the ordering and the sort key of the last item of a page, so the next
+# page starts strictly after it whatever was inserted, updated or deleted meanwhile.
+# It is not secret (it only says where to resume) and is checked like any input.
+
+
+def cursor_encode(event: CalendarEvent, *, ordering: str) -> str:
+    column = ORDERINGS[ordering].lstrip("-")
+    key = getattr(event, column)
+    position = [ordering, key.isoformat() if isinstance(key, datetime) else key, event.pk]
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
+
+
+def cursor_decode(cursor: str, *, ordering: str) -> Q:
+    """The condition for "after the cursor", or ValueError."""
+    if len(cursor) > MAX_CURSOR:  # ours are about 100 characters
+        raise ValueError(cursor)
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        position = json.loads(raw)
+    except (binascii.Error, ValueError, RecursionError) as exc:
+        raise ValueError(cursor) from exc
+    if not (isinstance(position, list) and len(position) == 3 and position[0] == ordering):
+        raise ValueError(cursor)
+    _, key, pk = position
+    if not isinstance(pk, int) or isinstance(pk, bool) or not 0 < pk <= rules.MAX_ID:
+        raise ValueError(cursor)
+    column = ORDERINGS[ordering]
+    descending = column.startswith("-")
+    column = column.lstrip("-")
+    after = "lt" if descending else "gt"
+    if column == "id":
+        return Q(**{f"id__{after}": pk})
+    instant = rules.parse_instant(key)
+    if instant is None:
+        raise ValueError(cursor)
+    return Q(**{f"{column}__{after}": instant}) | Q(**{column: instant, f"id__{after}": pk})
