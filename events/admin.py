@@ -1,8 +1,9 @@
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.urls import reverse
 
 from events import services
-from events.models import ApiKey, CalendarEvent
+from events.models import ApiKey, CalendarEvent, FeedToken
 
 
 @admin.register(CalendarEvent)
@@ -45,3 +46,36 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for api_key in queryset:
             services.api_key_revoke(api_key=api_key)
         self.message_user(request, f"Revoked {queryset.count()} API key(s).")
+
+
+@admin.register(FeedToken)
+class FeedTokenAdmin(admin.ModelAdmin):
+    """A student's iCalendar feed URL: issued here (shown once) and revoked here."""
+
+    list_display = ["prefix", "name", "user", "created_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["prefix", "name", "user__username"]
+    raw_id_fields = ["user"]
+    fields = ["user", "name", "prefix", "created_at", "revoked_at"]
+    readonly_fields = ["prefix", "created_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def has_change_permission(self, request: HttpRequest, obj: FeedToken | None = None) -> bool:
+        # Whose events a feed shows is what it grants: issue another instead.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: FeedToken, form, change: bool) -> None:
+        secret = obj.set_new_secret()
+        super().save_model(request, obj, form, change)
+        url = request.build_absolute_uri(reverse("calendar-events-feed", args=[secret]))
+        messages.warning(
+            request,
+            f"The feed URL is {url} — copy it now: it is not stored and won't be shown again.",
+        )
+
+    @admin.action(description="Revoke selected feed tokens", permissions=["delete"])
+    def revoke(self, request: HttpRequest, queryset) -> None:
+        for feed_token in queryset:
+            services.feed_token_revoke(feed_token=feed_token)
+        self.message_user(request, f"Revoked {queryset.count()} feed token(s).")

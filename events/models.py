@@ -114,3 +114,33 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"token for {self.api_key}"
+
+
+class FeedToken(models.Model):
+    """The secret in a student's iCalendar feed URL. Only its hash is kept; the URL is
+    shown once. Calendar apps cannot send headers, so the secret is the credential."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_feed_tokens"
+    )
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=12, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "feed token"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def set_new_secret(self) -> str:
+        secret = "feed_" + secrets.token_urlsafe(32)
+        self.prefix = secret[:12]
+        self.token_hash = hash_secret(secret)
+        return secret

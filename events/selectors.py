@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from events import filters, rules
 from events.filters import CalendarEventFilter
-from events.models import ApiToken, CalendarEvent, hash_secret
+from events.models import ApiToken, CalendarEvent, FeedToken, hash_secret
 
 
 def api_token_user(*, token: str) -> Any | None:
@@ -76,3 +76,18 @@ def calendar_event_get(*, event_id: int) -> CalendarEvent | None:
     if not 0 < event_id <= rules.MAX_ID:
         return None
     return CalendarEvent.objects.live().filter(pk=event_id).first()
+
+
+def calendar_event_feed(*, secret: str) -> tuple[Any, list[CalendarEvent]] | None:
+    """The user whose live feed token ``secret`` is, with their live events, in two
+    queries; None for an unknown or revoked secret or an inactive user."""
+    secret_hash = hash_secret(secret)
+    found = (
+        FeedToken.objects.select_related("user")
+        .filter(token_hash=secret_hash, revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if found is None or not hmac.compare_digest(found.token_hash, secret_hash):
+        return None
+    events = CalendarEvent.objects.live().filter(user=found.user).order_by("start_time", "id")
+    return found.user, list(events)

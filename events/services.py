@@ -1,4 +1,5 @@
-"""Writes of the events app: the batch upsert and delete, API keys, bearer tokens."""
+"""Writes of the events app: the batch upsert and delete, API keys, bearer tokens,
+feed tokens."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from events import rules
-from events.models import ApiKey, ApiToken, CalendarEvent, hash_secret
+from events.models import ApiKey, ApiToken, CalendarEvent, FeedToken, hash_secret
 
 # PostgreSQL's "serialization failure" and "deadlock detected": the transaction was
 # rolled back as a whole and can simply run again.
@@ -288,3 +289,18 @@ def api_token_issue(*, key: str) -> str | None:
         expires_at=now + timedelta(seconds=settings.EVENTS_TOKEN_TTL_SECONDS),
     )
     return token
+
+
+def feed_token_create(*, user: Any, name: str = "") -> tuple[FeedToken, str]:
+    """A new iCalendar feed secret for ``user``'s events, returned once, stored hashed."""
+    feed_token = FeedToken(user=user, name=name)
+    secret = feed_token.set_new_secret()
+    feed_token.save()
+    return feed_token, secret
+
+
+def feed_token_revoke(*, feed_token: FeedToken) -> None:
+    """The feed URL stops working at once (404, as for one that never existed)."""
+    if feed_token.revoked_at is None:
+        feed_token.revoked_at = timezone.now()
+        feed_token.save(update_fields=["revoked_at"])

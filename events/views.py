@@ -1,5 +1,7 @@
 from urllib.parse import urlencode
 
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -16,7 +18,7 @@ from events.auth import (
     CanWriteEvents,
 )
 from events.filters import canonical_params
-from events.serializers import calendar_event_item
+from events.serializers import calendar_event_item, calendar_events_ics
 
 exception_handler = make_exception_handler(
     EVENTS,
@@ -102,3 +104,19 @@ class EventDetailView(EventsView):
         if event is None:
             return error_response(EVENTS, 404, rules.event_id_missing(event_id))
         return Response(calendar_event_item(event))
+
+
+@require_safe
+def feed_view(request: HttpRequest, secret: str) -> HttpResponse:
+    """A student's events as iCalendar, for calendar apps to subscribe to. A plain
+    Django view: calendar apps send no bearer token, and may ask for text/calendar
+    only, which DRF's content negotiation (JSON only) would refuse."""
+    found = selectors.calendar_event_feed(secret=secret)
+    if found is None:
+        return error_response(EVENTS, 404, "Not found.")
+    user, events = found
+    body = calendar_events_ics(events, name=f"Calendar events of {user.get_username()}")
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="calendar-events.ics"'
+    response["Cache-Control"] = "private, no-cache"
+    return response
