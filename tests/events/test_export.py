@@ -1,0 +1,78 @@
+import json
+from datetime import UTC, datetime
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from icalendar import Calendar
+
+from events.models import CalendarEvent
+
+from .conftest import UserFactory, stored
+
+
+def export(*args) -> str:
+    out = StringIO()
+    call_command("export_calendar_events", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def events(student):
+    grace = UserFactory(username="grace")
+    stored("b", student, "2026-01-02T10:00Z", "2026-01-02T11:00Z", type_id=2)
+    stored("a", student, "2026-01-01T10:00+01:00", "2026-01-01T11:00Z")
+    stored("c", grace, "2026-01-03T10:00Z", "2026-01-03T11:00Z", type_id=3)
+    stored("gone", student, "2026-01-04T10:00Z", "2026-01-04T11:00Z")
+    CalendarEvent.objects.filter(external_id="gone").update(deleted_at=datetime.now(UTC))
+    return student, grace
+
+
+def test_json_export_is_the_list_apis_items(reader, events):
+    items = json.loads(export())
+
+    assert [item["ExternalId"] for item in items] == ["a", "b", "c"]
+    assert items == reader.get("/api/v2/calendar-events").json()["Items"]
+    assert items[0]["StartTime"] == "2026-01-01T09:00:00Z"
+
+
+def test_json_export_of_one_user(events):
+    student, grace = events
+    assert [i["ExternalId"] for i in json.loads(export("--user", str(grace.pk)))] == ["c"]
+    only = json.loads(export("--user", str(student.pk), "--format", "json"))
+    assert [i["ExternalId"] for i in only] == ["a", "b"]
+
+
+def test_json_export_of_nothing(db):
+    assert json.loads(export()) == []
+
+
+def test_ics_export_of_one_user(events):
+    student, _ = events
+
+    calendar = Calendar.from_ical(export("--user", str(student.pk), "--format", "ics"))
+
+    assert str(calendar["X-WR-CALNAME"]) == "Calendar events of ada"
+    assert [str(e["UID"]) for e in calendar.events] == [
+        "a@calendar-events",
+        "b@calendar-events",
+    ]
+    assert calendar.events[0].decoded("DTSTART") == datetime(2026, 1, 1, 9, tzinfo=UTC)
+    assert [str(c) for c in calendar.events[1]["CATEGORIES"].cats] == ["Interview"]
+
+
+def test_ics_export_of_everyone(events):
+    calendar = Calendar.from_ical(export("--format", "ics"))
+    assert [str(e["SUMMARY"]) for e in calendar.events] == ["Event a", "Event b", "Event c"]
+
+
+@pytest.mark.parametrize("user_id", ["99", "0", "-3", str(2**70)])
+def test_unknown_user(db, user_id):
+    with pytest.raises(CommandError, match=rf"User {user_id} does not exist\."):
+        export("--user", user_id)
+
+
+@pytest.mark.parametrize("args", [["--user", "ada"], ["--format", "csv"]])
+def test_bad_arguments(db, args):
+    with pytest.raises(CommandError):
+        export(*args)
