@@ -6,16 +6,52 @@ from events import services
 from events.models import ApiKey, CalendarEvent, FeedToken
 
 
+class DeletedFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [("live", "Live"), ("deleted", "Deleted (tombstone)")]
+
+    def queryset(self, request: HttpRequest, queryset):
+        if self.value() == "live":
+            return queryset.filter(deleted_at__isnull=True)
+        if self.value() == "deleted":
+            return queryset.filter(deleted_at__isnull=False)
+        return queryset
+
+
 @admin.register(CalendarEvent)
 class CalendarEventAdmin(admin.ModelAdmin):
-    list_display = ["external_id", "user", "type_id", "start_time", "end_time", "title"]
-    list_filter = ["type_id", "start_time", ("user", admin.RelatedOnlyFieldListFilter)]
+    list_display = [
+        "external_id",
+        "user",
+        "type_id",
+        "start_time",
+        "end_time",
+        "title",
+        "deleted_at",
+    ]
+    list_filter = [
+        DeletedFilter,
+        "type_id",
+        "start_time",
+        ("user", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["external_id", "title"]
     list_select_related = ["user"]
     date_hierarchy = "start_time"
     raw_id_fields = ["user"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at", "deleted_at"]
     ordering = ["-start_time"]
+
+    # Deleting here does what the API's delete does, so syncing clients see it; a
+    # second delete of the tombstone removes it for good.
+    def delete_model(self, request: HttpRequest, obj: CalendarEvent) -> None:
+        services.calendar_events_discard(queryset=CalendarEvent.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        services.calendar_events_discard(queryset=queryset)
 
 
 @admin.register(ApiKey)

@@ -73,3 +73,117 @@ def test_admin_event_changelist_filters_and_search(staff_client, student):
     assert "find-me" in response.content.decode()
     response = staff_client.get("/admin/events/calendarevent/", {"type_id": 1})
     assert "find-me" not in response.content.decode()
+
+
+def many_events(first: int, count: int) -> None:
+    start = timezone.now()
+    CalendarEvent.objects.bulk_create(
+        CalendarEvent(
+            external_id=f"e{i}",
+            user=UserFactory(username=f"s{i % 7}"),
+            type_id=1 + i % 3,
+            start_time=start + timezone.timedelta(days=40 * i),
+            end_time=start + timezone.timedelta(days=40 * i, hours=1),
+            title=f"Event {i}",
+            deleted_at=start if i % 5 == 0 else None,
+        )
+        for i in range(first, first + count)
+    )
+
+
+def many_api_keys(first: int, count: int) -> None:
+    from events.services import api_key_create
+
+    for i in range(first, first + count):
+        api_key_create(user=UserFactory(username=f"school{i}"))
+
+
+def many_feed_tokens(first: int, count: int) -> None:
+    from events.services import feed_token_create
+
+    for i in range(first, first + count):
+        feed_token_create(user=UserFactory(username=f"s{i}"))
+
+
+@pytest.mark.parametrize(
+    ("url", "make"),
+    [
+        ("/admin/events/calendarevent/", many_events),
+        ("/admin/events/calendarevent/?status=live&type_id=1", many_events),
+        ("/admin/events/calendarevent/?q=Event", many_events),
+        ("/admin/events/apikey/", many_api_keys),
+        ("/admin/events/feedtoken/", many_feed_tokens),
+    ],
+)
+def test_changelist_query_count_does_not_grow(staff_client, django_assert_num_queries, url, make):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make(0, 1)
+    with CaptureQueriesContext(connection) as one:
+        assert staff_client.get(url).status_code == 200
+    make(1, 60)
+
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = staff_client.get(url)
+    assert response.status_code == 200
+    assert response.context["cl"].result_count > 10
+
+
+def test_admin_delete_leaves_a_tombstone_then_purges_it(staff_client, student):
+    now = timezone.now()
+    event = CalendarEvent.objects.create(
+        external_id="a",
+        user=student,
+        type_id=1,
+        start_time=now,
+        end_time=now + timezone.timedelta(hours=1),
+        title="A",
+    )
+    url = f"/admin/events/calendarevent/{event.pk}/delete/"
+
+    assert staff_client.get(url).status_code == 200  # the confirmation page
+    assert staff_client.post(url, {"post": "yes"}).status_code == 302
+    tombstone = CalendarEvent.objects.get()
+    change_page = staff_client.get(f"/admin/events/calendarevent/{event.pk}/change/")
+    assert change_page.status_code == 200
+    assert tombstone.deleted_at is not None
+    assert tombstone.updated_at == tombstone.deleted_at
+    assert "a" in str(
+        staff_client.get("/admin/events/calendarevent/", {"status": "deleted"})
+        .context["cl"]
+        .result_list
+    )
+    assert (
+        not staff_client.get("/admin/events/calendarevent/", {"status": "live"})
+        .context["cl"]
+        .result_count
+    )
+
+    assert staff_client.post(url, {"post": "yes"}).status_code == 302
+    assert not CalendarEvent.objects.exists()
+
+
+def test_admin_delete_action_on_live_and_deleted_events(staff_client, student):
+    now = timezone.now()
+    for name, deleted_at in [("live", None), ("dead", now)]:
+        CalendarEvent.objects.create(
+            external_id=name,
+            user=student,
+            type_id=1,
+            start_time=now,
+            end_time=now + timezone.timedelta(hours=1),
+            title=name,
+            deleted_at=deleted_at,
+        )
+    staff_client.post(
+        "/admin/events/calendarevent/",
+        {
+            "action": "delete_selected",
+            "_selected_action": list(CalendarEvent.objects.values_list("pk", flat=True)),
+            "post": "yes",
+        },
+    )
+    [remaining] = CalendarEvent.objects.all()
+    assert remaining.external_id == "live"
+    assert remaining.deleted_at is not None
