@@ -1,4 +1,5 @@
-"""Demo data for a first local run: a staff user, students, an integration user and key."""
+"""Demo data for a first local run: a staff user, students, an integration user and key,
+a student's feed."""
 
 import json
 import secrets
@@ -6,15 +7,16 @@ import shlex
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.urls import reverse
 
-from events.services import api_key_create
+from events.services import api_key_create, feed_token_create
 
 STUDENTS = ["ada", "grace", "alan"]
 
 
 def demo_seed(*, base_url: str) -> list[str]:
-    """Idempotent, except that each run issues a fresh API key and staff password,
-    because neither is stored in a form that could be printed again."""
+    """Idempotent, except that each run issues a fresh API key, feed URL and staff
+    password, because none of them is stored in a form that could be printed again."""
     User = get_user_model()
     staff, _ = User.objects.get_or_create(
         username="staff", defaults={"is_staff": True, "is_superuser": True}
@@ -28,10 +30,16 @@ def demo_seed(*, base_url: str) -> list[str]:
     integration.user_permissions.add(
         *Permission.objects.filter(
             content_type__app_label="events",
-            codename__in=["add_calendarevent", "change_calendarevent", "view_calendarevent"],
+            codename__in=[
+                "add_calendarevent",
+                "change_calendarevent",
+                "view_calendarevent",
+                "delete_calendarevent",
+            ],
         )
     )
     _, key = api_key_create(user=integration, name="demo")
+    _, feed_secret = feed_token_create(user=students[0], name="demo")
 
     body = json.dumps(
         [
@@ -64,4 +72,9 @@ def demo_seed(*, base_url: str) -> list[str]:
         f"    curl -s -X PUT {base_url}/api/v2/calendar-events/batch"
         ' -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json"'
         f" -d {shlex.quote(body)}",
+        "  Read them back, a page at a time:",
+        f"    curl -s '{base_url}/api/v2/calendar-events?UserId={students[0].pk}&PageSize=10'"
+        ' -H "Authorization: Bearer $TOKEN"',
+        f"  {students[0].username}'s iCalendar feed (subscribe from a calendar app):",
+        f"    {base_url}{reverse('calendar-events-feed', args=[feed_secret])}",
     ]

@@ -97,3 +97,22 @@ def test_seed_demo_prints_curls_that_work(db):
 def test_seed_demo_twice_is_fine(db):
     run("seed_demo")
     run("seed_demo")
+
+
+def test_seed_demo_prints_a_list_curl_and_a_feed_that_work(db):
+    out = run("seed_demo")
+
+    key = re.search(r"API key of 'school-integration': (\S+)", out).group(1)
+    token = APIClient().get("/api/client/generateAuthenticationToken", {"key": key}).json()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    body = re.search(r"-d '(\[.*\])'", out).group(1)
+    client.put("/api/v2/calendar-events/batch", body, content_type="application/json")
+    list_url = re.search(r"curl -s '(http://127.0.0.1:8000)(/api/v2/calendar-events\?\S+)'", out)
+    listed = client.get(list_url.group(2)).json()["Items"]
+    assert [item["ExternalId"] for item in listed] == ["demo-1"]
+
+    feed = re.search(r"http://127.0.0.1:8000(/api/v2/calendar-events/feeds/\S+\.ics)", out)
+    response = client.get(feed.group(1))
+    assert response.status_code == 200
+    assert "UID:demo-1@calendar-events" in response.content.decode()
