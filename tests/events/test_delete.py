@@ -252,3 +252,50 @@ def test_dry_run_of_a_deleted_event_reports_its_id(reader, two):
     [result] = calendar_events_upsert(items=[event("a", a.user_id)], dry_run=True)
     assert result["Id"] == a.pk
     assert CalendarEvent.objects.get(pk=a.pk).deleted_at is not None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_racing_deletes_of_one_event_let_exactly_one_win(student):
+    """The second delete waits for the first's row lock, then finds a tombstone."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from events.services import calendar_events_delete
+
+    stored("a", student, "2026-01-01T10:00Z", "2026-01-01T11:00Z")
+    locked, release = threading.Event(), threading.Event()
+    results = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                results["first"] = calendar_events_delete(items=["a"])
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def second() -> None:
+        try:
+            locked.wait(10)
+            results["second"] = calendar_events_delete(items=["a"])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    locked.wait(10)
+    time.sleep(0.3)  # let the second reach the lock (the outcome is the same if not)
+    release.set()
+    for thread in threads:
+        thread.join(10)
+
+    assert results["first"][0]["IsSuccessful"] is True
+    assert results["second"] == [
+        {"ExternalId": "a", "ErrorMessage": "Event 'a' does not exist.", "IsSuccessful": False}
+    ]
+    assert CalendarEvent.objects.get().deleted_at is not None
