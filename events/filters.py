@@ -68,7 +68,7 @@ def canonical_params(query: Any) -> dict[str, str]:
 
 def _positive_int(maximum: int) -> Callable[[str], int | None]:
     def parse(value: str) -> int | None:
-        # Plain ASCII digits only: int() would also take "+1", " 1", "1_0" and non-ASCII digits.
+        # Plain ASCII digits only: int() would also take "+1", "1_0" and non-ASCII digits.
         if not re.fullmatch(r"[0-9]{1,19}", value):
             return None
         number = int(value)
