@@ -10,10 +10,11 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from rest_framework import exceptions
+from rest_framework import exceptions, throttling
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
@@ -132,3 +133,16 @@ def is_database_outage(exc: BaseException) -> bool:
     if type(cause).__module__ == "sqlite3":
         return "locked" in str(exc)  # a busy file, not a bad query
     return True  # psycopg reports a lost connection without a SQLSTATE
+
+
+class CredentialsRateThrottle(throttling.SimpleRateThrottle):
+    """Limits attempts at the endpoints that take a password or an API key, per client
+    address, whether or not the attempt succeeds."""
+
+    scope = "credentials"
+
+    def get_rate(self) -> str:
+        return settings.CREDENTIALS_RATE
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

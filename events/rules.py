@@ -85,7 +85,19 @@ def _text_error(field: str, value: Any, max_length: int) -> str | None:
         return f"{field} must be at most {max_length} characters."
     if "\x00" in value:
         return f"{field} must not contain NUL characters."
+    if not value.isascii() and not is_utf8(value):
+        return f"{field} must be valid Unicode text."
     return None
+
+
+def is_utf8(value: str) -> bool:
+    # JSON's \ud800-style escapes can smuggle in lone surrogates, which no database
+    # can store.
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def external_id_error(value: Any) -> str | None:
@@ -95,8 +107,8 @@ def external_id_error(value: Any) -> str | None:
 
 def parse_instant(value: Any) -> datetime | None:
     """An ISO 8601 date/time; an offset is converted to UTC, no offset means UTC."""
-    if not isinstance(value, str):
-        return None
+    if not isinstance(value, str) or "\x00" in value:
+        return None  # fromisoformat() would overlook a trailing NUL
     try:
         parsed = datetime.fromisoformat(value.strip())
         if parsed.tzinfo is None:

@@ -89,7 +89,8 @@ def _raw_external_id(raw: Any) -> Any:
         return None
     for key, value in raw.items():
         if key.lower() == "externalid":
-            return value if isinstance(value, str) else None
+            # Echoed back in the results, so only if it can be written out as JSON text.
+            return value if isinstance(value, str) and rules.is_utf8(value) else None
     return None
 
 

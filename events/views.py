@@ -8,7 +8,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from calendarsite.api import EVENTS, error_response, make_exception_handler
+from calendarsite.api import (
+    EVENTS,
+    CredentialsRateThrottle,
+    error_response,
+    make_exception_handler,
+)
 from events import rules, selectors, services
 from events.auth import (
     DENIED,
@@ -42,6 +47,7 @@ class EventsView(APIView):
 class TokenView(EventsView):
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_classes = [CredentialsRateThrottle]
 
     def get(self, request: Request) -> Response:
         token = services.api_token_issue(key=request.query_params.get("key", ""))
