@@ -60,9 +60,11 @@ def user_week(request: HttpRequest, user_id: int) -> HttpResponse:
     student = get_object_or_404(get_user_model(), pk=user_id)
     monday = week_start(request.GET.get("date"))
     start = datetime.combine(monday, time(), UTC)
-    events = CalendarEvent.objects.filter(
-        user=student, start_time__lt=start + timedelta(days=7), end_time__gt=start
-    ).order_by("start_time")
+    events = (
+        CalendarEvent.objects.live()
+        .filter(user=student, start_time__lt=start + timedelta(days=7), end_time__gt=start)
+        .order_by("start_time")
+    )
     days = [monday + timedelta(days=n) for n in range(7)]
     return render(
         request,

@@ -206,7 +206,8 @@ def calendar_events_delete(*, items: Any) -> list[dict[str, Any]]:
     if not items:
         return []
     problems = [[error] if (error := rules.external_id_error(item)) else [] for item in items]
-    raw_ids = [item if isinstance(item, str) else None for item in items]
+    # Echoed back in the results, so only if it can be written out as JSON text.
+    raw_ids = [item if isinstance(item, str) and rules.is_utf8(item) else None for item in items]
     counts = Counter(ext for ext in raw_ids if ext is not None)
     for ext, item_problems in zip(raw_ids, problems, strict=True):
         if ext is not None and counts[ext] > 1:

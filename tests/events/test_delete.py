@@ -299,3 +299,33 @@ def test_racing_deletes_of_one_event_let_exactly_one_win(student):
         {"ExternalId": "a", "ErrorMessage": "Event 'a' does not exist.", "IsSuccessful": False}
     ]
     assert CalendarEvent.objects.get().deleted_at is not None
+
+
+def test_lone_surrogate_is_an_item_error_not_a_500(reader, two):
+    response = reader.delete(BATCH_URL, b'["a", "\\ud800"]', content_type="application/json")
+    if response.status_code == 200:  # decoded, then refused by the rules
+        assert response.json() == [
+            {
+                "ExternalId": None,
+                "ErrorMessage": "ExternalId must be valid Unicode text.",
+                "IsSuccessful": False,
+            }
+        ]
+    else:  # or refused by a decoder that knows surrogates are not text
+        assert response.json() == {"Message": "The request body is not valid JSON."}
+    assert CalendarEvent.objects.live().count() == 2
+
+
+def test_staff_week_page_leaves_tombstones_out(reader, two):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    delete_batch(reader, ["b"])
+    browser = Client()
+    browser.force_login(get_user_model().objects.create_superuser("boss", "b@example.com", "pw"))
+
+    page = browser.get(f"/staff/users/{two[0].user_id}/week/", {"date": "2026-01-01"})
+
+    assert page.status_code == 200
+    assert 'data-external-id="a"' in page.content.decode()
+    assert 'data-external-id="b"' not in page.content.decode()
