@@ -15,16 +15,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-# Custom permissions, granted to users or groups in the admin, checked by codename.
-PERMISSIONS = (
-    "CALENDAR_VIEW",
-    "CALENDAR_CREATE",
-    "CALENDAR_MODIFY",
-    "CALENDAR_DELETE",
-    "OVERRIDE_LOCKS",
-)
+from calendars import rules
 
-NAME_MAX = 255
+NAME_MAX = rules.NAME_MAX
 
 
 def session_cutoff(now: datetime | None = None) -> datetime:
@@ -125,13 +118,8 @@ class Calendar(models.Model):
 
     class Meta:
         ordering = ["id"]
-        permissions = [
-            ("CALENDAR_VIEW", "GRS: view calendars"),
-            ("CALENDAR_CREATE", "GRS: create calendars"),
-            ("CALENDAR_MODIFY", "GRS: lock and modify calendars"),
-            ("CALENDAR_DELETE", "GRS: delete calendars"),
-            ("OVERRIDE_LOCKS", "GRS: unlock calendars locked by another user"),
-        ]
+        # Custom permissions, granted to users or groups in the admin.
+        permissions = list(rules.PERMISSIONS.items())
         constraints = [
             models.CheckConstraint(condition=~Q(name=""), name="calendar_name_not_empty"),
             models.CheckConstraint(
@@ -174,9 +162,7 @@ class Calendar(models.Model):
         return held.user.get_username() if held else None
 
     def clean(self) -> None:
-        from calendars.rules import calendar_model_check
-
-        calendar_model_check(self)
+        rules.calendar_model_check(self)
 
 
 class ExceptionType(models.TextChoices):
@@ -300,6 +286,4 @@ class CalendarException(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from calendars.rules import exception_model_check
-
-        exception_model_check(self)
+        rules.exception_model_check(self)
