@@ -8,9 +8,11 @@ nothing else (a bulk update, a shell) can store a calendar the API would refuse.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -81,6 +83,24 @@ class GrsSession(models.Model):
 
     def is_alive(self, now: datetime | None = None) -> bool:
         return self.last_used_at >= session_cutoff(now)
+
+
+def _clean_fields(
+    instance: models.Model, exclude: Collection[str] | None, check: Callable[..., None]
+) -> None:
+    """Django's field checks, then the API's rules, on the fields not excluded."""
+    exclude = set(exclude or ())
+    errors: dict[str, list[str]] = {}
+    try:
+        models.Model.clean_fields(instance, exclude)
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    try:
+        check(instance, exclude=exclude | set(errors))
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _between(field: str, low: int, high: int) -> Q:
@@ -161,8 +181,10 @@ class Calendar(models.Model):
         held = self.live_lock(now)
         return held.user.get_username() if held else None
 
-    def clean(self) -> None:
-        rules.calendar_model_check(self)
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        # Here rather than in clean(): the rules skip the fields a form has already
+        # refused (exclude), so that no message is given twice.
+        _clean_fields(self, exclude, rules.calendar_model_check)
 
 
 class ExceptionType(models.TextChoices):
@@ -285,5 +307,5 @@ class CalendarException(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
-        rules.exception_model_check(self)
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        _clean_fields(self, exclude, rules.exception_model_check)

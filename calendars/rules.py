@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar as _calendar
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -157,16 +157,18 @@ def calendar_parse(data: Any) -> tuple[dict[str, Any], list[Problem]]:
     return values, problems
 
 
-def calendar_model_check(calendar: Calendar) -> None:
-    """The same rules for a calendar edited in the admin, as a ValidationError."""
+def calendar_model_check(calendar: Calendar, *, exclude: Collection[str] = ()) -> None:
+    """The same rules for a calendar edited in the admin, as a ValidationError about
+    the fields not in ``exclude``."""
     errors = {
         rule.attr: message
         for rule in CALENDAR_RULES
-        if (message := rule.problem(getattr(calendar, rule.attr)))
+        if rule.attr not in exclude and (message := rule.problem(getattr(calendar, rule.attr)))
     }
     if errors:
         raise ValidationError(errors)
-    calendar.name = calendar.name.strip()
+    if "name" not in exclude:
+        calendar.name = calendar.name.strip()
 
 
 # Calendar exceptions (PUT .../businesscalendarbody/{calendarId}), codes 1100-1115.
@@ -343,11 +345,15 @@ def exceptions_parse(data: Any) -> tuple[list[dict[str, Any]], list[Problem]]:
     return values, problems
 
 
-def exception_model_check(exception: CalendarException) -> None:
-    """The same rules for an exception edited in the admin, as a ValidationError."""
+def exception_model_check(exception: CalendarException, *, exclude: Collection[str] = ()) -> None:
+    """The same rules for an exception edited in the admin, as a ValidationError about
+    the fields not in ``exclude``."""
     item = {key: getattr(exception, rule.attr) for key, rule in EXCEPTION_RULES.items()}
     values, problems = exception_parse(item)
-    if problems:
-        raise ValidationError({EXCEPTION_RULES[p.field].attr: p.message for p in problems})
+    errors = {EXCEPTION_RULES[p.field].attr: p.message for p in problems}
+    if errors:
+        if errors.keys() - set(exclude):
+            raise ValidationError({a: m for a, m in errors.items() if a not in exclude})
+        return  # already reported, by the form
     for attr, value in values.items():
         setattr(exception, attr, value)
