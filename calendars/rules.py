@@ -116,26 +116,26 @@ class FieldRule:
     problem: Callable[[Any], str | None]
 
 
+def _rule(
+    code: str, key: str, attr: str, problem: Callable[[Any], str | None], field: str = ""
+) -> FieldRule:
+    return FieldRule(code, key, field or key, attr, problem)
+
+
+def _range(code: str, key: str, attr: str, low: int, high: int) -> FieldRule:
+    return _rule(code, key, attr, _between(key, low, high))
+
+
 # Calendar fields, in code order: errors come out in this order.
 CALENDAR_RULES = (
-    FieldRule("1000", "name", "name", "name", name_problem),
-    FieldRule("1001", "weekStarts", "weekStarts", "week_starts", _between("weekStarts", 1, 7)),
-    FieldRule("1002", "weekEnds", "weekEnds", "week_ends", _between("weekEnds", 1, 7)),
-    FieldRule(
-        "1003",
-        "dayStartsHour",
-        "dayStartsHour",
-        "day_starts_hour",
-        _between("dayStartsHour", 0, 23),
-    ),
-    FieldRule(
-        "1004", "dayEndsHour", "dayEndsHour", "day_ends_hour", _between("dayEndsHour", 0, 23)
-    ),
-    FieldRule(
-        "1005", "dayStartsMin", "dayStartsMin", "day_starts_min", _between("dayStartsMin", 0, 59)
-    ),
-    FieldRule("1006", "dayEndsMin", "dayEndsMin", "day_ends_min", _between("dayEndsMin", 0, 59)),
-    FieldRule("1007", "timeZoneId", "timeZoneID", "time_zone_id", _time_zone),
+    _rule("1000", "name", "name", name_problem),
+    _range("1001", "weekStarts", "week_starts", 1, 7),
+    _range("1002", "weekEnds", "week_ends", 1, 7),
+    _range("1003", "dayStartsHour", "day_starts_hour", 0, 23),
+    _range("1004", "dayEndsHour", "day_ends_hour", 0, 23),
+    _range("1005", "dayStartsMin", "day_starts_min", 0, 59),
+    _range("1006", "dayEndsMin", "day_ends_min", 0, 59),
+    _rule("1007", "timeZoneId", "time_zone_id", _time_zone, field="timeZoneID"),
 )
 
 
@@ -186,7 +186,7 @@ RELATIVE_TYPES = ("FIRST", "SECOND", "THIRD", "FOURTH", "LAST")
 
 def _one_of(key: str, choices: tuple[str, ...]) -> Callable[[Any], str | None]:
     message = f"{key} is invalid. Must be {', '.join(choices[:-1])} or {choices[-1]}."
-    return lambda value: None if value in choices and isinstance(value, str) else message
+    return lambda value: None if isinstance(value, str) and value in choices else message
 
 
 def _fixed_date(value: Any) -> str | None:
@@ -198,63 +198,19 @@ def _fixed_date(value: Any) -> str | None:
 EXCEPTION_RULES = {
     rule.key: rule
     for rule in (
-        FieldRule("1102", "name", "name", "name", name_problem),
-        FieldRule("1103", "type", "type", "type", _one_of("type", TYPES)),
-        FieldRule("1104", "placement", "placement", "placement", _one_of("placement", PLACEMENTS)),
-        FieldRule("1105", "fixedDate", "fixedDate", "fixed_date", _fixed_date),
-        FieldRule(
-            "1106", "annualMonth", "annualMonth", "annual_month", _between("annualMonth", 1, 12)
-        ),
-        FieldRule("1107", "annualDay", "annualDay", "annual_day", _between("annualDay", 1, 31)),
-        FieldRule(
-            "1108",
-            "relativeType",
-            "relativeType",
-            "relative_type",
-            _one_of("relativeType", RELATIVE_TYPES),
-        ),
-        FieldRule(
-            "1109",
-            "relativeDayOfWeek",
-            "relativeDayOfWeek",
-            "relative_day_of_week",
-            _between("relativeDayOfWeek", 1, 7),
-        ),
-        FieldRule(
-            "1110",
-            "relativeMonth",
-            "relativeMonth",
-            "relative_month",
-            _between("relativeMonth", 1, 12),
-        ),
-        FieldRule(
-            "1111",
-            "timeChangeStartHour",
-            "timeChangeStartHour",
-            "time_change_start_hour",
-            _between("timeChangeStartHour", 0, 23),
-        ),
-        FieldRule(
-            "1112",
-            "timeChangeStartMin",
-            "timeChangeStartMin",
-            "time_change_start_min",
-            _between("timeChangeStartMin", 0, 59),
-        ),
-        FieldRule(
-            "1113",
-            "timeChangeStopHour",
-            "timeChangeStopHour",
-            "time_change_stop_hour",
-            _between("timeChangeStopHour", 0, 23),
-        ),
-        FieldRule(
-            "1114",
-            "timeChangeStopMin",
-            "timeChangeStopMin",
-            "time_change_stop_min",
-            _between("timeChangeStopMin", 0, 59),
-        ),
+        _rule("1102", "name", "name", name_problem),
+        _rule("1103", "type", "type", _one_of("type", TYPES)),
+        _rule("1104", "placement", "placement", _one_of("placement", PLACEMENTS)),
+        _rule("1105", "fixedDate", "fixed_date", _fixed_date),
+        _range("1106", "annualMonth", "annual_month", 1, 12),
+        _range("1107", "annualDay", "annual_day", 1, 31),
+        _rule("1108", "relativeType", "relative_type", _one_of("relativeType", RELATIVE_TYPES)),
+        _range("1109", "relativeDayOfWeek", "relative_day_of_week", 1, 7),
+        _range("1110", "relativeMonth", "relative_month", 1, 12),
+        _range("1111", "timeChangeStartHour", "time_change_start_hour", 0, 23),
+        _range("1112", "timeChangeStartMin", "time_change_start_min", 0, 59),
+        _range("1113", "timeChangeStopHour", "time_change_stop_hour", 0, 23),
+        _range("1114", "timeChangeStopMin", "time_change_stop_min", 0, 59),
     )
 }
 EXCEPTION_KEYS = tuple(EXCEPTION_RULES)  # also the order of keys in answers

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from calendars.models import Calendar, Package, Tenant
 
 _TENANT_ID = re.compile(r"[0-9]{1,18}")  # fits a 64-bit integer
-_EXTERNAL_ID = re.compile(r"Calendar_([0-9]{1,18})")
+_EXTERNAL_ID = re.compile(r"Calendar_([1-9][0-9]{0,17})")  # no leading zeros: one name each
 
 
 def tenant_list(*, user: AbstractBaseUser) -> QuerySet[Tenant]:

@@ -64,18 +64,18 @@ def grs_session_create(*, user: AbstractBaseUser) -> tuple[GrsSession, str]:
     return session, token
 
 
-@transaction.atomic
 def grs_login(*, username: str, password: str) -> tuple[str, int] | None:
     """GET /grs/v1/login: ``(apiToken, lastLogin epoch ms or 0)``, or None if refused."""
-    user = authenticate(username=username, password=password)
+    user = authenticate(username=username, password=password)  # slow on purpose: no transaction
     if user is None:
         return None
     now = timezone.now()
     last_login = int(user.last_login.timestamp() * 1000) if user.last_login else 0
-    type(user).objects.filter(pk=user.pk).update(last_login=now)
-    # The user's dead sessions are of no use to anyone; their locks are already free.
-    GrsSession.objects.filter(user=user, last_used_at__lt=session_cutoff(now)).delete()
-    _, token = grs_session_create(user=user)
+    with transaction.atomic():
+        type(user).objects.filter(pk=user.pk).update(last_login=now)
+        # The user's dead sessions are of no use to anyone; their locks are already free.
+        GrsSession.objects.filter(user=user, last_used_at__lt=session_cutoff(now)).delete()
+        _, token = grs_session_create(user=user)
     return token, last_login
 
 

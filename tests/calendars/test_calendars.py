@@ -170,11 +170,12 @@ def test_calendar_ids_as_uuid_or_calendar_n(client, package, calendar, form, act
 
 @pytest.mark.parametrize(
     "calendar_id",
-    ["Calendar_999999", "calendar_1", "Calendar_", "Calendar_1x", "Calendar_-1", "117",
+    ["Calendar_999999", "calendar_1", "Calendar_", "Calendar_1x", "Calendar_-1", "117", "{lead0}",
      "00000000-0000-0000-0000-000000000000", "x" * 300],
 )  # fmt: skip
 @pytest.mark.parametrize("action", ["businesscalendarbody", "lockcalendar", "unlockcalendar"])
 def test_404_for_an_unknown_calendar(client, package, calendar, calendar_id, action):
+    calendar_id = calendar_id.format(lead0=f"Calendar_0{calendar.pk}")
     response = client.get(url(package, action, calendar_id))
     assert response.status_code == 404
     assert response.json() == {"message": "Could not find specified calendar ID."}
