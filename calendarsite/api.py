@@ -10,10 +10,11 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from rest_framework import exceptions
+from rest_framework import exceptions, throttling
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
@@ -73,9 +74,6 @@ def make_exception_handler(family: str, messages: dict[type, str] | None = None)
     return handler
 
 
-DB_OUTAGE = (OperationalError, InterfaceError)
-
-
 class ApiErrorMiddleware:
     """Turns what escapes an API view into the family's JSON error shape.
 
@@ -104,9 +102,7 @@ class ApiErrorMiddleware:
             return None
         if isinstance(exc, RequestDataTooBig):
             return error_response(family, 413, "Request body is too large.")
-        if isinstance(exc, DB_OUTAGE) or (
-            isinstance(exc, DatabaseError) and _looks_like_outage(exc)
-        ):
+        if is_database_outage(exc):
             logger.warning("database unavailable: %s", exc)
             return error_response(family, 503, "Service unavailable, try again shortly.")
         if isinstance(exc, exceptions.APIException):
@@ -119,6 +115,34 @@ def _is_json(response: HttpResponse) -> bool:
     return response.get("Content-Type", "").startswith("application/json")
 
 
-def _looks_like_outage(exc: DatabaseError) -> bool:
-    text = str(exc).lower()
-    return any(s in text for s in ("connection", "terminating", "server closed", "shutdown"))
+# SQLSTATE classes that mean "the database is not there right now": connection
+# exception, insufficient resources, operator intervention (shutdown, cancel).
+OUTAGE_SQLSTATE_CLASSES = {"08", "53", "57"}
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """True for a lost or refused database connection, not for a bad query."""
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate:
+        return sqlstate[:2] in OUTAGE_SQLSTATE_CLASSES
+    if type(cause).__module__ == "sqlite3":
+        return "locked" in str(exc)  # a busy file, not a bad query
+    return True  # psycopg reports a lost connection without a SQLSTATE
+
+
+class CredentialsRateThrottle(throttling.SimpleRateThrottle):
+    """Limits attempts at the endpoints that take a password or an API key, per client
+    address, whether or not the attempt succeeds."""
+
+    scope = "credentials"
+
+    def get_rate(self) -> str:
+        return settings.CREDENTIALS_RATE
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -6,6 +6,7 @@ SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (postgres://...).
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -28,7 +29,8 @@ def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.getenv(name, default).split(",") if item.strip()]
 
 
-SECRET_KEY = os.getenv("SECRET_KEY", "dev-only-insecure-key-set-SECRET_KEY-in-production")
+# The "django-insecure-" prefix makes `check --deploy` refuse this development default.
+SECRET_KEY = os.getenv("SECRET_KEY", "django-insecure-dev-only-set-SECRET_KEY-in-production")
 DEBUG = envbool("DEBUG", "false")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
@@ -114,6 +116,7 @@ STORAGES = {
 # Serve the admin's static files straight from the apps when collectstatic has not run
 # (local runs, tests); production runs collectstatic.
 WHITENOISE_USE_FINDERS = True
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
 # Request bodies larger than this are refused (413) before they are parsed.
 # 1000 events take about 250 KB; the default leaves ample room.
@@ -123,10 +126,15 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["calendarsite.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
+    "NUM_PROXIES": envint("NUM_PROXIES", 0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# Guessing keys and passwords: the credential endpoints (GRS login, 12Twenty token) allow
+# this many attempts per client address, then answer 429.
+CREDENTIALS_RATE = os.getenv("CREDENTIALS_RATE", "30/minute")
 
 # 12Twenty: bearer tokens issued for an API key live this long.
 EVENTS_TOKEN_TTL_SECONDS = envint("EVENTS_TOKEN_TTL_SECONDS", 24 * 3600)
@@ -135,11 +143,26 @@ EVENTS_BATCH_MAX_ITEMS = 1000
 # GRS: an API session ends after this long without use; its locks are then free.
 GRS_SESSION_IDLE_SECONDS = envint("GRS_SESSION_IDLE_SECONDS", 30 * 60)
 
+# Behind TLS in production set HTTPS=true: secure cookies, HSTS and the redirect follow.
+# Off by default so that `make run` works over plain http on localhost.
+HTTPS = envbool("HTTPS", "false")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
-    SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "false")
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# The cache lives in the database so that every worker process shares it: the
+# rate limits on the credential endpoints must hold across processes.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "django_cache",
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,171 @@
+"""Every rule a calendar event obeys, each with its one message.
+
+The batch API, the import command and the admin all check events here, so a rule and
+its wording cannot drift apart. The two messages the vendor documents are reproduced
+to the letter (no full stop on the first); the others are short sentences that name
+the field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+
+if TYPE_CHECKING:
+    from events.models import CalendarEvent
+
+MAX_ITEMS = 1000
+MAX_EXTERNAL_ID = 255
+MAX_TITLE = 500
+MAX_ID = 2**63 - 1  # UserId is a 64-bit integer
+
+# Documented by the vendor, to the letter.
+START_BEFORE_END = "StartTime must be before EndTime"
+
+
+def owned_by_another(external_id: str, owner_id: int) -> str:
+    return f"Event '{external_id}' is owned by another student ({owner_id})."
+
+
+def user_missing(user_id: int) -> str:
+    return f"User {user_id} does not exist."
+
+
+def duplicated(external_id: str) -> str:
+    return f"ExternalId '{external_id}' appears more than once in the batch."
+
+
+NOT_AN_OBJECT = "Each calendar event must be a JSON object."
+TYPE_INVALID = "TypeId must be 1 (Class), 2 (Interview) or 3 (Other)."
+USER_ID_INVALID = "UserId must be a positive 64-bit integer."
+
+# Whole-request problems (answered 400 {"Message": ...}).
+NOT_AN_ARRAY = "The request body must be a JSON array of calendar events."
+TOO_MANY = f"A batch may hold at most {MAX_ITEMS} calendar events."
+
+
+def required(field: str) -> str:
+    return f"{field} is required."
+
+
+@dataclass(slots=True)
+class EventInput:
+    external_id: str
+    user_id: int
+    type_id: int
+    start_time: datetime
+    end_time: datetime
+    title: str
+
+
+def _text_error(field: str, value: Any, max_length: int) -> str | None:
+    if value is None:
+        return required(field)
+    if not isinstance(value, str):
+        return f"{field} must be a string."
+    if not value.strip():
+        return required(field)
+    if len(value) > max_length:
+        return f"{field} must be at most {max_length} characters."
+    if "\x00" in value:
+        return f"{field} must not contain NUL characters."
+    if not value.isascii() and not is_utf8(value):
+        return f"{field} must be valid Unicode text."
+    return None
+
+
+def is_utf8(value: str) -> bool:
+    # JSON's \ud800-style escapes can smuggle in lone surrogates, which no database
+    # can store.
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def parse_instant(value: Any) -> datetime | None:
+    """An ISO 8601 date/time; an offset is converted to UTC, no offset means UTC."""
+    if not isinstance(value, str) or "\x00" in value:
+        return None  # fromisoformat() would overlook a trailing NUL
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _instant(field: str, value: Any, problems: list[str]) -> datetime | None:
+    if value is None:
+        problems.append(required(field))
+        return None
+    parsed = parse_instant(value)
+    if parsed is None:
+        problems.append(f"{field} must be an ISO 8601 date/time.")
+    return parsed
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def parse_event(raw: Any) -> tuple[EventInput | None, list[str]]:
+    """One batch item, JSON as decoded, to an EventInput and its problems (all of them).
+
+    An item that is a JSON object always gives an EventInput, with None for each field
+    that is invalid, so that the database checks (unknown user, another owner) can still
+    be reported beside its other problems. It may be written only if problems is empty.
+    """
+    if not isinstance(raw, dict):
+        return None, [NOT_AN_OBJECT]
+    # Keys match case-insensitively, as the vendor's .NET binder does; unknown keys
+    # are ignored.
+    item = {key.lower(): value for key, value in raw.items()}
+    problems: list[str] = []
+
+    external_id = item.get("externalid")
+    if error := _text_error("ExternalId", external_id, MAX_EXTERNAL_ID):
+        problems.append(error)
+        external_id = None
+
+    user_id = item.get("userid")
+    if user_id is None:
+        problems.append(required("UserId"))
+    elif not _is_int(user_id) or not 0 < user_id <= MAX_ID:
+        problems.append(USER_ID_INVALID)
+        user_id = None
+
+    type_id = item.get("typeid")
+    if type_id is None:
+        problems.append(required("TypeId"))
+    elif not _is_int(type_id) or type_id not in (1, 2, 3):
+        problems.append(TYPE_INVALID)
+
+    start = _instant("StartTime", item.get("starttime"), problems)
+    end = _instant("EndTime", item.get("endtime"), problems)
+    if start and end and end <= start:
+        problems.append(START_BEFORE_END)
+
+    title = item.get("title")
+    if error := _text_error("Title", title, MAX_TITLE):
+        problems.append(error)
+
+    return EventInput(external_id, user_id, type_id, start, end, title), problems
+
+
+def event_model_errors(event: CalendarEvent) -> None:
+    """The same rules for an event edited in the admin, as a ValidationError."""
+    errors: dict[str, str] = {}
+    if error := _text_error("ExternalId", event.external_id, MAX_EXTERNAL_ID):
+        errors["external_id"] = error
+    if error := _text_error("Title", event.title, MAX_TITLE):
+        errors["title"] = error
+    if event.start_time and event.end_time and event.end_time <= event.start_time:
+        errors["end_time"] = START_BEFORE_END
+    if errors:
+        raise ValidationError(errors)

@@ -1,0 +1,223 @@
+"""Writes of the events app: the batch upsert, API keys and bearer tokens."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+
+from events import rules
+from events.models import ApiKey, ApiToken, CalendarEvent, hash_secret
+
+# PostgreSQL's "serialization failure" and "deadlock detected": the transaction was
+# rolled back as a whole and can simply run again.
+RETRYABLE_SQLSTATES = {"40001", "40P01"}
+MAX_ATTEMPTS = 3
+
+
+class BatchRejected(Exception):
+    """The request as a whole is unusable (400); no item was looked at."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class _OwnershipRace(Exception):
+    """Another writer took an ExternalId between our check and our write."""
+
+
+def calendar_events_upsert(*, items: Any, dry_run: bool = False) -> list[dict[str, Any]]:
+    """Insert or update a batch of events, all or nothing, keyed by ExternalId.
+
+    Returns the vendor's per-item results: on success one per item, in request order,
+    with the event's Id; otherwise only the failed items, in request order, and nothing
+    is written. Runs a constant number of queries whatever the batch size: one for the
+    users, one for the existing events, one set-based write.
+    """
+    if not isinstance(items, list):
+        raise BatchRejected(rules.NOT_AN_ARRAY)
+    if len(items) > rules.MAX_ITEMS:
+        raise BatchRejected(rules.TOO_MANY)
+
+    if not items:
+        return []
+    parsed = [rules.parse_event(raw) for raw in items]
+    problems = [item_problems for _, item_problems in parsed]
+    events = [event for event, _ in parsed]
+
+    # The same ExternalId twice fails both items, valid or not.
+    raw_ids = [_raw_external_id(raw) for raw in items]
+    counts = Counter(ext for ext in raw_ids if isinstance(ext, str))
+    for index, ext in enumerate(raw_ids):
+        if isinstance(ext, str) and counts[ext] > 1:
+            problems[index].append(rules.duplicated(ext))
+
+    if any(event is not None for event in events):
+        _check_users_and_owners(events, problems)
+
+    for attempt in range(MAX_ATTEMPTS):
+        if any(problems):
+            return _failures(raw_ids, problems)
+        if dry_run:
+            return _successes(events, _existing_ids(events))
+        try:
+            ids = _write(events)
+        except _OwnershipRace:
+            _check_users_and_owners(events, problems)
+            continue
+        except OperationalError as exc:
+            if _sqlstate(exc) not in RETRYABLE_SQLSTATES or attempt == MAX_ATTEMPTS - 1:
+                raise
+            continue
+        return _successes(events, ids)
+    return _failures(raw_ids, problems)
+
+
+def _raw_external_id(raw: Any) -> Any:
+    if not isinstance(raw, dict):
+        return None
+    for key, value in raw.items():
+        if key.lower() == "externalid":
+            # Echoed back in the results, so only if it can be written out as JSON text.
+            return value if isinstance(value, str) and rules.is_utf8(value) else None
+    return None
+
+
+def _check_users_and_owners(events: list, problems: list[list[str]]) -> None:
+    """One query for the users and one for the existing events, whole batch at once."""
+    present = [event for event in events if event]
+    user_ids = {event.user_id for event in present if event.user_id is not None}
+    known_users = set(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", flat=True))
+    owners = dict(
+        CalendarEvent.objects.filter(
+            external_id__in=[event.external_id for event in present if event.external_id]
+        ).values_list("external_id", "user_id")
+    )
+    for event, item_problems in zip(events, problems, strict=True):
+        if event is None:
+            continue
+        if event.user_id is not None and event.user_id not in known_users:
+            item_problems.append(rules.user_missing(event.user_id))
+        owner = owners.get(event.external_id)
+        if owner is not None and event.user_id is not None and owner != event.user_id:
+            message = rules.owned_by_another(event.external_id, owner)
+            if message not in item_problems:
+                item_problems.append(message)
+
+
+def _write(events: list[rules.EventInput]) -> dict[str, int]:
+    """One INSERT ... ON CONFLICT DO UPDATE whose ownership check is part of the write.
+
+    The update happens only WHERE the stored owner is the batch's user, so a writer that
+    slipped in between our check and this statement makes a row come back missing, and
+    the whole batch rolls back. Rows go in ExternalId order so two overlapping batches
+    take their row locks in the same order and cannot deadlock each other.
+    """
+    table = CalendarEvent._meta.db_table
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    adapt = connection.ops.adapt_datetimefield_value
+    params: list[Any] = []
+    for event in sorted(events, key=lambda e: e.external_id):
+        params += [
+            event.external_id,
+            event.user_id,
+            event.type_id,
+            adapt(event.start_time),
+            adapt(event.end_time),
+            event.title,
+            now,
+            now,
+        ]
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(events))
+    # Only the table name and placeholders are formatted in; every value is a parameter.
+    sql = (
+        f"INSERT INTO {table} AS e"  # noqa: S608
+        " (external_id, user_id, type_id, start_time, end_time, title, created_at, updated_at)"
+        f" VALUES {values}"
+        " ON CONFLICT (external_id) DO UPDATE SET type_id = excluded.type_id,"
+        " start_time = excluded.start_time, end_time = excluded.end_time,"
+        " title = excluded.title, updated_at = excluded.updated_at"
+        " WHERE e.user_id = excluded.user_id"
+        " RETURNING id, external_id"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = {external_id: pk for pk, external_id in cursor.fetchall()}
+        if len(ids) != len(events):
+            raise _OwnershipRace
+    return ids
+
+
+def _existing_ids(events: list[rules.EventInput]) -> dict[str, int]:
+    return dict(
+        CalendarEvent.objects.filter(
+            external_id__in=[event.external_id for event in events]
+        ).values_list("external_id", "pk")
+    )
+
+
+def _successes(events: list[rules.EventInput], ids: dict[str, int]) -> list[dict[str, Any]]:
+    return [
+        {
+            "Id": ids.get(event.external_id),
+            "ExternalId": event.external_id,
+            "ErrorMessage": None,
+            "IsSuccessful": True,
+        }
+        for event in events
+    ]
+
+
+def _failures(raw_ids: list[Any], problems: list[list[str]]) -> list[dict[str, Any]]:
+    return [
+        {"ExternalId": ext, "ErrorMessage": " ".join(item_problems), "IsSuccessful": False}
+        for ext, item_problems in zip(raw_ids, problems, strict=True)
+        if item_problems
+    ]
+
+
+def _sqlstate(exc: Exception) -> str | None:
+    return getattr(exc.__cause__, "sqlstate", None)
+
+
+def api_key_create(*, user: Any, name: str = "") -> tuple[ApiKey, str]:
+    """A new key for ``user``. The key itself is returned once and never stored."""
+    api_key = ApiKey(user=user, name=name)
+    key = api_key.set_new_key()
+    api_key.save()
+    return api_key, key
+
+
+def api_key_revoke(*, api_key: ApiKey) -> None:
+    """Revoked keys issue no tokens, and the tokens they issued stop working."""
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+
+
+@transaction.atomic
+def api_token_issue(*, key: str) -> str | None:
+    """A bearer token valid for EVENTS_TOKEN_TTL_SECONDS, or None for an unusable key."""
+    key_hash = hash_secret(key)
+    api_key = ApiKey.objects.filter(key_hash=key_hash, revoked_at__isnull=True).first()
+    # The lookup is by hash; the comparison is constant-time all the same.
+    if api_key is None or not hmac.compare_digest(api_key.key_hash, key_hash):
+        return None
+    now = timezone.now()
+    ApiToken.objects.filter(api_key=api_key, expires_at__lte=now).delete()
+    token = secrets.token_urlsafe(32)
+    ApiToken.objects.create(
+        api_key=api_key,
+        token_hash=hash_secret(token),
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.EVENTS_TOKEN_TTL_SECONDS),
+    )
+    return token

@@ -1,0 +1,119 @@
+"""Staff pages in a real headless browser (Debian's chromium and chromedriver)."""
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from events.models import CalendarEvent
+
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        pytest.skip("needs Debian's chromium and chromium-driver (.ci/run installs them)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1400,1100",
+    ):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    yield driver
+    driver.quit()
+
+
+def log_in(browser, live_server) -> None:
+    staff = get_user_model().objects.create_superuser("boss", "boss@example.com", "pw")
+    client = Client()
+    client.force_login(staff)
+    browser.get(f"{live_server.url}/admin/login/")
+    browser.add_cookie({"name": "sessionid", "value": client.cookies["sessionid"].value})
+
+
+def day_of(browser, element) -> int:
+    """The day column whose horizontal extent holds the element's centre."""
+    rect = element.rect
+    centre = rect["x"] + rect["width"] / 2
+    for column in browser.find_elements("css selector", ".day"):
+        box = column.rect
+        if box["x"] <= centre < box["x"] + box["width"]:
+            return int(column.get_attribute("data-day"))
+    raise AssertionError("block outside every day column")
+
+
+def test_user_week_places_events_in_their_day_columns(browser, live_server):
+    student = get_user_model().objects.create(username="ada")
+
+    def add(ext, start, end, type_id=1):
+        CalendarEvent.objects.create(
+            external_id=ext,
+            user=student,
+            type_id=type_id,
+            title=ext,
+            start_time=start,
+            end_time=end,
+        )
+
+    add("mon-class", datetime(2026, 6, 8, 9, tzinfo=UTC), datetime(2026, 6, 8, 10, 30, tzinfo=UTC))
+    add(
+        "wed-interview",
+        datetime(2026, 6, 10, 14, tzinfo=UTC),
+        datetime(2026, 6, 10, 15, tzinfo=UTC),
+        2,
+    )
+    add(
+        "fri-overnight",
+        datetime(2026, 6, 12, 23, tzinfo=UTC),
+        datetime(2026, 6, 13, 1, tzinfo=UTC),
+        3,
+    )
+    add("next-week", datetime(2026, 6, 15, 9, tzinfo=UTC), datetime(2026, 6, 15, 10, tzinfo=UTC))
+    log_in(browser, live_server)
+
+    browser.get(f"{live_server.url}/staff/users/{student.pk}/week/?date=2026-06-10")
+
+    assert "ada (UserId" in browser.find_element("tag name", "h1").text
+    blocks = browser.find_elements("css selector", ".block")
+    placed = sorted((b.get_attribute("data-external-id"), day_of(browser, b)) for b in blocks)
+    assert placed == [
+        ("fri-overnight", 4),  # Friday 23:00-24:00
+        ("fri-overnight", 5),  # and Saturday 00:00-01:00
+        ("mon-class", 0),
+        ("wed-interview", 2),
+    ]
+    # Vertically, 09:00 sits 9/24 of the way down its column.
+    monday = browser.find_element("css selector", '.day[data-day="0"]').rect
+    block = browser.find_element("css selector", '[data-external-id="mon-class"]').rect
+    assert abs((block["y"] - monday["y"]) / monday["height"] - 9 / 24) < 0.01
+    assert abs(block["height"] / monday["height"] - 1.5 / 24) < 0.01
+
+    SCREENSHOTS.mkdir(exist_ok=True)
+    shot = SCREENSHOTS / "user_week.png"
+    assert browser.save_screenshot(str(shot))
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_staff_page_needs_a_staff_login(client, db):
+    student = get_user_model().objects.create(username="ada")
+    response = client.get(f"/staff/users/{student.pk}/week/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
