@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 
 from django.http import HttpRequest
 from rest_framework import authentication, exceptions
@@ -18,7 +17,7 @@ def basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
         return None
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not ASCII, not base64 (binascii.Error), not UTF-8
         return None
     username, colon, secret = decoded.partition(":")
     if not colon or not username or not secret:

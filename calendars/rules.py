@@ -95,6 +95,10 @@ def name_problem(value: Any, field: str = "name") -> str | None:
         return f"{field} must be at most {NAME_MAX} characters."
     if any(unicodedata.category(c) == "Cc" for c in value.strip()):
         return f"{field} must not contain control characters."
+    if not value.isascii() and any(unicodedata.category(c) == "Cs" for c in value):
+        # JSON's \ud800-style escapes can smuggle in lone surrogates, which no database
+        # can store.
+        return f"{field} must be valid Unicode text."
     return None
 
 

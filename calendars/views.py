@@ -26,7 +26,7 @@ from calendars.serializers import (
     calendar_written_body_json,
     calendars_json,
 )
-from calendarsite.api import GRS, error_response, make_exception_handler
+from calendarsite.api import GRS, CredentialsRateThrottle, error_response, make_exception_handler
 
 VIEW, CREATE, MODIFY, DELETE, OVERRIDE = (
     "CALENDAR_VIEW",
@@ -120,6 +120,7 @@ class PackageView(GrsView):
 class LoginView(GrsView):
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_classes = [CredentialsRateThrottle]
 
     def get(self, request: Request) -> HttpResponse:
         credentials = basic_credentials(request)
