@@ -1,1 +1,20 @@
-urlpatterns: list = []
+from django.urls import path
+
+from calendars import views
+
+# No trailing slashes, as the vendor's paths. Ids are matched as any path segment and
+# parsed by the views: a malformed tenant id is "not a member" (403), a malformed
+# package or calendar id "not found" (404), in the family's shape.
+PACKAGE = "grs/v1/tenant/<str:tenant_id>/package/<str:package_id>/"
+
+urlpatterns = [
+    path("grs/v1/login", views.LoginView.as_view()),
+    path("grs/v1/tenants", views.TenantsView.as_view()),
+    path("grs/v1/permissions/<str:tenant_id>", views.PermissionsView.as_view()),
+    path(PACKAGE + "calendars", views.CalendarListView.as_view()),
+    path(PACKAGE + "calendar", views.CalendarCreateView.as_view()),
+    path(PACKAGE + "calendar/<str:calendar_id>", views.CalendarView.as_view()),
+    path(PACKAGE + "businesscalendarbody/<str:calendar_id>", views.CalendarBodyView.as_view()),
+    path(PACKAGE + "lockcalendar/<str:calendar_id>", views.LockView.as_view()),
+    path(PACKAGE + "unlockcalendar/<str:calendar_id>", views.UnlockView.as_view()),
+]

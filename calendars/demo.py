@@ -1,0 +1,83 @@
+"""GRS demo data for a first local run: a tenant, a package, an API user, a calendar."""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from calendars import rules, services
+from calendars.models import Calendar, Package, Tenant
+
+TENANT = "Demo tenant"
+PACKAGE = "Demo package"
+USERNAME = "grs-demo"
+# Known on purpose: printed for local use, and a demo database is not a production one.
+PASSWORD = "grs-demo-password"
+# The vendor's example request.
+CALENDAR = {
+    "name": "Dad's Calendar",
+    "weekStarts": 6,
+    "weekEnds": 7,
+    "dayStartsHour": 17,
+    "dayStartsMin": 30,
+    "dayEndsHour": 23,
+    "dayEndsMin": 0,
+    "timeZoneId": "EST",
+}
+EXCEPTIONS = {
+    "exceptions": [
+        {"name": "New Year's Day", "type": "HOLIDAY", "placement": "ANNUAL", "annualMonth": 1,
+         "annualDay": 1},
+    ]
+}  # fmt: skip
+
+
+@transaction.atomic
+def demo_seed(*, base_url: str) -> list[str]:
+    """Idempotent: a second run finds what the first created (and resets the password)."""
+    tenant = Tenant.objects.filter(name=TENANT).first() or services.tenant_create(name=TENANT)
+    package = Package.objects.filter(tenant=tenant, name=PACKAGE).first()
+    package = package or services.package_create(tenant=tenant, name=PACKAGE)
+
+    user = get_user_model().objects.filter(username=USERNAME).first()
+    if user is None:
+        user = services.api_user_create(username=USERNAME, password=PASSWORD)
+    user.set_password(PASSWORD)
+    user.is_active = True
+    user.save()
+    user.user_permissions.add(*services.grs_permissions(rules.PERMISSIONS))
+    user.grs_tenants.add(tenant)
+
+    calendar = Calendar.objects.filter(package=package, name=CALENDAR["name"]).first()
+    if calendar is None:
+        values, problems = rules.calendar_parse(CALENDAR)
+        assert not problems, problems
+        calendar = services.calendar_create(package=package, **values)
+
+    grs = f"{base_url}/grs/v1"
+    scope = f"{grs}/tenant/{tenant.pk}/package/{package.pk}"
+    cal = calendar.external_id
+    auth = '-u "$GRS_USER:$TOKEN"'
+    json_header = '-H "Content-Type: application/json"'
+    extract = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"apiToken\"])'"
+    return [
+        "GRS business calendars",
+        f"  API user {USERNAME!r}, password {PASSWORD!r}: tenant {tenant.pk}"
+        f" ({TENANT}), package {package.pk} ({PACKAGE}), calendar {cal}",
+        "  Log in (the token lives while used, 30 minutes idle by default):",
+        f"    GRS_USER={USERNAME}",
+        f"    TOKEN=$(curl -s -u {USERNAME}:{PASSWORD} {grs}/login | {extract})",
+        "  Create a calendar (the vendor's example), list them:",
+        f"    curl -s -X POST {scope}/calendar {auth} {json_header}"
+        f" -d {shlex.quote(json.dumps(CALENDAR))}",
+        f"    curl -s {scope}/calendars {auth}",
+        "  Lock, set the holidays, read the body, unlock:",
+        f"    curl -s -i {scope}/lockcalendar/{cal} {auth}",
+        f"    curl -s -X PUT {scope}/businesscalendarbody/{cal} {auth} {json_header}"
+        f" -d {shlex.quote(json.dumps(EXCEPTIONS))}",
+        f"    curl -s {scope}/businesscalendarbody/{cal} {auth}",
+        f"    curl -s -i {scope}/unlockcalendar/{cal} {auth}",
+    ]

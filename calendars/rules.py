@@ -1,0 +1,319 @@
+"""Every rule a GRS calendar and its exceptions obey, each with its one code and message.
+
+The API (422 answers), the admin (model clean, form messages) and the management
+commands all check here, so a rule and its wording cannot drift apart. The messages and
+codes 1000-1007 are the vendor's, to the letter (1007 names its field "timeZoneID").
+Exception codes 1100-1115 are ours (docs/grs.md). A JSON value of the wrong type ("7",
+7.5, true, null, missing) fails its field's rule like an out-of-range value does.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+import unicodedata
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+
+from calendars.timezones import is_java_zone_id
+
+if TYPE_CHECKING:
+    from calendars.models import Calendar, CalendarException
+
+# The permissions GRS checks, by codename (Calendar's Meta), with their descriptions.
+PERMISSIONS = {
+    "CALENDAR_VIEW": "GRS: view calendars",
+    "CALENDAR_CREATE": "GRS: create calendars",
+    "CALENDAR_MODIFY": "GRS: lock and modify calendars",
+    "CALENDAR_DELETE": "GRS: delete calendars",
+    "OVERRIDE_LOCKS": "GRS: unlock calendars locked by another user",
+}
+
+NAME_MAX = 255
+MAX_EXCEPTIONS = 1000
+# fixedDate must name a day in years 1..9999, which every date library can represent.
+FIXED_DATE_MIN = -62_135_596_800_000
+FIXED_DATE_MAX = 253_402_300_799_999
+
+# Whole-request and access messages (GRS shape: {"message": ...}).
+VALIDATION_FAILED = "Validation Failed"
+TOKEN_INVALID = "APIToken not valid"
+LOGIN_INVALID = "Userid/Password not valid"
+NOT_A_MEMBER = "User does not have permission for the specified tenant."
+PACKAGE_NOT_FOUND = "Could not find specified package ID."
+CALENDAR_NOT_FOUND = "Could not find specified calendar ID."
+LOCK_HELD = "Precondition failed\u2014another user holds the lock for this resource"
+NOT_LOCKED = "Calendar was not locked first"
+NOT_AN_OBJECT = "The request body must be a JSON object."
+NOT_JSON = "The request body is not valid JSON."
+
+
+def permission_missing(permission: str) -> str:
+    return f"User does not have proper permission to perform this operation ({permission})."
+
+
+def permission_unknown(permission: str) -> str:
+    return f"Unknown permission {permission!r}; use one of {', '.join(PERMISSIONS)}."
+
+
+def package_name_taken(name: str) -> str:
+    return f"The tenant already has a package named {name!r}."
+
+
+def username_taken(username: str) -> str:
+    return f"A user named {username!r} already exists."
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One entry of a 422 answer's ``errors``."""
+
+    code: str
+    field: str
+    message: str
+    index: int | None = None  # position in the exceptions list, for exception fields
+
+    def as_json(self) -> dict[str, Any]:
+        item: dict[str, Any] = {"code": self.code, "field": self.field, "message": self.message}
+        if self.index is not None:
+            item["index"] = self.index
+        return item
+
+
+def is_int(value: Any) -> bool:
+    """A JSON integer: not a bool (Python's bools are ints), not 7.0, not "7"."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def name_problem(value: Any, field: str = "name") -> str | None:
+    """A name: a string, not blank after trimming, at most NAME_MAX, no control characters."""
+    if not isinstance(value, str) or not value.strip():
+        return f"{field} must be specified"
+    if len(value.strip()) > NAME_MAX:
+        return f"{field} must be at most {NAME_MAX} characters."
+    if any(unicodedata.category(c) == "Cc" for c in value.strip()):
+        return f"{field} must not contain control characters."
+    if not value.isascii() and any(unicodedata.category(c) == "Cs" for c in value):
+        # JSON's \ud800-style escapes can smuggle in lone surrogates, which no database
+        # can store.
+        return f"{field} must be valid Unicode text."
+    return None
+
+
+def _between(key: str, low: int, high: int) -> Callable[[Any], str | None]:
+    message = f"{key} is invalid. Must be between {low} and {high}."
+    return lambda value: None if is_int(value) and low <= value <= high else message
+
+
+def _time_zone(value: Any) -> str | None:
+    return None if is_java_zone_id(value) else "Unrecognized time zone ID."
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRule:
+    code: str
+    key: str  # the JSON key
+    field: str  # the field the error names (the vendor's "timeZoneID" for 1007)
+    attr: str  # the model attribute
+    problem: Callable[[Any], str | None]
+
+
+def _rule(
+    code: str, key: str, attr: str, problem: Callable[[Any], str | None], field: str = ""
+) -> FieldRule:
+    return FieldRule(code, key, field or key, attr, problem)
+
+
+def _range(code: str, key: str, attr: str, low: int, high: int) -> FieldRule:
+    return _rule(code, key, attr, _between(key, low, high))
+
+
+# Calendar fields, in code order: errors come out in this order.
+CALENDAR_RULES = (
+    _rule("1000", "name", "name", name_problem),
+    _range("1001", "weekStarts", "week_starts", 1, 7),
+    _range("1002", "weekEnds", "week_ends", 1, 7),
+    _range("1003", "dayStartsHour", "day_starts_hour", 0, 23),
+    _range("1004", "dayEndsHour", "day_ends_hour", 0, 23),
+    _range("1005", "dayStartsMin", "day_starts_min", 0, 59),
+    _range("1006", "dayEndsMin", "day_ends_min", 0, 59),
+    _rule("1007", "timeZoneId", "time_zone_id", _time_zone, field="timeZoneID"),
+)
+
+
+def calendar_parse(data: Any) -> tuple[dict[str, Any], list[Problem]]:
+    """A create/modify body, JSON as decoded, to model field values and ALL its problems.
+
+    The values may be used only if the problems are empty. Unknown keys are ignored.
+    """
+    data = data if isinstance(data, Mapping) else {}
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for rule in CALENDAR_RULES:
+        value = data.get(rule.key)
+        if message := rule.problem(value):
+            problems.append(Problem(rule.code, rule.field, message))
+        values[rule.attr] = value
+    if not problems:
+        values["name"] = values["name"].strip()
+    return values, problems
+
+
+def calendar_model_check(calendar: Calendar, *, exclude: Collection[str] = ()) -> None:
+    """The same rules for a calendar edited in the admin, as a ValidationError about
+    the fields not in ``exclude``."""
+    errors = {
+        rule.attr: message
+        for rule in CALENDAR_RULES
+        if rule.attr not in exclude and (message := rule.problem(getattr(calendar, rule.attr)))
+    }
+    if errors:
+        raise ValidationError(errors)
+    if "name" not in exclude:
+        calendar.name = calendar.name.strip()
+
+
+# Calendar exceptions (PUT .../businesscalendarbody/{calendarId}), codes 1100-1115.
+EXCEPTIONS_CODE = "1100"
+EXCEPTIONS_INVALID = f"exceptions must be a list of at most {MAX_EXCEPTIONS} exceptions."
+EXCEPTION_CODE = "1101"
+EXCEPTION_NOT_AN_OBJECT = "Each exception must be a JSON object."
+UNUSED_CODE = "1115"
+ANNUAL_DAY = "annualDay is invalid. Must be a day of annualMonth."
+
+TYPES = ("HOLIDAY", "TIME_CHANGE")
+PLACEMENTS = ("FIXED", "ANNUAL", "RELATIVE")
+RELATIVE_TYPES = ("FIRST", "SECOND", "THIRD", "FOURTH", "LAST")
+
+
+def _one_of(key: str, choices: tuple[str, ...]) -> Callable[[Any], str | None]:
+    message = f"{key} is invalid. Must be {', '.join(choices[:-1])} or {choices[-1]}."
+    return lambda value: None if isinstance(value, str) and value in choices else message
+
+
+def _fixed_date(value: Any) -> str | None:
+    if is_int(value) and FIXED_DATE_MIN <= value <= FIXED_DATE_MAX:
+        return None
+    return "fixedDate must be specified with placement FIXED, in epoch milliseconds."
+
+
+EXCEPTION_RULES = {
+    rule.key: rule
+    for rule in (
+        _rule("1102", "name", "name", name_problem),
+        _rule("1103", "type", "type", _one_of("type", TYPES)),
+        _rule("1104", "placement", "placement", _one_of("placement", PLACEMENTS)),
+        _rule("1105", "fixedDate", "fixed_date", _fixed_date),
+        _range("1106", "annualMonth", "annual_month", 1, 12),
+        _range("1107", "annualDay", "annual_day", 1, 31),
+        _rule("1108", "relativeType", "relative_type", _one_of("relativeType", RELATIVE_TYPES)),
+        _range("1109", "relativeDayOfWeek", "relative_day_of_week", 1, 7),
+        _range("1110", "relativeMonth", "relative_month", 1, 12),
+        _range("1111", "timeChangeStartHour", "time_change_start_hour", 0, 23),
+        _range("1112", "timeChangeStartMin", "time_change_start_min", 0, 59),
+        _range("1113", "timeChangeStopHour", "time_change_stop_hour", 0, 23),
+        _range("1114", "timeChangeStopMin", "time_change_stop_min", 0, 59),
+    )
+}
+EXCEPTION_KEYS = tuple(EXCEPTION_RULES)  # also the order of keys in answers
+PLACEMENT_KEYS = {
+    "FIXED": ("fixedDate",),
+    "ANNUAL": ("annualMonth", "annualDay"),
+    "RELATIVE": ("relativeType", "relativeDayOfWeek", "relativeMonth"),
+}
+TIME_CHANGE_KEYS = (
+    "timeChangeStartHour",
+    "timeChangeStartMin",
+    "timeChangeStopHour",
+    "timeChangeStopMin",
+)
+
+
+def unused_must_be_null(key: str, reason: str) -> str:
+    return f"{key} must be null when {reason}."
+
+
+def _is_unused(value: Any) -> bool:
+    # The vendor's own examples send 0 for unused numbers; that means "not used" too.
+    return value is None or (is_int(value) and value == 0)
+
+
+def exception_parse(item: Any, index: int | None = None) -> tuple[dict[str, Any], list[Problem]]:
+    """One exception, JSON as decoded, to model field values (unused ones None) and its
+    problems in code order. Unknown keys are ignored; a missing key is null."""
+    if not isinstance(item, Mapping):
+        return {}, [Problem(EXCEPTION_CODE, "exceptions", EXCEPTION_NOT_AN_OBJECT, index)]
+    problems: list[Problem] = []
+    used = ["name", "type", "placement"]
+
+    def check(key: str) -> None:
+        if message := EXCEPTION_RULES[key].problem(item.get(key)):
+            problems.append(Problem(EXCEPTION_RULES[key].code, key, message, index))
+
+    def unused(keys: tuple[str, ...], reason: str) -> None:
+        for key in keys:
+            if not _is_unused(item.get(key)):
+                problems.append(Problem(UNUSED_CODE, key, unused_must_be_null(key, reason), index))
+
+    for key in used:
+        check(key)
+    placement, type_ = item.get("placement"), item.get("type")
+    if isinstance(placement, str) and placement in PLACEMENT_KEYS:
+        used += PLACEMENT_KEYS[placement]
+        for key in PLACEMENT_KEYS[placement]:
+            check(key)
+        others = tuple(k for p, keys in PLACEMENT_KEYS.items() if p != placement for k in keys)
+        unused(others, f"placement is {placement}")
+        month, day = item.get("annualMonth"), item.get("annualDay")
+        if (
+            placement == "ANNUAL"
+            and not any(p.field.startswith("annual") for p in problems)
+            and day > _calendar.monthrange(2000, month)[1]  # a leap year: Feb 29 is a day
+        ):
+            problems.append(
+                Problem(EXCEPTION_RULES["annualDay"].code, "annualDay", ANNUAL_DAY, index)
+            )
+    if type_ == "TIME_CHANGE":
+        used += TIME_CHANGE_KEYS
+        for key in TIME_CHANGE_KEYS:
+            check(key)
+    elif type_ == "HOLIDAY":
+        unused(TIME_CHANGE_KEYS, "type is HOLIDAY")
+
+    problems.sort(key=lambda p: (p.code, EXCEPTION_KEYS.index(p.field)))
+    values = {
+        rule.attr: item.get(key) if key in used else None for key, rule in EXCEPTION_RULES.items()
+    }
+    if not problems:
+        values["name"] = values["name"].strip()
+    return values, problems
+
+
+def exceptions_parse(data: Any) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """A modify-body request, ``{"exceptions": [...]}``, to model values and its problems,
+    by index, then code."""
+    items = data.get("exceptions") if isinstance(data, Mapping) else None
+    if not isinstance(items, list) or len(items) > MAX_EXCEPTIONS:
+        return [], [Problem(EXCEPTIONS_CODE, "exceptions", EXCEPTIONS_INVALID)]
+    values, problems = [], []
+    for index, item in enumerate(items):
+        parsed, found = exception_parse(item, index)
+        values.append(parsed)
+        problems.extend(found)
+    return values, problems
+
+
+def exception_model_check(exception: CalendarException, *, exclude: Collection[str] = ()) -> None:
+    """The same rules for an exception edited in the admin, as a ValidationError about
+    the fields not in ``exclude``."""
+    item = {key: getattr(exception, rule.attr) for key, rule in EXCEPTION_RULES.items()}
+    values, problems = exception_parse(item)
+    errors = {EXCEPTION_RULES[p.field].attr: p.message for p in problems}
+    if errors:
+        if errors.keys() - set(exclude):
+            raise ValidationError({a: m for a, m in errors.items() if a not in exclude})
+        return  # already reported, by the form
+    for attr, value in values.items():
+        setattr(exception, attr, value)

@@ -1,0 +1,65 @@
+"""GRS answers, key for key and in the order of the vendor's examples."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from calendars.models import Calendar, CalendarException
+from calendars.rules import EXCEPTION_RULES
+
+
+def _fields(calendar: Calendar, now: datetime) -> dict[str, Any]:
+    owner = calendar.lock_owner(now)
+    return {
+        "name": calendar.name,
+        "locked": owner is not None,
+        "lockOwner": owner,
+        "weekStarts": calendar.week_starts,
+        "weekEnds": calendar.week_ends,
+        "dayStartsHour": calendar.day_starts_hour,
+        "dayStartsMin": calendar.day_starts_min,
+        "dayEndsHour": calendar.day_ends_hour,
+        "dayEndsMin": calendar.day_ends_min,
+        "timeZoneId": calendar.time_zone_id,
+    }
+
+
+def calendar_json(calendar: Calendar) -> dict[str, Any]:
+    """Create and modify answers: ``calendarId`` is the external id ``Calendar_N``."""
+    return {"calendarId": calendar.external_id, **_fields(calendar, timezone.now())}
+
+
+def calendars_json(calendars: Iterable[Calendar]) -> dict[str, Any]:
+    now = timezone.now()
+    return {
+        "calendars": [
+            {"calendarId": str(c.uuid), "extCalendarId": c.external_id, **_fields(c, now)}
+            for c in calendars
+        ]
+    }
+
+
+def exception_json(exception: CalendarException) -> dict[str, Any]:
+    return {key: getattr(exception, rule.attr) for key, rule in EXCEPTION_RULES.items()}
+
+
+def calendar_body_json(calendar: Calendar) -> dict[str, Any]:
+    """GET businesscalendarbody: ``calendarId`` is the UUID, ``externalId`` Calendar_N."""
+    return {
+        "calendarId": str(calendar.uuid),
+        "externalId": calendar.external_id,
+        **_fields(calendar, timezone.now()),
+        "exceptions": [exception_json(e) for e in calendar.exceptions.all()],
+    }
+
+
+def calendar_written_body_json(
+    calendar: Calendar, exceptions: Iterable[CalendarException]
+) -> dict[str, Any]:
+    """PUT businesscalendarbody answers like the vendor's: the create answer plus the
+    exceptions."""
+    return {**calendar_json(calendar), "exceptions": [exception_json(e) for e in exceptions]}

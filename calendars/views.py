@@ -1,0 +1,246 @@
+"""GRS endpoints under /grs/v1. Thin: access checks here, rules in rules.py, writes in
+services.py, reads in selectors.py, answers in serializers.py.
+
+Checks run in this order (docs/grs.md): 401 token; 403 tenant membership, then each
+permission the operation needs; 404 package, then calendar; 415 media type (400 for a
+body that is not JSON or not an object); 412 lock; 422 fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from rest_framework import exceptions, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from calendars import rules, selectors, services
+from calendars.auth import GrsTokenAuthentication, basic_credentials
+from calendars.models import Calendar, Package
+from calendars.serializers import (
+    calendar_body_json,
+    calendar_json,
+    calendar_written_body_json,
+    calendars_json,
+)
+from calendarsite.api import GRS, CredentialsRateThrottle, error_response, make_exception_handler
+
+VIEW, CREATE, MODIFY, DELETE, OVERRIDE = (
+    "CALENDAR_VIEW",
+    "CALENDAR_CREATE",
+    "CALENDAR_MODIFY",
+    "CALENDAR_DELETE",
+    "OVERRIDE_LOCKS",
+)
+
+exception_handler = make_exception_handler(
+    GRS,
+    {
+        exceptions.NotAuthenticated: rules.TOKEN_INVALID,
+        exceptions.AuthenticationFailed: rules.TOKEN_INVALID,
+        exceptions.ParseError: rules.NOT_JSON,
+    },
+)
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+
+
+class BadRequest(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+
+
+def has_permission(user: Any, permission: str) -> bool:
+    return user.has_perm(f"calendars.{permission}")
+
+
+def validation_failed(problems: list[rules.Problem]) -> HttpResponse:
+    return error_response(GRS, 422, rules.VALIDATION_FAILED, errors=[p.as_json() for p in problems])
+
+
+class GrsView(APIView):
+    """Base of every GRS endpoint: API-token auth, errors as {"message": ...}."""
+
+    authentication_classes = [GrsTokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    def get_exception_handler(self):
+        return exception_handler
+
+    def require_tenant(self, request: Request, tenant_id: str, *permissions: str) -> None:
+        if not selectors.tenant_is_member(user=request.user, tenant_id=tenant_id):
+            raise exceptions.PermissionDenied(rules.NOT_A_MEMBER)
+        for permission in permissions:
+            if not has_permission(request.user, permission):
+                raise exceptions.PermissionDenied(rules.permission_missing(permission))
+
+
+class PackageView(GrsView):
+    """Endpoints under /grs/v1/tenant/{tenantId}/package/{packageId}/."""
+
+    def package(self, request: Request, tenant_id: str, package_id: str, *perms: str) -> Package:
+        self.require_tenant(request, tenant_id, *perms)
+        package = selectors.package_get(tenant_id=tenant_id, package_id=package_id)
+        if package is None:
+            raise exceptions.NotFound(rules.PACKAGE_NOT_FOUND)
+        return package
+
+    def calendar(
+        self, request: Request, kwargs: dict[str, str], *perms: str, **options: Any
+    ) -> Calendar:
+        package = self.package(request, kwargs["tenant_id"], kwargs["package_id"], *perms)
+        calendar = selectors.calendar_get(
+            package=package, calendar_id=kwargs["calendar_id"], **options
+        )
+        if calendar is None:
+            raise exceptions.NotFound(rules.CALENDAR_NOT_FOUND)
+        return calendar
+
+    @staticmethod
+    def json_object(request: Request) -> dict[str, Any]:
+        media_type = (request.content_type or "").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            raise exceptions.UnsupportedMediaType(request.content_type or "")
+        data = request.data
+        if not isinstance(data, dict):
+            raise BadRequest(rules.NOT_AN_OBJECT)
+        return data
+
+    @staticmethod
+    def require_lock(request: Request, calendar: Calendar) -> None:
+        """The early answer; the services check again as they write."""
+        if calendar.lock_session_id != request.auth.pk:
+            raise PreconditionFailed(rules.NOT_LOCKED)
+
+
+class LoginView(GrsView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [CredentialsRateThrottle]
+
+    def get(self, request: Request) -> HttpResponse:
+        credentials = basic_credentials(request)
+        answer = credentials and services.grs_login(
+            username=credentials[0], password=credentials[1]
+        )
+        if not answer:
+            response = error_response(GRS, 401, rules.LOGIN_INVALID)
+            response["WWW-Authenticate"] = 'Basic realm="GRS"'
+            return response
+        token, last_login = answer
+        response = Response({"apiToken": token, "lastLogin": last_login})
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class TenantsView(GrsView):
+    def get(self, request: Request) -> Response:
+        tenants = selectors.tenant_list(user=request.user)
+        return Response({"tenants": [{"nodeId": t.pk, "name": t.name} for t in tenants]})
+
+
+class PermissionsView(GrsView):
+    def get(self, request: Request, tenant_id: str) -> Response:
+        self.require_tenant(request, tenant_id)
+        user = request.user
+        return Response(
+            {
+                "canViewCalendar": has_permission(user, VIEW),
+                "canCreateCalendar": has_permission(user, CREATE),
+                "canModifyCalendar": has_permission(user, MODIFY),
+                "canDeleteCalendar": has_permission(user, DELETE),
+            }
+        )
+
+
+class CalendarListView(PackageView):
+    def get(self, request: Request, tenant_id: str, package_id: str) -> Response:
+        package = self.package(request, tenant_id, package_id, VIEW)
+        return Response(calendars_json(selectors.calendar_list(package=package)))
+
+
+class CalendarCreateView(PackageView):
+    def post(self, request: Request, tenant_id: str, package_id: str) -> HttpResponse:
+        package = self.package(request, tenant_id, package_id, VIEW, CREATE)
+        values, problems = rules.calendar_parse(self.json_object(request))
+        if problems:
+            return validation_failed(problems)
+        calendar = services.calendar_create(package=package, **values)
+        return Response(calendar_json(calendar), status=201)
+
+
+class CalendarView(PackageView):
+    def put(self, request: Request, **kwargs: str) -> HttpResponse:
+        calendar = self.calendar(request, kwargs, VIEW, MODIFY)
+        data = self.json_object(request)
+        self.require_lock(request, calendar)
+        values, problems = rules.calendar_parse(data)
+        if problems:
+            return validation_failed(problems)
+        try:
+            services.calendar_update(calendar=calendar, session=request.auth, **values)
+        except services.NotLocked:
+            raise PreconditionFailed(rules.NOT_LOCKED) from None
+        return Response(calendar_json(calendar))
+
+    def delete(self, request: Request, **kwargs: str) -> Response:
+        calendar = self.calendar(request, kwargs, VIEW, DELETE)
+        self.require_lock(request, calendar)
+        try:
+            services.calendar_delete(calendar=calendar, session=request.auth)
+        except services.NotLocked:
+            raise PreconditionFailed(rules.NOT_LOCKED) from None
+        return Response(status=204)
+
+
+class CalendarBodyView(PackageView):
+    def get(self, request: Request, **kwargs: str) -> Response:
+        calendar = self.calendar(request, kwargs, VIEW, with_exceptions=True)
+        return Response(calendar_body_json(calendar))
+
+    def put(self, request: Request, **kwargs: str) -> HttpResponse:
+        calendar = self.calendar(request, kwargs, VIEW, MODIFY)
+        data = self.json_object(request)
+        self.require_lock(request, calendar)
+        values, problems = rules.exceptions_parse(data)
+        if problems:
+            return validation_failed(problems)
+        try:
+            created = services.calendar_exceptions_replace(
+                calendar=calendar, session=request.auth, exceptions=values
+            )
+        except services.NotLocked:
+            raise PreconditionFailed(rules.NOT_LOCKED) from None
+        return Response(calendar_written_body_json(calendar, created), status=201)
+
+
+class LockView(PackageView):
+    def get(self, request: Request, **kwargs: str) -> Response:
+        calendar = self.calendar(request, kwargs, VIEW, MODIFY)
+        try:
+            services.calendar_lock(calendar=calendar, session=request.auth)
+        except services.LockHeld:
+            raise PreconditionFailed(rules.LOCK_HELD) from None
+        except services.CalendarGone:
+            raise exceptions.NotFound(rules.CALENDAR_NOT_FOUND) from None
+        return Response(status=204)
+
+
+class UnlockView(PackageView):
+    def get(self, request: Request, **kwargs: str) -> Response:
+        calendar = self.calendar(request, kwargs, VIEW, MODIFY)
+        try:
+            services.calendar_unlock(
+                calendar=calendar,
+                session=request.auth,
+                override=has_permission(request.user, OVERRIDE),
+            )
+        except services.LockHeld:
+            raise PreconditionFailed(rules.LOCK_HELD) from None
+        except services.CalendarGone:
+            raise exceptions.NotFound(rules.CALENDAR_NOT_FOUND) from None
+        return Response(status=204)

@@ -1,0 +1,155 @@
+"""Staff edit GRS in the admin, held to the API's rules and messages."""
+
+import pytest
+
+from calendars.models import Calendar, CalendarException
+
+from .conftest import api_client, url
+from .factories import CalendarFactory, HolidayFactory, UserFactory
+
+CHANGE = "/admin/calendars/calendar/{}/change/"
+ADD = "/admin/calendars/calendar/add/"
+INLINE = "exceptions"
+
+
+@pytest.fixture
+def staff(client, db):
+    """Django's test client, logged in as a superuser (``client`` here is the API's)."""
+    from django.test import Client
+
+    admin = UserFactory(username="staff", is_staff=True, is_superuser=True)
+    browser = Client()
+    browser.force_login(admin)
+    return browser
+
+
+def form(calendar_values: dict, package, exceptions: list[dict] = (), initial: int = 0) -> dict:
+    data = {
+        "package": str(package.pk),
+        f"{INLINE}-TOTAL_FORMS": str(len(exceptions)),
+        f"{INLINE}-INITIAL_FORMS": str(initial),
+        f"{INLINE}-MIN_NUM_FORMS": "0",
+        f"{INLINE}-MAX_NUM_FORMS": "1000",
+        **{k: "" if v is None else str(v) for k, v in calendar_values.items()},
+    }
+    for i, item in enumerate(exceptions):
+        data.update({f"{INLINE}-{i}-{k}": "" if v is None else str(v) for k, v in item.items()})
+    return data
+
+
+GOOD = {
+    "name": "Support desk",
+    "week_starts": 2,
+    "week_ends": 6,
+    "day_starts_hour": 8,
+    "day_starts_min": 0,
+    "day_ends_hour": 18,
+    "day_ends_min": 0,
+    "time_zone_id": "PST",
+}
+
+
+def field_errors(response) -> dict[str, list[str]]:
+    assert response.status_code == 200, "the form was accepted"
+    adminform = response.context["adminform"]
+    return {name: list(errs) for name, errs in adminform.form.errors.items()}
+
+
+def test_admin_pages_load(staff, calendar):
+    HolidayFactory(calendar=calendar)
+    for path in [
+        "/admin/calendars/tenant/",
+        "/admin/calendars/package/",
+        "/admin/calendars/calendar/",
+        CHANGE.format(calendar.pk),
+        ADD,
+        f"/admin/calendars/tenant/{calendar.package.tenant_id}/change/",
+        "/admin/calendars/grssession/",
+    ]:
+        assert staff.get(path).status_code == 200, path
+
+
+def test_add_calendar_with_an_exception(staff, package):
+    holiday = {"name": "New Year", "type": "HOLIDAY", "placement": "ANNUAL",
+               "annual_month": 1, "annual_day": 1}  # fmt: skip
+    response = staff.post(ADD, form(GOOD, package, [holiday]))
+    assert response.status_code == 302
+    calendar = Calendar.objects.get()
+    assert calendar.time_zone_id == "PST"
+    assert calendar.exceptions.get().annual_day == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "   ", "name must be specified"),
+        ("week_starts", "0", "weekStarts is invalid. Must be between 1 and 7."),
+        ("week_ends", "", "weekEnds is invalid. Must be between 1 and 7."),
+        ("day_starts_hour", "abc", "dayStartsHour is invalid. Must be between 0 and 23."),
+        ("day_ends_hour", "-1", "dayEndsHour is invalid. Must be between 0 and 23."),
+        ("day_starts_min", "60", "dayStartsMin is invalid. Must be between 0 and 59."),
+        ("day_ends_min", "7.5", "dayEndsMin is invalid. Must be between 0 and 59."),
+        ("time_zone_id", "america/new_york", "Unrecognized time zone ID."),
+        ("time_zone_id", "", "Unrecognized time zone ID."),
+    ],
+)
+def test_calendar_form_uses_the_api_messages(staff, package, field, value, message):
+    response = staff.post(ADD, form({**GOOD, field: value}, package))
+    assert field_errors(response) == {field: [message]}
+    assert not Calendar.objects.exists()
+
+
+def test_exception_inline_uses_the_api_messages(staff, calendar):
+    bad = {"name": "Day", "type": "HOLIDAY", "placement": "ANNUAL", "annual_month": 2,
+           "annual_day": 30, "relative_month": 3}  # fmt: skip
+    values = {k: getattr(calendar, k) for k in GOOD}
+    response = staff.post(CHANGE.format(calendar.pk), form(values, calendar.package, [bad]))
+    assert response.status_code == 200
+    inline_errors = response.context["inline_admin_formsets"][0].formset.errors
+    assert inline_errors == [
+        {
+            "annual_day": ["annualDay is invalid. Must be a day of annualMonth."],
+            "relative_month": ["relativeMonth must be null when placement is ANNUAL."],
+        }
+    ]
+    assert not CalendarException.objects.exists()
+
+
+def test_exception_inline_type_and_placement_messages(staff, calendar):
+    bad = {"name": "", "type": "", "placement": "WEEKLY"}
+    values = {k: getattr(calendar, k) for k in GOOD}
+    response = staff.post(CHANGE.format(calendar.pk), form(values, calendar.package, [bad]))
+    inline_errors = response.context["inline_admin_formsets"][0].formset.errors
+    assert inline_errors == [
+        {
+            "name": ["name must be specified"],
+            "type": ["type is invalid. Must be HOLIDAY or TIME_CHANGE."],
+            "placement": ["placement is invalid. Must be FIXED, ANNUAL or RELATIVE."],
+        }
+    ]
+
+
+def test_unlock_action(staff, user, package):
+    locked, free = CalendarFactory(package=package), CalendarFactory(package=package)
+    client = api_client(user)
+    assert client.get(url(package, "lockcalendar", locked)).status_code == 204
+    listing = staff.get("/admin/calendars/calendar/").content.decode()
+    assert "locked by alice" in listing
+    response = staff.post(
+        "/admin/calendars/calendar/",
+        {"action": "unlock", "_selected_action": [locked.pk, free.pk]},
+        follow=True,
+    )
+    assert "Unlocked 1 calendar(s)." in response.content.decode()
+    locked.refresh_from_db()
+    assert locked.lock_session is None
+
+
+def test_tenant_members_are_edited_in_the_admin(staff, tenant, user):
+    other = UserFactory(username="carol")
+    response = staff.post(
+        f"/admin/calendars/tenant/{tenant.pk}/change/",
+        {"name": tenant.name, "members": [user.pk, other.pk]},
+    )
+    assert response.status_code == 302
+    assert set(tenant.members.values_list("username", flat=True)) == {"alice", "carol"}

@@ -1,0 +1,130 @@
+"""The operators' commands and the demo data."""
+
+import shlex
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError, call_command
+from rest_framework.test import APIClient
+
+from calendars.demo import PASSWORD, USERNAME, demo_seed
+from calendars.models import Calendar, Package, Tenant
+
+from .conftest import ALL, basic
+from .factories import TenantFactory
+
+
+def run(*args: str) -> list[str]:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue().splitlines()
+
+
+def test_create_tenant_prints_its_id_last(db):
+    lines = run("create_tenant", "  Environment ")
+    tenant = Tenant.objects.get()
+    assert lines[-1] == str(tenant.pk)
+    assert tenant.name == "Environment"
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 256])
+def test_create_tenant_refuses_bad_names(db, name):
+    with pytest.raises(CommandError, match="name must be"):
+        run("create_tenant", name)
+    assert not Tenant.objects.exists()
+
+
+def test_create_package_prints_its_id_last(db):
+    tenant = TenantFactory()
+    lines = run("create_package", str(tenant.pk), "Rules")
+    package = Package.objects.get()
+    assert lines[-1] == str(package.pk)
+    assert (package.tenant, package.name) == (tenant, "Rules")
+
+
+def test_create_package_errors(db):
+    tenant = TenantFactory()
+    with pytest.raises(CommandError, match="No tenant with id 999"):
+        run("create_package", "999", "Rules")
+    run("create_package", str(tenant.pk), "Rules")
+    with pytest.raises(CommandError, match="already has a package named 'Rules'"):
+        run("create_package", str(tenant.pk), "Rules")
+    with pytest.raises(CommandError, match="name must be specified"):
+        run("create_package", str(tenant.pk), " ")
+
+
+def test_create_api_user_who_can_log_in_and_act(db):
+    first, second = TenantFactory(), TenantFactory()
+    lines = run(
+        "create_api_user", "carol", "--password", "a-Long-pass-phrase",
+        "--tenant", str(first.pk), "--tenant", str(second.pk),
+        "--permission", "CALENDAR_VIEW", "--permission", "CALENDAR_CREATE",
+    )  # fmt: skip
+    user = get_user_model().objects.get(username="carol")
+    assert lines[-1] == str(user.pk)
+    assert set(user.grs_tenants.all()) == {first, second}
+    assert user.has_perm("calendars.CALENDAR_VIEW")
+    assert user.has_perm("calendars.CALENDAR_CREATE")
+    assert not user.has_perm("calendars.CALENDAR_DELETE")
+    assert not user.is_staff
+    login = APIClient().get(
+        "/grs/v1/login", HTTP_AUTHORIZATION=basic("carol", "a-Long-pass-phrase")
+    )
+    assert login.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--permission", "CALENDAR_EDIT"], "Unknown permission 'CALENDAR_EDIT'"),
+        (["--tenant", "999"], "No tenant with id 999"),
+        (["--password", "123"], "This password is too short"),
+    ],
+)
+def test_create_api_user_errors(db, args, message):
+    base = ["create_api_user", "dave", "--password", "a-Long-pass-phrase"]
+    with pytest.raises(CommandError, match=message):
+        run(*base, *args)
+    assert not get_user_model().objects.filter(username="dave").exists()
+
+
+def test_create_api_user_refuses_an_existing_username(db):
+    run("create_api_user", "erin", "--password", "a-Long-pass-phrase")
+    with pytest.raises(CommandError, match="A user named 'erin' already exists"):
+        run("create_api_user", "erin", "--password", "a-Long-pass-phrase")
+
+
+def test_demo_seed_is_idempotent_and_usable(db):
+    lines = demo_seed(base_url="http://testserver")
+    again = demo_seed(base_url="http://testserver")
+    assert lines == again
+    assert Tenant.objects.count() == Package.objects.count() == Calendar.objects.count() == 1
+    user = authenticate(username=USERNAME, password=PASSWORD)
+    assert user is not None
+    assert all(user.has_perm(f"calendars.{p}") for p in ALL)
+    text = "\n".join(lines)
+    assert PASSWORD in text
+    assert "/grs/v1/login" in text
+    assert Calendar.objects.get().external_id in text
+
+
+def test_demo_curl_commands_work(db):
+    """Replays the printed curls through the test client."""
+    lines = demo_seed(base_url="http://testserver")
+    curls = [shlex.split(line.strip()) for line in lines if line.strip().startswith("curl ")]
+    client = APIClient()
+    token = client.get("/grs/v1/login", HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD)).json()[
+        "apiToken"
+    ]
+    client.credentials(HTTP_AUTHORIZATION=basic(USERNAME, token))
+    statuses = []
+    for argv in curls:
+        method = argv[argv.index("-X") + 1] if "-X" in argv else "GET"
+        path = next(a for a in argv if a.startswith("http://testserver")).removeprefix(
+            "http://testserver"
+        )
+        data = argv[argv.index("-d") + 1] if "-d" in argv else None
+        response = client.generic(method, path, data or "", content_type="application/json")
+        statuses.append(response.status_code)
+    assert statuses == [201, 200, 204, 201, 200, 204]

@@ -1,0 +1,48 @@
+"""List endpoints run a constant number of queries, however many rows they answer."""
+
+import pytest
+
+from .conftest import MODIFY, VIEW, api_client, grant, url
+from .factories import CalendarFactory, HolidayFactory, TenantFactory, UserFactory
+from .test_locks import lock
+
+# Token lookup and refresh, membership, the user's and the groups' permissions, the
+# package, the calendars with their lock holders.
+LIST_QUERIES = 7
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_list_calendars_query_count_does_not_grow(
+    client, user, package, django_assert_num_queries, count
+):
+    calendars = CalendarFactory.create_batch(count, package=package)
+    others = [UserFactory() for _ in range(3)]
+    for i, calendar in enumerate(calendars[:3]):  # locks held by several users
+        package.tenant.members.add(others[i])
+        grant(others[i], VIEW, MODIFY)
+        lock(api_client(others[i]), package, calendar)
+    with django_assert_num_queries(LIST_QUERIES):
+        response = client.get(url(package, "calendars"))
+    items = response.json()["calendars"]
+    assert len(items) == count
+    assert {i["lockOwner"] for i in items} - {None} == {o.username for o in others[:count]}
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_body_query_count_does_not_grow(
+    client, package, calendar, django_assert_num_queries, count
+):
+    HolidayFactory.create_batch(count, calendar=calendar)
+    # The list's queries, and one for the exceptions.
+    with django_assert_num_queries(LIST_QUERIES + 1):
+        response = client.get(url(package, "businesscalendarbody", calendar))
+    assert len(response.json()["exceptions"]) == count
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_tenants_query_count_does_not_grow(client, user, django_assert_num_queries, count):
+    for tenant in TenantFactory.create_batch(count):
+        tenant.members.add(user)
+    with django_assert_num_queries(3):  # token lookup and refresh, tenants
+        response = client.get("/grs/v1/tenants")
+    assert len(response.json()["tenants"]) == count + 1
