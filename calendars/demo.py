@@ -27,6 +27,7 @@ CALENDAR = {
     "dayEndsMin": 0,
     "timeZoneId": "EST",
 }
+MODIFIED = {**CALENDAR, "dayStartsHour": 9, "dayStartsMin": 0, "dayEndsHour": 17}
 EXCEPTIONS = {
     "exceptions": [
         {"name": "New Year's Day", "type": "HOLIDAY", "placement": "ANNUAL", "annualMonth": 1,
@@ -74,10 +75,15 @@ def demo_seed(*, base_url: str) -> list[str]:
         f"    curl -s -X POST {scope}/calendar {auth} {json_header}"
         f" -d {shlex.quote(json.dumps(CALENDAR))}",
         f"    curl -s {scope}/calendars {auth}",
-        "  Lock, set the holidays, read the body, unlock:",
+        "  Lock it, set its holidays, change its hours, read the body, unlock:",
         f"    curl -s -i {scope}/lockcalendar/{cal} {auth}",
         f"    curl -s -X PUT {scope}/businesscalendarbody/{cal} {auth} {json_header}"
         f" -d {shlex.quote(json.dumps(EXCEPTIONS))}",
+        f"    curl -s -X PUT {scope}/calendar/{cal} {auth} {json_header}"
+        f" -d {shlex.quote(json.dumps(MODIFIED))}",
         f"    curl -s {scope}/businesscalendarbody/{cal} {auth}",
         f"    curl -s -i {scope}/unlockcalendar/{cal} {auth}",
+        "  Delete it (lock first; `seed_demo` makes it again):",
+        f"    curl -s -i {scope}/lockcalendar/{cal} {auth}",
+        f"    curl -s -i -X DELETE {scope}/calendar/{cal} {auth}",
     ]

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from calendars.demo import demo_seed as calendars_demo_seed
 from events.demo import demo_seed as events_demo_seed
 
 
@@ -13,5 +14,6 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, base_url: str, **options) -> None:
         base_url = base_url.rstrip("/")
-        for line in events_demo_seed(base_url=base_url):
+        lines = [*events_demo_seed(base_url=base_url), "", *calendars_demo_seed(base_url=base_url)]
+        for line in lines:
             self.stdout.write(line)
