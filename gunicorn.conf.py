@@ -33,7 +33,7 @@ max_requests_jitter = max_requests // 10
 # bench side by side); nothing here uses gunicornc.
 control_socket_disable = True
 
-accesslog = os.getenv("GUNICORN_ACCESSLOG", "-")
+accesslog = os.getenv("GUNICORN_ACCESSLOG", "-") or None  # empty: no access log
 errorlog = "-"
 loglevel = os.getenv("LOG_LEVEL", "info").lower()
 
