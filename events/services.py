@@ -122,25 +122,15 @@ def _write(events: list[rules.EventInput]) -> dict[str, int]:
     """
     table = CalendarEvent._meta.db_table
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    adapt = connection.ops.adapt_datetimefield_value
-    params: list[Any] = []
-    for event in sorted(events, key=lambda e: e.external_id):
-        params += [
-            event.external_id,
-            event.user_id,
-            event.type_id,
-            adapt(event.start_time),
-            adapt(event.end_time),
-            event.title,
-            now,
-            now,
-        ]
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(events))
-    # Only the table name and placeholders are formatted in; every value is a parameter.
+    source, params = _rows(sorted(events, key=lambda e: e.external_id))
+    # Only table names and placeholders are formatted in; every value is a parameter.
     sql = (
-        f"INSERT INTO {table} AS e"  # noqa: S608
+        "WITH x (external_id, user_id, type_id, start_time, end_time, title, n)"  # noqa: S608
+        f" AS ({source})"
+        f" INSERT INTO {table} AS e"
         " (external_id, user_id, type_id, start_time, end_time, title, created_at, updated_at)"
-        f" VALUES {values}"
+        " SELECT x.external_id, x.user_id, x.type_id, x.start_time, x.end_time, x.title, %s, %s"
+        " FROM x WHERE true ORDER BY x.n"
         " ON CONFLICT (external_id) DO UPDATE SET type_id = excluded.type_id,"
         " start_time = excluded.start_time, end_time = excluded.end_time,"
         " title = excluded.title, updated_at = excluded.updated_at"
@@ -148,11 +138,46 @@ def _write(events: list[rules.EventInput]) -> dict[str, int]:
         " RETURNING id, external_id"
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*params, now, now])
         ids = {external_id: pk for pk, external_id in cursor.fetchall()}
         if len(ids) != len(events):
             raise _OwnershipRace
     return ids
+
+
+def _rows(events: list[rules.EventInput]) -> tuple[str, list[Any]]:
+    """The batch as rows (the event's columns, then its position n), for the upsert.
+
+    PostgreSQL takes each column as one array parameter: six parameters are bound and
+    planned far faster than 7000 placeholders. SQLite has no arrays and takes VALUES.
+    """
+    adapt = connection.ops.adapt_datetimefield_value
+    if connection.vendor == "postgresql":
+        columns = (
+            [event.external_id for event in events],
+            [event.user_id for event in events],
+            [event.type_id for event in events],
+            [adapt(event.start_time) for event in events],
+            [adapt(event.end_time) for event in events],
+            [event.title for event in events],
+        )
+        source = (
+            "SELECT * FROM unnest(%s::text[], %s::bigint[], %s::smallint[],"
+            " %s::timestamptz[], %s::timestamptz[], %s::text[]) WITH ORDINALITY"
+        )
+        return source, list(columns)
+    params: list[Any] = []
+    for n, event in enumerate(events):
+        params += [
+            event.external_id,
+            event.user_id,
+            event.type_id,
+            adapt(event.start_time),
+            adapt(event.end_time),
+            event.title,
+            n,
+        ]
+    return "VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(events)), params
 
 
 def _existing_ids(events: list[rules.EventInput]) -> dict[str, int]:
