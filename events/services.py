@@ -30,8 +30,8 @@ class BatchRejected(Exception):
         self.message = message
 
 
-class _OwnershipRace(Exception):
-    """Another writer took an ExternalId between our check and our write."""
+class _RowsRefused(Exception):
+    """The write left rows out (unknown user, another owner): it was rolled back."""
 
 
 def calendar_events_upsert(*, items: Any, dry_run: bool = False) -> list[dict[str, Any]]:
@@ -39,8 +39,9 @@ def calendar_events_upsert(*, items: Any, dry_run: bool = False) -> list[dict[st
 
     Returns the vendor's per-item results: on success one per item, in request order,
     with the event's Id; otherwise only the failed items, in request order, and nothing
-    is written. Runs a constant number of queries whatever the batch size: one for the
-    users, one for the existing events, one set-based write.
+    is written. Runs a constant number of queries whatever the batch size: a valid batch
+    is one set-based write that checks users and owners itself; a batch with problems
+    reads the users and the existing events once each, to name every problem.
     """
     if not isinstance(items, list):
         raise BatchRejected(rules.NOT_AN_ARRAY)
@@ -60,7 +61,7 @@ def calendar_events_upsert(*, items: Any, dry_run: bool = False) -> list[dict[st
         if isinstance(ext, str) and counts[ext] > 1:
             problems[index].append(rules.duplicated(ext))
 
-    if any(event is not None for event in events):
+    if (dry_run or any(problems)) and any(event is not None for event in events):
         _check_users_and_owners(events, problems)
 
     for attempt in range(MAX_ATTEMPTS):
@@ -70,7 +71,9 @@ def calendar_events_upsert(*, items: Any, dry_run: bool = False) -> list[dict[st
             return _successes(events, _existing_ids(events))
         try:
             ids = _write(events)
-        except _OwnershipRace:
+        except _RowsRefused:
+            # Rolled back: find out why. Finding nothing means another writer changed
+            # an owner in between, and the write is tried again.
             _check_users_and_owners(events, problems)
             continue
         except OperationalError as exc:
@@ -113,14 +116,16 @@ def _check_users_and_owners(events: list, problems: list[list[str]]) -> None:
 
 
 def _write(events: list[rules.EventInput]) -> dict[str, int]:
-    """One INSERT ... ON CONFLICT DO UPDATE whose ownership check is part of the write.
+    """One INSERT ... ON CONFLICT DO UPDATE that checks users and owners as it writes.
 
-    The update happens only WHERE the stored owner is the batch's user, so a writer that
-    slipped in between our check and this statement makes a row come back missing, and
-    the whole batch rolls back. Rows go in ExternalId order so two overlapping batches
-    take their row locks in the same order and cannot deadlock each other.
+    A row is inserted only if its user exists, and updated only WHERE the stored owner
+    is the batch's user, so the check cannot be overtaken by another writer: a row that
+    does not come back fails the whole batch, which is rolled back (_RowsRefused). Rows
+    go in ExternalId order so two overlapping batches take their row locks in the same
+    order and cannot deadlock each other.
     """
     table = CalendarEvent._meta.db_table
+    users = get_user_model()._meta
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     source, params = _rows(sorted(events, key=lambda e: e.external_id))
     # Only table names and placeholders are formatted in; every value is a parameter.
@@ -130,7 +135,8 @@ def _write(events: list[rules.EventInput]) -> dict[str, int]:
         f" INSERT INTO {table} AS e"
         " (external_id, user_id, type_id, start_time, end_time, title, created_at, updated_at)"
         " SELECT x.external_id, x.user_id, x.type_id, x.start_time, x.end_time, x.title, %s, %s"
-        " FROM x WHERE true ORDER BY x.n"
+        f" FROM x WHERE EXISTS (SELECT 1 FROM {users.db_table} u"
+        f" WHERE u.{users.pk.column} = x.user_id) ORDER BY x.n"
         " ON CONFLICT (external_id) DO UPDATE SET type_id = excluded.type_id,"
         " start_time = excluded.start_time, end_time = excluded.end_time,"
         " title = excluded.title, updated_at = excluded.updated_at"
@@ -141,7 +147,7 @@ def _write(events: list[rules.EventInput]) -> dict[str, int]:
         cursor.execute(sql, [*params, now, now])
         ids = {external_id: pk for pk, external_id in cursor.fetchall()}
         if len(ids) != len(events):
-            raise _OwnershipRace
+            raise _RowsRefused
     return ids
 
 

@@ -1,10 +1,13 @@
 """What the batch's fast path (one statement, arrays on PostgreSQL) must keep exact."""
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
+from rest_framework.test import APIClient
 
 from events.models import CalendarEvent
+from events.services import api_key_create, api_token_issue
 
 from .conftest import event, put_batch
 
@@ -69,3 +72,72 @@ def test_update_changes_only_the_batch_rows(client, student):
     put_batch(client, [event("e1", student.pk, Title="second")])
     titles = dict(CalendarEvent.objects.values_list("external_id", "title"))
     assert titles == {"e0": "first", "e1": "second", "e2": "first"}
+
+
+def test_unknown_user_in_a_valid_batch_writes_nothing(client, student):
+    body = [event("mine", student.pk), event("ghost", 99)]
+    assert put_batch(client, body).json() == [
+        {"ExternalId": "ghost", "ErrorMessage": "User 99 does not exist.", "IsSuccessful": False}
+    ]
+    assert not CalendarEvent.objects.exists()
+
+
+@pytest.mark.postgres
+def test_racing_batches_never_both_win_and_never_half_write(transactional_db):
+    from django.db import connection
+
+    from .conftest import UserFactory, grant_event_writes
+
+    integration = UserFactory(username="integration")
+    grant_event_writes(integration)
+    _, key = api_key_create(user=integration)
+    token = api_token_issue(key=key)
+    students = [UserFactory(username="ada"), UserFactory(username="grace")]
+    answers: dict[int, list] = {0: [], 1: []}
+    errors: list[BaseException] = []
+    rounds, size = 10, 200
+    barrier = threading.Barrier(2)
+
+    def racer(side: int) -> None:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        try:
+            for r in range(rounds):
+                # Each side sends the same ExternalIds, in its own order.
+                body = [event(f"r{r}-{i}", students[side].pk) for i in range(size)]
+                if side:
+                    body.reverse()
+                barrier.wait(timeout=30)
+                response = put_batch(client, body)
+                answers[side].append((response.status_code, response.json()))
+        except BaseException as exc:
+            errors.append(exc)
+            barrier.abort()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=racer, args=(side,)) for side in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors
+    for r in range(rounds):
+        results = [answers[side][r] for side in (0, 1)]
+        assert [status for status, _ in results] == [200, 200]
+        won = [all(item["IsSuccessful"] for item in body) for _, body in results]
+        assert sorted(won) == [False, True]
+        winner = students[won.index(True)]
+        loser_body = results[won.index(False)][1]
+        assert len(loser_body) == size
+        assert all(
+            item["ErrorMessage"].endswith(f"is owned by another student ({winner.pk}).")
+            for item in loser_body
+        )
+        owners = set(
+            CalendarEvent.objects.filter(external_id__startswith=f"r{r}-").values_list(
+                "user_id", flat=True
+            )
+        )
+        assert owners == {winner.pk}
+        assert CalendarEvent.objects.filter(external_id__startswith=f"r{r}-").count() == size
