@@ -4,8 +4,8 @@ from events.models import CalendarEvent
 
 from .conftest import UserFactory, event, put_batch
 
-# The token lookup, the user's and the groups' permissions.
-AUTH_QUERIES = 3
+# The token lookup, which fetches the user and its permissions too.
+AUTH_QUERIES = 1
 # A valid batch is one statement, which checks users and owners as it writes (inside a
 # savepoint, as the test runs in a transaction): no read before it.
 BATCH_QUERIES = AUTH_QUERIES + 3
