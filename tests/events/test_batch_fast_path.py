@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from rest_framework.test import APIClient
 
+from events import rules
 from events.models import CalendarEvent
 from events.services import api_key_create, api_token_issue
 
@@ -141,3 +142,28 @@ def test_racing_batches_never_both_win_and_never_half_write(transactional_db):
         )
         assert owners == {winner.pk}
         assert CalendarEvent.objects.filter(external_id__startswith=f"r{r}-").count() == size
+
+
+def test_documented_spelling_and_other_spellings_read_alike(student):
+    documented = event("e1", student.pk)
+    lowered = {key.lower(): value for key, value in documented.items()}
+    with_extra = {**documented, "Location": "ignored"}
+    parsed = [rules.parse_event(item) for item in (documented, lowered, with_extra)]
+    assert parsed[0] == parsed[1] == parsed[2]
+    assert parsed[0][1] == []
+
+
+def test_a_key_sent_twice_in_two_spellings_takes_the_last(student):
+    item = {**event("first", student.pk), "externalid": "last"}
+    parsed, problems = rules.parse_event(item)
+    assert (parsed.external_id, problems) == ("last", [])
+
+
+@pytest.mark.parametrize("suffix", ["Z", "+00:00", "-00:00", "", "+05:30"])
+def test_every_utc_spelling_gives_the_same_aware_instant(suffix):
+    parsed = rules.parse_instant(f"2018-06-10T20:00:00{suffix}")
+    expected = datetime(2018, 6, 10, 20, tzinfo=UTC)
+    if suffix == "+05:30":
+        expected = datetime(2018, 6, 10, 14, 30, tzinfo=UTC)
+    assert parsed == expected
+    assert parsed.tzinfo is UTC
