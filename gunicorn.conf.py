@@ -4,6 +4,7 @@ Gunicorn reads this file from the working directory by itself. Every value can b
 overridden by the environment below or on the command line.
 """
 
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "calendarsite.settings")
@@ -45,3 +46,10 @@ def on_starting(server) -> None:
 
     if settings.DEBUG:
         raise SystemExit("Refusing to serve with DEBUG on: unset DEBUG.")
+
+
+def pre_fork(server, worker) -> None:
+    # Django is loaded once, in the master (preload_app). Frozen out of the garbage
+    # collector's sight, it is not rescanned by each worker's full collections (~30 ms
+    # each, about once every 25 batches: the batch's p95), and its pages stay shared.
+    gc.freeze()
