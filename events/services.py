@@ -159,14 +159,14 @@ def _rows(events: list[rules.EventInput]) -> tuple[str, list[Any]]:
     are bound and planned far faster than 7000 placeholders. SQLite has no arrays and
     takes VALUES.
     """
-    adapt = connection.ops.adapt_datetimefield_value
     if connection.vendor == "postgresql":
+        # Aware datetimes go as they are (Django's adapter returns them unchanged).
         columns = (
             [event.external_id for event in events],
             [event.user_id for event in events],
             [event.type_id for event in events],
-            [adapt(event.start_time) for event in events],
-            [adapt(event.end_time) for event in events],
+            [event.start_time for event in events],
+            [event.end_time for event in events],
             [event.title for event in events],
         )
         source = (
@@ -174,6 +174,7 @@ def _rows(events: list[rules.EventInput]) -> tuple[str, list[Any]]:
             " %b::timestamptz[], %b::timestamptz[], %b::text[]) WITH ORDINALITY"
         )
         return source, list(columns)
+    adapt = connection.ops.adapt_datetimefield_value
     params: list[Any] = []
     for n, event in enumerate(events):
         params += [
