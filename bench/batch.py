@@ -614,6 +614,15 @@ def main() -> int:
             f" {mem.get('VmHWM', 0):6.1f} / {mem.get('Pss', 0):6.1f}"
         )
     print(f"  master {server.proc.pid}: {master.get('VmRSS', 0):6.1f} RSS")
+
+    ratio = p50(times["http-upd"]) / p50(times["floor-upd"])
+    peak = max((mem.get("VmHWM", 0) for mem in workers.values()), default=0)
+    print(
+        f"\ntargets: update pass p50 {ratio:.2f}x the floor (<= 1.5x: "
+        f"{'met' if ratio <= 1.5 else 'NOT met'}; stretch 1.3x: "
+        f"{'met' if ratio <= 1.3 else 'not met'}); peak worker RSS {peak:.1f} MB"
+        f" (< 150 MB: {'met' if peak < 150 else 'NOT met'})"
+    )
     print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
     return 0
 
