@@ -88,6 +88,9 @@ def calendar_events_upsert(*, items: Any, dry_run: bool = False) -> list[dict[st
 def _raw_external_id(raw: Any) -> Any:
     if not isinstance(raw, dict):
         return None
+    if raw.keys() <= rules.FIELDS:  # spelled as documented: no other spelling to look for
+        value = raw.get("ExternalId")
+        return value if isinstance(value, str) else None
     for key, value in raw.items():
         if key.lower() == "externalid":
             return value if isinstance(value, str) else None
