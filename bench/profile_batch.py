@@ -101,7 +101,7 @@ def main() -> int:
         began = time.perf_counter()
         if profiler:
             profiler.start()
-        put(second.body if args.which == "update" else first.body)
+        put(second.body if args.which == "update" else first.body)  # the timed request
         if profiler:
             profiler.stop()
         total += time.perf_counter() - began
