@@ -10,14 +10,11 @@ from events.selectors import api_token_user
 # The .NET Web API's own wording, which the vendor's clients already handle.
 DENIED = "Authorization has been denied for this request."
 
-WRITE_PERMS = ("events.add_calendarevent", "events.change_calendarevent")
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
-    # Asked with the token, in its one query, for the permission classes below.
-    perms = WRITE_PERMS
 
     def authenticate(self, request):
         header = request.META.get("HTTP_AUTHORIZATION", "")
@@ -25,7 +22,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if scheme.lower() != "bearer":
             return None
         token = token.strip()
-        user = api_token_user(token=token, perms=self.perms) if token else None
+        user = api_token_user(token=token, perms=_view_perms(request)) if token else None
         if user is None:
             raise exceptions.AuthenticationFailed(DENIED)
         return user, token
@@ -35,18 +32,36 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
+def _view_perms(request) -> tuple[str, ...]:
+    """The perms the view's permission classes will check (their ``perms``), so that the
+    token lookup asks them in its one query."""
+    view = (getattr(request, "parser_context", None) or {}).get("view")
+    classes = getattr(view, "permission_classes", ())
+    return tuple(dict.fromkeys(perm for cls in classes for perm in getattr(cls, "perms", ())))
+
+
 def has_perms(user, perms: tuple[str, ...]) -> bool:
-    """``user.has_perms(perms)``, answered by the token lookup when it asked for these
-    perms and ModelBackend is the only backend (it then asked what ModelBackend asks);
-    otherwise asked of the backends."""
-    asked, granted = getattr(user, "token_perms", ((), False))
-    if asked == perms and list(settings.AUTHENTICATION_BACKENDS) == [MODEL_BACKEND]:
-        return user.is_active and (user.is_superuser or granted)
+    """``user.has_perms(perms)``, answered by the token lookup when it asked for (at least)
+    these perms and ModelBackend is the only backend (it then asked what ModelBackend
+    asks); otherwise asked of the backends."""
+    asked, all_granted = getattr(user, "token_perms", ((), False))
+    if set(perms) <= set(asked) and list(settings.AUTHENTICATION_BACKENDS) == [MODEL_BACKEND]:
+        if user.is_superuser or all_granted:
+            return user.is_active
+        if set(perms) == set(asked):
+            return False
     return user.has_perms(perms)
 
 
-class CanWriteEvents(permissions.BasePermission):
-    message = "You do not have permission to add or change calendar events."
+class HasPerms(permissions.BasePermission):
+    """Allows a user holding every one of ``perms``, asked along with the bearer token."""
+
+    perms: tuple[str, ...] = ()
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and has_perms(request.user, WRITE_PERMS))
+        return bool(request.user and has_perms(request.user, self.perms))
+
+
+class CanWriteEvents(HasPerms):
+    message = "You do not have permission to add or change calendar events."
+    perms = ("events.add_calendarevent", "events.change_calendarevent")

@@ -1,12 +1,16 @@
-"""The write permission, answered by the token lookup in its one query."""
+"""Permissions, answered by the token lookup in its one query."""
 
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test import override_settings
-from rest_framework.test import APIClient
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.test import APIClient, APIRequestFactory
 
+from events.auth import HasPerms, has_perms
 from events.models import CalendarEvent
 from events.services import api_key_create, api_token_issue
+from events.views import EventsView
 
 from .conftest import UserFactory, event, put_batch
 
@@ -100,3 +104,42 @@ class GrantEverything:
 def test_other_authentication_backends_are_asked(student):
     user = UserFactory(username="no-grants")
     assert put_batch(client_for(user), [event("e1", student.pk)]).status_code == 200
+
+
+class CanViewEvents(HasPerms):
+    perms = ("events.view_calendarevent",)
+
+
+class ReadView(EventsView):
+    permission_classes = [IsAuthenticated, CanViewEvents]
+
+    def get(self, request):
+        return Response({"ok": True})
+
+
+def read_as(user, django_assert_num_queries, queries: int = 1):
+    _, key = api_key_create(user=user)
+    token = api_token_issue(key=key)
+    request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    with django_assert_num_queries(queries):
+        return ReadView.as_view()(request)
+
+
+def test_any_views_perms_are_asked_with_the_token(db, django_assert_num_queries):
+    reader = UserFactory(username="reader")
+    reader.user_permissions.add(*perms("view_calendarevent"))
+    assert read_as(reader, django_assert_num_queries).status_code == 200
+    writer = UserFactory(username="writer")
+    writer.user_permissions.add(*perms("add_calendarevent", "change_calendarevent"))
+    assert read_as(writer, django_assert_num_queries).status_code == 403
+
+
+def test_perms_the_token_lookup_did_not_ask_are_asked_of_the_backends(db):
+    user = UserFactory(username="partial")
+    user.user_permissions.add(*perms("view_calendarevent"))
+    user.token_perms = (("events.add_calendarevent",), False)
+    assert has_perms(user, ("events.view_calendarevent",)) is True
+    user.token_perms = (("events.view_calendarevent", "events.add_calendarevent"), False)
+    # Not all of the asked perms are held: which ones, the backends say.
+    assert has_perms(user, ("events.view_calendarevent",)) is True
+    assert has_perms(user, ("events.add_calendarevent",)) is False
