@@ -1,4 +1,5 @@
-# The two commands of the README: `make run` and `make test`. Both set up .venv first.
+# The commands of the README: `make run`, `make serve`, `make test`, `make bench`.
+# Each sets up .venv first.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -23,6 +24,13 @@ run: $(STAMP)
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
+# Serving for real: gunicorn (settings in gunicorn.conf.py), static files by whitenoise.
+# Set SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL in the environment; DEBUG stays off.
+serve: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) exec $(BIN)/gunicorn -c gunicorn.conf.py
+
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -32,3 +40,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The batch benchmark against PostgreSQL (BENCH_DATABASE_URL), floor beside every figure.
+bench: $(STAMP)
+	$(BIN)/python bench/batch.py $(BENCH_ARGS)

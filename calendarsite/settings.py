@@ -113,9 +113,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-# Serve the admin's static files straight from the apps when collectstatic has not run
-# (local runs, tests); production runs collectstatic.
-WHITENOISE_USE_FINDERS = True
+# Serve the admin's static files straight from the apps until collectstatic has run
+# (local runs, tests). Once it has (`make serve` runs it), serve only STATIC_ROOT: the
+# finders' copies would shadow its precompressed .gz files.
+WHITENOISE_USE_FINDERS = not STATIC_ROOT.is_dir()
 warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
 # Request bodies larger than this are refused (413) before they are parsed.

@@ -64,6 +64,11 @@ def required(field: str) -> str:
     return f"{field} is required."
 
 
+# The fields of an event as the vendor spells them; keys match whatever their case.
+FIELDS = frozenset({"ExternalId", "UserId", "TypeId", "StartTime", "EndTime", "Title"})
+_FIELD_BY_LOWER = {field.lower(): field for field in FIELDS}
+
+
 @dataclass(slots=True)
 class EventInput:
     external_id: str
@@ -111,6 +116,8 @@ def parse_instant(value: Any) -> datetime | None:
         return None  # fromisoformat() would overlook a trailing NUL
     try:
         parsed = datetime.fromisoformat(value.strip())
+        if parsed.tzinfo is UTC:  # "Z" or +00:00, the usual case: nothing to convert
+            return parsed
         if parsed.tzinfo is None:
             return parsed.replace(tzinfo=UTC)
         return parsed.astimezone(UTC)
@@ -142,34 +149,37 @@ def parse_event(raw: Any) -> tuple[EventInput | None, list[str]]:
     if not isinstance(raw, dict):
         return None, [NOT_AN_OBJECT]
     # Keys match case-insensitively, as the vendor's .NET binder does; unknown keys
-    # are ignored.
-    item = {key.lower(): value for key, value in raw.items()}
+    # are ignored. An item spelled as documented (the usual case) is read as it is.
+    if raw.keys() <= FIELDS:
+        item = raw
+    else:
+        item = {_FIELD_BY_LOWER.get(key.lower(), key): value for key, value in raw.items()}
     problems: list[str] = []
 
-    external_id = item.get("externalid")
+    external_id = item.get("ExternalId")
     if error := _text_error("ExternalId", external_id, MAX_EXTERNAL_ID):
         problems.append(error)
         external_id = None
 
-    user_id = item.get("userid")
+    user_id = item.get("UserId")
     if user_id is None:
         problems.append(required("UserId"))
     elif not _is_int(user_id) or not 0 < user_id <= MAX_ID:
         problems.append(USER_ID_INVALID)
         user_id = None
 
-    type_id = item.get("typeid")
+    type_id = item.get("TypeId")
     if type_id is None:
         problems.append(required("TypeId"))
     elif not _is_int(type_id) or type_id not in (1, 2, 3):
         problems.append(TYPE_INVALID)
 
-    start = _instant("StartTime", item.get("starttime"), problems)
-    end = _instant("EndTime", item.get("endtime"), problems)
+    start = _instant("StartTime", item.get("StartTime"), problems)
+    end = _instant("EndTime", item.get("EndTime"), problems)
     if start and end and end <= start:
         problems.append(START_BEFORE_END)
 
-    title = item.get("title")
+    title = item.get("Title")
     if error := _text_error("Title", title, MAX_TITLE):
         problems.append(error)
 

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from calendarsite import fastjson
 from calendarsite.api import (
     EVENTS,
     CredentialsRateThrottle,
@@ -39,6 +40,10 @@ class EventsView(APIView):
 
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [IsAuthenticated]
+    # DRF's JSON parser and renderer, through orjson: a batch's 250 KB read and written
+    # several times faster, every body answered as before.
+    parser_classes = [fastjson.JSONParser]
+    renderer_classes = [fastjson.JSONRenderer]
 
     def get_exception_handler(self):
         return exception_handler

@@ -1,10 +1,16 @@
 import pytest
 
-from .conftest import event, put_batch
+from events.models import CalendarEvent
 
-# token lookup, the user's and the groups' permissions, the batch's users, the existing
-# events, and the write (inside a savepoint, as the test runs in a transaction).
-BATCH_QUERIES = 8
+from .conftest import UserFactory, event, put_batch
+
+# The token lookup, which fetches the user and its permissions too.
+AUTH_QUERIES = 1
+# A valid batch is one statement, which checks users and owners as it writes (inside a
+# savepoint, as the test runs in a transaction): no read before it.
+BATCH_QUERIES = AUTH_QUERIES + 3
+# A batch with problems reads the users and the existing events once each, to name them.
+CHECK_QUERIES = 2
 
 
 @pytest.mark.parametrize("size", [1, 1000])
@@ -18,15 +24,50 @@ def test_batch_query_count_does_not_grow(client, student, django_assert_num_quer
     assert all(r["IsSuccessful"] for r in inserted.json() + updated.json())
 
 
-def test_rejected_batch_writes_nothing_and_queries_less(client, student, django_assert_num_queries):
-    body = [event(f"e{i}", student.pk) for i in range(999)] + [event("bad", 99)]
-    with django_assert_num_queries(BATCH_QUERIES - 3):
+@pytest.mark.parametrize("size", [2, 1000])
+def test_invalid_batch_is_checked_but_never_written(
+    client, student, django_assert_num_queries, size
+):
+    body = [event(f"e{i}", student.pk) for i in range(size - 1)] + [event("bad", 99, TypeId=5)]
+    with django_assert_num_queries(AUTH_QUERIES + CHECK_QUERIES) as captured:
         response = put_batch(client, body)
-    assert len(response.json()) == 1
+    assert response.json() == [
+        {
+            "ExternalId": "bad",
+            "ErrorMessage": "TypeId must be 1 (Class), 2 (Interview) or 3 (Other)."
+            " User 99 does not exist.",
+            "IsSuccessful": False,
+        }
+    ]
+    assert not any("INSERT" in query["sql"] for query in captured.captured_queries)
 
 
-# token lookup, the user's and the groups' permissions, the count, the page.
-LIST_QUERIES = 5
+@pytest.mark.parametrize("size", [2, 1000])
+def test_refused_write_rolls_back_then_names_the_problem(
+    client, student, django_assert_num_queries, size
+):
+    other = UserFactory(username="grace")
+    put_batch(client, [event("theirs", other.pk, Title="Grace's")])
+    body = [event(f"e{i}", student.pk) for i in range(size - 1)] + [event("theirs", student.pk)]
+
+    # The write and the rollback to its savepoint, then the reads of a batch with problems.
+    with django_assert_num_queries(BATCH_QUERIES + 1 + CHECK_QUERIES):
+        response = put_batch(client, body)
+
+    assert response.json() == [
+        {
+            "ExternalId": "theirs",
+            "ErrorMessage": f"Event 'theirs' is owned by another student ({other.pk}).",
+            "IsSuccessful": False,
+        }
+    ]
+    assert list(CalendarEvent.objects.values_list("external_id", "title")) == [
+        ("theirs", "Grace's")
+    ]
+
+
+# The token lookup (with the permissions), the count, the page.
+LIST_QUERIES = AUTH_QUERIES + 2
 
 
 @pytest.mark.parametrize("size", [1, 100])
@@ -46,9 +87,9 @@ def test_detail_query_count(reader, student, django_assert_num_queries):
         assert reader.get(f"/api/v2/calendar-events/{result['Id']}").status_code == 200
 
 
-# token lookup, the permissions (two), the live events locked, the update, and the
+# The token lookup (with the permissions), the live events locked, the update, and the
 # savepoint around them (two).
-DELETE_QUERIES = 7
+DELETE_QUERIES = AUTH_QUERIES + 4
 
 
 @pytest.mark.parametrize("size", [1, 1000])

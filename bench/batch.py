@@ -1,0 +1,631 @@
+"""The 1000-event batch, over HTTP through gunicorn, beside the database's own speed.
+
+    make bench                      # or: .venv/bin/python bench/batch.py [--rounds N]
+
+Against PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/bench;
+created and migrated if needed), in one run and on the same events:
+
+1. the floor: those 1000 events upserted by one plain psycopg statement (no Django, no
+   HTTP), the same INSERT ... ON CONFLICT ... DO UPDATE ... WHERE owner matches;
+2. PUT /api/v2/calendar-events/batch through gunicorn (started here, on a free loopback
+   port), an insert pass and an update pass;
+3. several clients at once against the workers;
+4. reads, where the endpoints exist on this branch.
+
+Floor and HTTP alternate round by round, so a busy neighbour on the machine slows both
+alike; every figure is printed beside its ratio to the floor. The client side uses only
+the standard library and psycopg. The server is stopped at the end, also on error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+from psycopg import conninfo
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+BIN = Path(sys.executable).parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench"
+HOST = "127.0.0.1"  # loopback only
+BATCH_PATH = "/api/v2/calendar-events/batch"
+BATCH_SIZE = 1000
+STUDENTS = 10
+TABLE = "events_calendarevent"
+COLUMNS = "external_id, user_id, type_id, start_time, end_time, title, created_at, updated_at"
+ON_CONFLICT = (
+    " ON CONFLICT (external_id) DO UPDATE SET type_id = excluded.type_id,"
+    " start_time = excluded.start_time, end_time = excluded.end_time,"
+    " title = excluded.title, updated_at = excluded.updated_at"
+    " WHERE e.user_id = excluded.user_id"
+    " RETURNING id, external_id"
+)
+# The floor: the same upsert, its rows bound as six arrays, in binary (%b): the fastest
+# way psycopg has to hand PostgreSQL 1000 rows in one statement. The text form (%s) is
+# measured beside it.
+FLOOR_SQL = (
+    f"INSERT INTO {TABLE} AS e ({COLUMNS})"
+    " SELECT x.*, %s, %s FROM unnest(%b::text[], %b::bigint[], %b::smallint[],"
+    " %b::timestamptz[], %b::timestamptz[], %b::text[]) AS x" + ON_CONFLICT
+)
+TEXT_ARRAYS_SQL = FLOOR_SQL.replace("%b", "%s")
+
+# Run by `manage.py shell`: the students, an integration user allowed to write (and read)
+# events, and a fresh API key. Prints one JSON line.
+FIXTURES = """
+import json
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from events.services import api_key_create
+User = get_user_model()
+students = [User.objects.get_or_create(username=f"bench-student-{i}")[0].pk for i in range(%d)]
+integration, _ = User.objects.get_or_create(username="bench-integration")
+integration.user_permissions.add(*Permission.objects.filter(
+    content_type__app_label="events",
+    codename__in=["add_calendarevent", "change_calendarevent", "view_calendarevent"]))
+_, key = api_key_create(user=integration, name="bench")
+print(json.dumps({"students": students, "key": key}))
+"""
+
+
+# --- data ---------------------------------------------------------------------------
+
+
+@dataclass
+class Batch:
+    """One batch of events, as the floor binds it and as the client sends it."""
+
+    ids: list[str]
+    rows: list[tuple]  # (external_id, user_id, type_id, start, end, title), by ExternalId
+    body: bytes  # the JSON a school's integration would send, in its own order
+
+
+def make_batch(prefix: str, students: list[int], version: int) -> Batch:
+    base = datetime(2026, 9, 1, 8, tzinfo=UTC) + timedelta(minutes=30 * version)
+    items, rows = [], []
+    for i in range(BATCH_SIZE):
+        start = base + timedelta(hours=i)
+        end = start + timedelta(minutes=90)
+        ext = f"{prefix}-{i:04d}"
+        title = f"Course {i % 97}: Financial Measurement, Analysis & Reporting (v{version})"
+        user, type_id = students[i % len(students)], i % 3 + 1
+        items.append(
+            {
+                "ExternalId": ext,
+                "UserId": user,
+                "TypeId": type_id,
+                "StartTime": start.isoformat().replace("+00:00", "Z"),
+                "EndTime": end.isoformat().replace("+00:00", "Z"),
+                "Title": title,
+            }
+        )
+        rows.append((ext, user, type_id, start, end, title))
+    rows.sort(key=lambda row: row[0])  # the app writes in ExternalId order too
+    return Batch([item["ExternalId"] for item in items], rows, json.dumps(items).encode())
+
+
+# --- database -----------------------------------------------------------------------
+
+
+def ensure_database(url: str) -> None:
+    params = conninfo.conninfo_to_dict(url)
+    name = params.get("dbname")
+    admin = conninfo.make_conninfo(url, dbname="postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
+
+
+def manage(env: dict, *args: str) -> str:
+    result = subprocess.run(
+        [str(BIN / "python"), "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if result.returncode:
+        raise RuntimeError(f"manage.py {args[0]} failed:\n{result.stderr}")
+    return result.stdout
+
+
+def ensure_background(conn: psycopg.Connection, owner: int, count: int) -> None:
+    """Other students' events, so that indexes have a realistic depth."""
+    have = conn.execute(f"SELECT count(*) FROM {TABLE} WHERE external_id LIKE 'bg-%%'").fetchone()
+    if have[0] >= count:
+        return
+    now = datetime.now(UTC)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    for chunk in range(have[0], count, 10_000):
+        idx = range(chunk, min(chunk + 10_000, count))
+        conn.execute(
+            FLOOR_SQL,
+            [
+                now,
+                now,
+                [f"bg-{i:07d}" for i in idx],
+                [owner] * len(idx),
+                [i % 3 + 1 for i in idx],
+                [start + timedelta(hours=i) for i in idx],
+                [start + timedelta(hours=i, minutes=50) for i in idx],
+                [f"Background event {i}" for i in idx],
+            ],
+        )
+    conn.commit()
+    conn.execute(f"ANALYZE {TABLE}")
+    conn.commit()
+
+
+def delete_ids(conn: psycopg.Connection, ids: list[str]) -> None:
+    conn.execute(f"DELETE FROM {TABLE} WHERE external_id = ANY(%s)", [ids])
+    conn.commit()
+
+
+def floor_params(batch: Batch) -> list:
+    now = datetime.now(UTC)
+    columns = list(zip(*batch.rows, strict=True))
+    return [now, now, *[list(column) for column in columns]]
+
+
+def floor_upsert(conn: psycopg.Connection, batch: Batch, sql: str = FLOOR_SQL) -> float:
+    params = floor_params(batch)
+    began = time.perf_counter()
+    returned = conn.execute(sql, params).fetchall()
+    conn.commit()
+    took = time.perf_counter() - began
+    if len(returned) != BATCH_SIZE:
+        raise RuntimeError(f"floor upsert returned {len(returned)} rows")
+    return took
+
+
+def values_upsert(conn: psycopg.Connection, batch: Batch) -> float:
+    """The same statement with one placeholder per value (8000), for comparison."""
+    now = datetime.now(UTC)
+    params = [value for row in batch.rows for value in (*row, now, now)]
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(batch.rows))
+    sql = f"INSERT INTO {TABLE} AS e ({COLUMNS}) VALUES {values}" + ON_CONFLICT
+    began = time.perf_counter()
+    returned = conn.execute(sql, params).fetchall()
+    conn.commit()
+    took = time.perf_counter() - began
+    if len(returned) != BATCH_SIZE:
+        raise RuntimeError(f"VALUES upsert returned {len(returned)} rows")
+    return took
+
+
+# --- server and client ---------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """gunicorn with the project's gunicorn.conf.py, on a loopback port of its own."""
+
+    def __init__(self, env: dict, workers: int) -> None:
+        self.port = free_port()
+        OUT.mkdir(parents=True, exist_ok=True)
+        self.log = (OUT / "gunicorn.log").open("w")
+        self.proc = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "-c",
+                "gunicorn.conf.py",
+                "--bind",
+                f"{HOST}:{self.port}",
+                "--workers",
+                str(workers),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.workers = workers
+        self.worker_pids: set[int] = set()
+
+    def wait_ready(self, key: str) -> str:
+        """The bearer token, once the server answers (bounded wait)."""
+        for _ in range(120):
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {OUT / 'gunicorn.log'}")
+            try:
+                status, body = request(self.port, "GET", token_path(key))
+            except OSError:
+                time.sleep(0.25)
+                continue
+            if status != 200:
+                raise RuntimeError(f"token request answered {status}: {body[:200]!r}")
+            return json.loads(body)
+        raise RuntimeError("gunicorn did not answer within 30 s")
+
+    def find_workers(self) -> list[int]:
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # The parent pid is the second field after the parenthesised command name.
+            if int(stat.rsplit(")", 1)[1].split()[1]) == self.proc.pid:
+                pids.append(int(entry.name))
+        self.worker_pids.update(pids)
+        return sorted(pids)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        for pid in self.worker_pids:  # a worker the master left behind, by its pid
+            try:
+                if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        self.log.close()
+
+
+def token_path(key: str) -> str:
+    return f"/api/client/generateAuthenticationToken?key={key}"
+
+
+def request(
+    port: int, method: str, path: str, body: bytes | None = None, token: str | None = None
+) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=60)
+    try:
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def timed_put(port: int, token: str, body: bytes) -> tuple[float, bytes]:
+    began = time.perf_counter()
+    status, answer = request(port, "PUT", BATCH_PATH, body, token)
+    took = time.perf_counter() - began
+    if status != 200:
+        raise RuntimeError(f"batch answered {status}: {answer[:300]!r}")
+    return took, answer
+
+
+def check_results(answer: bytes, batch: Batch) -> None:
+    results = json.loads(answer)
+    if [r.get("ExternalId") for r in results] != batch.ids or not all(
+        r.get("IsSuccessful") for r in results
+    ):
+        raise RuntimeError(f"batch not fully successful: {answer[:300]!r}")
+
+
+def memory_of(pid: int) -> dict:
+    """Resident memory (now, peak, proportional share) of a process, in MB."""
+    found: dict = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                found[key] = int(value.split()[0]) / 1024
+            elif key == "PPid":
+                found["ppid"] = int(value)
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                found["Pss"] = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return found
+
+
+# --- figures ------------------------------------------------------------------------
+
+
+def p50(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def ev_per_s(values: list[float]) -> float:
+    return BATCH_SIZE * len(values) / sum(values)
+
+
+def row(label: str, times: list[float], floor: list[float] | None) -> str:
+    ms50, ms95 = p50(times) * 1000, p95(times) * 1000
+    ratio = f"{p50(times) / p50(floor):.2f}x" if floor else "1.00x"
+    ratio95 = f"{p95(times) / p95(floor):.2f}x" if floor else "1.00x"
+    return (
+        f"| {label:<44} | {ms50:8.1f} | {ms95:8.1f} | {ev_per_s(times):9.0f} "
+        f"| {ratio:>7} | {ratio95:>7} |"
+    )
+
+
+HEADER = (
+    f"| {'batch of 1000 events':<44} | {'p50 ms':>8} | {'p95 ms':>8} | {'events/s':>9} "
+    f"| {'p50/flr':>7} | {'p95/flr':>7} |\n|{'-' * 46}|{'-' * 10}|{'-' * 10}|{'-' * 11}"
+    f"|{'-' * 9}|{'-' * 9}|"
+)
+
+
+# --- phases -------------------------------------------------------------------------
+
+
+def sequential(conn, admin, port, token, students, rounds) -> dict[str, list[float]]:
+    """Round by round, rotating who goes first: the floor, two slower plain-psycopg forms
+    of the same statement (for comparison), and HTTP."""
+    inserted, updated = make_batch("b", students, 0), make_batch("b", students, 1)
+    times: dict[str, list[float]] = {
+        f"{form}-{name}": []
+        for form in ("floor", "text", "values", "http")
+        for name in ("ins", "upd")
+    }
+
+    def floor_pass():
+        delete_ids(admin, inserted.ids)
+        times["floor-ins"].append(floor_upsert(conn, inserted))
+        times["floor-upd"].append(floor_upsert(conn, updated))
+
+    def text_pass():
+        delete_ids(admin, inserted.ids)
+        times["text-ins"].append(floor_upsert(conn, inserted, TEXT_ARRAYS_SQL))
+        times["text-upd"].append(floor_upsert(conn, updated, TEXT_ARRAYS_SQL))
+
+    def values_pass():
+        delete_ids(admin, inserted.ids)
+        times["values-ins"].append(values_upsert(conn, inserted))
+        times["values-upd"].append(values_upsert(conn, updated))
+
+    def http_pass():
+        delete_ids(admin, inserted.ids)
+        took, answer = timed_put(port, token, inserted.body)
+        times["http-ins"].append(took)
+        check_results(answer, inserted)
+        took, answer = timed_put(port, token, updated.body)
+        times["http-upd"].append(took)
+        check_results(answer, updated)
+
+    # Warm up the workers and each path, untimed.
+    for _ in range(4):
+        delete_ids(admin, inserted.ids)
+        timed_put(port, token, inserted.body)
+        timed_put(port, token, updated.body)
+    floor_pass()
+    text_pass()
+    values_pass()
+    for key in times:
+        times[key].clear()
+
+    passes = [floor_pass, text_pass, values_pass, http_pass]
+    for index in range(rounds):
+        shift = index % len(passes)
+        for run in passes[shift:] + passes[:shift]:
+            run()
+        if index % 10 == 9:
+            admin.execute(f"VACUUM {TABLE}")  # between rounds, untimed
+    # The update pass really updated: every event carries the second version's title.
+    changed = admin.execute(
+        f"SELECT count(*) FROM {TABLE} WHERE external_id = ANY(%s) AND title LIKE '%%(v1)'",
+        [inserted.ids],
+    ).fetchone()[0]
+    if changed != BATCH_SIZE:
+        raise RuntimeError(f"update pass left {BATCH_SIZE - changed} events unchanged")
+    return times
+
+
+def concurrent(url, port, token, students, clients, rounds) -> tuple[float, float]:
+    """`clients` at once, each updating its own 1000 events `rounds` times: events/s for
+    plain psycopg connections and for HTTP clients."""
+    first = [make_batch(f"c{c}", students, 0) for c in range(clients)]
+    second = [make_batch(f"c{c}", students, 1) for c in range(clients)]
+    conns = [psycopg.connect(url) for _ in range(clients)]
+    for conn, batch in zip(conns, first, strict=True):
+        delete_ids(conn, batch.ids)
+        floor_upsert(conn, batch)
+
+    def run_all(work: Callable[[int], None]) -> float:
+        barrier = threading.Barrier(clients + 1)
+        errors: list[BaseException] = []
+
+        def client(c: int) -> None:
+            barrier.wait()
+            try:
+                work(c)
+            except BaseException as exc:  # reported below, after every thread ended
+                errors.append(exc)
+
+        threads = [threading.Thread(target=client, args=(c,)) for c in range(clients)]
+        for thread in threads:
+            thread.start()
+        barrier.wait()
+        began = time.perf_counter()
+        for thread in threads:
+            thread.join(timeout=600)
+        took = time.perf_counter() - began
+        if errors:
+            raise errors[0]
+        return clients * rounds * BATCH_SIZE / took
+
+    def floor_client(c: int) -> None:
+        for r in range(rounds):
+            floor_upsert(conns[c], (first, second)[r % 2][c])
+
+    answers: list[tuple[bytes, Batch]] = []
+
+    def http_client(c: int) -> None:
+        for r in range(rounds):
+            batch = (first, second)[r % 2][c]
+            answers.append((timed_put(port, token, batch.body)[1], batch))
+
+    try:
+        floor_evs = run_all(floor_client)
+    finally:
+        for conn in conns:
+            conn.close()
+    http_evs = run_all(http_client)
+    for answer, batch in answers:
+        check_results(answer, batch)
+    return floor_evs, http_evs
+
+
+# Read endpoints built on other branches: measured once they exist (anything but 404),
+# beside a plain query for the same rows. Business-time endpoints go here too, with a
+# path to a calendar the fixtures create, once they exist.
+READS = [
+    (
+        "GET /api/v2/calendar-events?PageSize=100",
+        "/api/v2/calendar-events?PageSize=100",
+        f"SELECT id, external_id, user_id, type_id, start_time, end_time, title, created_at,"
+        f" updated_at FROM {TABLE} ORDER BY id LIMIT 100",
+    ),
+]
+
+
+def reads(conn, port, token, rounds) -> list[str]:
+    lines = []
+    for label, path, floor_sql in READS:
+        status, _ = request(port, "GET", path, token=token)
+        if status == 404:
+            lines.append(f"{label}: skipped, not on this branch (404)")
+            continue
+        if status != 200:
+            lines.append(f"{label}: skipped, answered {status}")
+            continue
+        floor, over_http = [], []
+        for _ in range(rounds):
+            began = time.perf_counter()
+            conn.execute(floor_sql).fetchall()
+            conn.commit()
+            floor.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            status, _ = request(port, "GET", path, token=token)
+            over_http.append(time.perf_counter() - began)
+            if status != 200:
+                raise RuntimeError(f"{path} answered {status}")
+        lines.append(
+            f"{label}: p50 {p50(over_http) * 1000:.1f} ms, p95 {p95(over_http) * 1000:.1f} ms;"
+            f" plain query p50 {p50(floor) * 1000:.2f} ms"
+            f" ({p50(over_http) / p50(floor):.1f}x)"
+        )
+    lines.append("business-time endpoints: skipped, not built yet (add them to READS)")
+    return lines
+
+
+# --- main ---------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=50, help="batches per pass (>= 1)")
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=int(os.getenv("WORKERS", "2")))
+    parser.add_argument("--background", type=int, default=100_000, help="other events")
+    args = parser.parse_args()
+    rounds = max(1, min(args.rounds, 10_000))
+    url = os.getenv("BENCH_DATABASE_URL", DEFAULT_URL)
+
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "false"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    ensure_database(url)
+    manage(env, "migrate", "--noinput")
+    fixtures = json.loads(manage(env, "shell", "-c", FIXTURES % STUDENTS).strip().splitlines()[-1])
+    students = fixtures["students"]
+
+    # SIGTERM (a timeout, a closed terminal) unwinds through `finally` like Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    server = Server(env, args.workers)
+    try:
+        with psycopg.connect(url) as conn, psycopg.connect(url, autocommit=True) as admin:
+            ensure_background(conn, students[-1], args.background)
+            token = server.wait_ready(fixtures["key"])
+            pg = conn.execute("SHOW server_version").fetchone()[0]
+            commit = subprocess.run(
+                ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
+            ).stdout.strip()
+            print(
+                f"commit {commit or '?'}; PostgreSQL {pg}, Python {platform.python_version()},"
+                f" {os.cpu_count()} CPUs,"
+                f" load average {os.getloadavg()[0]:.2f}; gunicorn {args.workers} sync workers"
+                f" on {HOST}:{server.port}; {rounds} rounds; {args.background} other events\n"
+            )
+            times = sequential(conn, admin, server.port, token, students, rounds)
+            rss_after_batches = {pid: memory_of(pid) for pid in server.find_workers()}
+            floor_evs, http_evs = concurrent(
+                url, server.port, token, students, args.clients, max(3, rounds // 3)
+            )
+            read_lines = reads(conn, server.port, token, rounds)
+            workers = {pid: memory_of(pid) for pid in server.find_workers()}
+            master = memory_of(server.proc.pid)
+    finally:
+        server.stop()
+
+    print(HEADER)
+    for name, label in (("ins", "insert pass"), ("upd", "update pass")):
+        floor = times[f"floor-{name}"]
+        print(row(f"floor: psycopg, binary arrays, {label}", floor, None))
+        print(row(f"psycopg, text arrays, {label}", times[f"text-{name}"], floor))
+        print(row(f"psycopg, 8000 VALUES params, {label}", times[f"values-{name}"], floor))
+        print(row(f"HTTP PUT via gunicorn, {label}", times[f"http-{name}"], floor))
+    print(
+        f"\nconcurrency, {args.clients} clients each updating its own 1000 events:"
+        f"\n  floor, {args.clients} psycopg connections:  {floor_evs:8.0f} events/s"
+        f"\n  HTTP, {args.workers} gunicorn workers:       {http_evs:8.0f} events/s"
+        f"  ({floor_evs / http_evs:.2f}x the floor's time per event)"
+    )
+    print("\nreads:")
+    for line in read_lines:
+        print(f"  {line}")
+    print("\nmemory (MB): RSS after the sequential batches / now / peak (VmHWM) / PSS")
+    for pid, mem in workers.items():
+        before = rss_after_batches.get(pid, {}).get("VmRSS", float("nan"))
+        print(
+            f"  worker {pid}: {before:6.1f} / {mem.get('VmRSS', 0):6.1f} /"
+            f" {mem.get('VmHWM', 0):6.1f} / {mem.get('Pss', 0):6.1f}"
+        )
+    print(f"  master {server.proc.pid}: {master.get('VmRSS', 0):6.1f} RSS")
+
+    ratio = p50(times["http-upd"]) / p50(times["floor-upd"])
+    peak = max((mem.get("VmHWM", 0) for mem in workers.values()), default=0)
+    print(
+        f"\ntargets: update pass p50 {ratio:.2f}x the floor (<= 1.5x: "
+        f"{'met' if ratio <= 1.5 else 'NOT met'}; stretch 1.3x: "
+        f"{'met' if ratio <= 1.3 else 'not met'}); peak worker RSS {peak:.1f} MB"
+        f" (< 150 MB: {'met' if peak < 150 else 'NOT met'})"
+    )
+    print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Serving for real: DEBUG off, static files collected, compressed and served by whitenoise."""
+
+import os
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import Client, override_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_debug_is_off_unless_asked_for():
+    env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
+    code = "from calendarsite import settings; print(settings.DEBUG)"
+    result = subprocess.run(  # noqa: S603 - our own interpreter, fixed code
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
+
+
+def test_gunicorn_refuses_to_serve_with_debug_on():
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    with override_settings(DEBUG=False):
+        config["on_starting"](server=None)
+    with override_settings(DEBUG=True), pytest.raises(SystemExit, match="DEBUG"):
+        config["on_starting"](server=None)
+
+
+def test_collected_admin_static_is_served_compressed(db, tmp_path):
+    with override_settings(STATIC_ROOT=tmp_path, WHITENOISE_USE_FINDERS=False):
+        call_command("collectstatic", "--noinput", verbosity=0)
+        assert (tmp_path / "admin/css/base.css.gz").is_file()
+
+        response = Client().get("/static/admin/css/base.css", HTTP_ACCEPT_ENCODING="gzip")
+
+    assert response.status_code == 200
+    assert response["Content-Encoding"] == "gzip"
+    assert response["Content-Type"].startswith("text/css")
