@@ -31,7 +31,7 @@ def openapi_path(route: str) -> str:
 
 def tidy(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """Postprocessing hook: the vendors' path parameter names, paths and responses in
-    order."""
+    order, closed answer shapes."""
     paths = {}
     for path, operations in result.get("paths", {}).items():
         new_path = re.sub(r"\{(\w+)\}", lambda m: "{" + path_parameter_name(m[1]) + "}", path)
@@ -45,7 +45,34 @@ def tidy(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
             operation["responses"] = dict(sorted(operation["responses"].items()))
         paths[new_path] = operations
     result["paths"] = dict(sorted(paths.items()))
+    _close_answers(result)
     return result
+
+
+def _close_answers(result: dict[str, Any]) -> None:
+    """Answers carry exactly the documented keys: their object schemas get
+    ``additionalProperties: false``, so that a client generator (and the fuzz) knows
+    the shape is closed. Request bodies stay open: unknown keys are ignored."""
+    schemas = result.get("components", {}).get("schemas", {})
+    seen: set[str] = set()
+    pending = [
+        response
+        for operations in result["paths"].values()
+        for operation in operations.values()
+        for response in operation["responses"].values()
+    ]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/components/schemas/") and ref not in seen:
+                seen.add(ref)
+                pending.append(schemas[ref.rsplit("/", 1)[1]])
+            if node.get("type") == "object" and "properties" in node:
+                node.setdefault("additionalProperties", False)
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
 
 
 def error_responses(

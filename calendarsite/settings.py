@@ -146,6 +146,7 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "OAS_VERSION": "3.0.3",
+    "ENFORCE_NON_BLANK_FIELDS": True,  # minLength 1 where the API refuses ""
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],

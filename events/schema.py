@@ -89,7 +89,7 @@ class BatchSuccessSerializer(serializers.Serializer):
 
 class BatchFailureSerializer(serializers.Serializer):
     ExternalId = serializers.CharField(
-        allow_null=True, help_text="As sent; null if it was not a string."
+        allow_null=True, allow_blank=True, help_text="As sent; null if it was not a string."
     )
     ErrorMessage = serializers.CharField(
         help_text="Every problem of the item, separated by spaces."

@@ -165,3 +165,12 @@ def test_docs_page_and_its_assets_load_from_this_site(web):
         answer = web.get(asset)
         assert answer.status_code == 200, asset
         assert b"".join(answer.streaming_content), asset
+
+
+def test_answers_are_closed_shapes_and_requests_open(schema):
+    components = schema["components"]["schemas"]
+    for name in ("GrsCalendar", "GrsError", "GrsFieldError", "CalendarEvent", "EventsError"):
+        assert components[name]["additionalProperties"] is False, name
+    # Unknown keys in requests are ignored, so request bodies stay open.
+    for name in ("GrsCalendarRequest", "GrsExceptionRequest", "CalendarEventInput"):
+        assert "additionalProperties" not in components[name], name
