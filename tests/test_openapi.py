@@ -11,10 +11,12 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 
 from calendarsite.schema import openapi_path
+from tests import test_staff_pages
 from tests.calendars.conftest import VENDOR_REQUEST, VENDOR_RESPONSE
 
 META = {"/api/schema/", "/api/docs/"}  # the document and its page, not API operations
 METHODS = ("get", "post", "put", "patch", "delete")
+browser = test_staff_pages.browser  # headless chromium, a module-scoped fixture
 
 
 @pytest.fixture(scope="module")
@@ -174,3 +176,20 @@ def test_answers_are_closed_shapes_and_requests_open(schema):
     # Unknown keys in requests are ignored, so request bodies stay open.
     for name in ("GrsCalendarRequest", "GrsExceptionRequest", "CalendarEventInput"):
         assert "additionalProperties" not in components[name], name
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_docs_page_shows_every_operation_in_a_browser(browser, live_server, schema):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{live_server.url}/api/docs/")
+    WebDriverWait(browser, 30).until(lambda b: b.find_elements("css selector", ".opblock"))
+    shown = {
+        block.find_element("css selector", ".opblock-summary-path").get_attribute("data-path")
+        for block in browser.find_elements("css selector", ".opblock")
+    }
+    assert shown == set(schema["paths"])
+    assert len(browser.find_elements("css selector", ".opblock")) == len(list(operations(schema)))
+    test_staff_pages.SCREENSHOTS.mkdir(exist_ok=True)
+    assert browser.save_screenshot(str(test_staff_pages.SCREENSHOTS / "api_docs.png"))
