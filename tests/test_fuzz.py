@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from collections import Counter
 from typing import Any
 
@@ -255,3 +256,57 @@ def test_fuzz_reached_past_the_access_checks(world):
     assert response.status_code == 200
     assert response.json()["calendars"][0]["extCalendarId"] == world["calendar"].external_id
     assert Calendar.objects.count() == 1
+
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def concrete(path: str, world: dict[str, Any]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: str(world["path"][m[1]]), path)
+
+
+def family_error(response, status: int, path: str) -> None:
+    assert response.status_code == status, (path, response.status_code, response.content)
+    key = "message" if path.startswith("/grs/") else "Message"
+    assert list(response.json()) == [key], (path, response.content)
+
+
+def test_undocumented_methods_answer_405_with_allow(world, client):
+    """What schemathesis does not send: every method the document does not list, with
+    valid credentials, is 405 in the family's shape with an Allow header (RFC 9110)."""
+    for path, operations in SCHEMA.raw_schema["paths"].items():
+        documented = {method.upper() for method in operations}
+        headers = headers_for(SCHEMA[path][next(iter(documented))], world)
+        for method in set(METHODS) - documented:
+            response = client.generic(
+                method,
+                concrete(path, world),
+                HTTP_HOST="localhost",
+                HTTP_AUTHORIZATION=headers["Authorization"],
+            )
+            family_error(response, 405, path)
+            assert documented <= set(response["Allow"].replace(" ", "").split(",")), path
+
+
+def test_bodies_that_are_not_json_get_the_documented_errors(world, client):
+    """Malformed JSON is 400 and another media type 415 wherever a body is taken, in
+    the family's shape, as documented."""
+    for path, operations in SCHEMA.raw_schema["paths"].items():
+        for method, operation in operations.items():
+            if "requestBody" not in operation:
+                continue
+            headers = headers_for(SCHEMA[path][method.upper()], world)
+            for body, content_type, status in (
+                ('{"name": ', "application/json", 400),
+                ("name=x", "text/plain", 415),
+            ):
+                assert str(status) in operation["responses"], (path, method, status)
+                response = client.generic(
+                    method.upper(),
+                    concrete(path, world),
+                    body,
+                    content_type=content_type,
+                    HTTP_HOST="localhost",
+                    HTTP_AUTHORIZATION=headers["Authorization"],
+                )
+                family_error(response, status, path)
