@@ -34,6 +34,7 @@ from schemathesis.specs.openapi.checks import (
 
 from calendars import services as grs
 from calendars.models import Calendar, CalendarException
+from calendars.rules import PERMISSIONS
 from events import rules as event_rules
 from events import services as events
 from events.models import CalendarEvent
@@ -116,7 +117,7 @@ def world(in_process) -> dict[str, Any]:
     package = PackageFactory()
     user = UserFactory(username="fuzzer", password=PASSWORD)
     package.tenant.members.add(user)
-    user.user_permissions.add(*grs.grs_permissions(grs_permission_names()))
+    user.user_permissions.add(*grs.grs_permissions(PERMISSIONS))
     session, api_token = grs.grs_session_create(user=user)
     calendar = CalendarFactory(package=package)
     CalendarException.objects.create(
@@ -161,12 +162,6 @@ def world(in_process) -> dict[str, Any]:
         "student": student.pk,
         "calendar": calendar,
     }
-
-
-def grs_permission_names() -> list[str]:
-    from calendars.rules import PERMISSIONS
-
-    return list(PERMISSIONS)
 
 
 def headers_for(operation, world: dict[str, Any]) -> dict[str, str]:
