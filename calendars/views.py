@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from calendars import rules, selectors, services
+from calendars import rules, schema, selectors, services
 from calendars.auth import GrsTokenAuthentication, basic_credentials
 from calendars.models import Calendar, Package
 from calendars.serializers import (
@@ -122,6 +122,7 @@ class LoginView(GrsView):
     permission_classes = [AllowAny]
     throttle_classes = [CredentialsRateThrottle]
 
+    @schema.login
     def get(self, request: Request) -> HttpResponse:
         credentials = basic_credentials(request)
         answer = credentials and services.grs_login(
@@ -138,12 +139,14 @@ class LoginView(GrsView):
 
 
 class TenantsView(GrsView):
+    @schema.tenants
     def get(self, request: Request) -> Response:
         tenants = selectors.tenant_list(user=request.user)
         return Response({"tenants": [{"nodeId": t.pk, "name": t.name} for t in tenants]})
 
 
 class PermissionsView(GrsView):
+    @schema.permissions
     def get(self, request: Request, tenant_id: str) -> Response:
         self.require_tenant(request, tenant_id)
         user = request.user
@@ -158,12 +161,14 @@ class PermissionsView(GrsView):
 
 
 class CalendarListView(PackageView):
+    @schema.calendar_list
     def get(self, request: Request, tenant_id: str, package_id: str) -> Response:
         package = self.package(request, tenant_id, package_id, VIEW)
         return Response(calendars_json(selectors.calendar_list(package=package)))
 
 
 class CalendarCreateView(PackageView):
+    @schema.calendar_create
     def post(self, request: Request, tenant_id: str, package_id: str) -> HttpResponse:
         package = self.package(request, tenant_id, package_id, VIEW, CREATE)
         values, problems = rules.calendar_parse(self.json_object(request))
@@ -174,6 +179,7 @@ class CalendarCreateView(PackageView):
 
 
 class CalendarView(PackageView):
+    @schema.calendar_modify
     def put(self, request: Request, **kwargs: str) -> HttpResponse:
         calendar = self.calendar(request, kwargs, VIEW, MODIFY)
         data = self.json_object(request)
@@ -187,6 +193,7 @@ class CalendarView(PackageView):
             raise PreconditionFailed(rules.NOT_LOCKED) from None
         return Response(calendar_json(calendar))
 
+    @schema.calendar_delete
     def delete(self, request: Request, **kwargs: str) -> Response:
         calendar = self.calendar(request, kwargs, VIEW, DELETE)
         self.require_lock(request, calendar)
@@ -198,10 +205,12 @@ class CalendarView(PackageView):
 
 
 class CalendarBodyView(PackageView):
+    @schema.body_get
     def get(self, request: Request, **kwargs: str) -> Response:
         calendar = self.calendar(request, kwargs, VIEW, with_exceptions=True)
         return Response(calendar_body_json(calendar))
 
+    @schema.body_put
     def put(self, request: Request, **kwargs: str) -> HttpResponse:
         calendar = self.calendar(request, kwargs, VIEW, MODIFY)
         data = self.json_object(request)
@@ -219,6 +228,7 @@ class CalendarBodyView(PackageView):
 
 
 class LockView(PackageView):
+    @schema.lock
     def get(self, request: Request, **kwargs: str) -> Response:
         calendar = self.calendar(request, kwargs, VIEW, MODIFY)
         try:
@@ -231,6 +241,7 @@ class LockView(PackageView):
 
 
 class UnlockView(PackageView):
+    @schema.unlock
     def get(self, request: Request, **kwargs: str) -> Response:
         calendar = self.calendar(request, kwargs, VIEW, MODIFY)
         try:

@@ -93,7 +93,10 @@ class ApiErrorMiddleware:
         response = self.get_response(request)
         if response.status_code in (404, 405) and not _is_json(response):
             text = "Not found." if response.status_code == 404 else "Method not allowed."
-            return error_response(family, response.status_code, text)
+            answer = error_response(family, response.status_code, text)
+            if "Allow" in response:  # a 405 must say which methods are (RFC 9110)
+                answer["Allow"] = response["Allow"]
+            return answer
         return response
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:

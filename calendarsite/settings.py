@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's assets, served locally rather than from a CDN
     "calendars",
     "events",
 ]
@@ -131,6 +133,37 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "NUM_PROXIES": envint("NUM_PROXIES", 0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# The OpenAPI document of both families (docs/openapi.md). Public: it describes the API,
+# it holds no data. The shapes live in calendars/schema.py and events/schema.py.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Calendar service API",
+    "DESCRIPTION": (
+        "Two API families over one database: GRS business calendars under `/grs/v1` "
+        '(errors `{"message": ...}`) and 12Twenty calendar events under `/api` '
+        '(errors `{"Message": ...}`). See docs/grs.md and docs/events.md.'
+    ),
+    "VERSION": "1",
+    "OAS_VERSION": "3.0.3",
+    "ENFORCE_NON_BLANK_FIELDS": True,  # minLength 1 where the API refuses ""
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "calendars.schema.postprocess",
+        "events.schema.postprocess",
+        "calendarsite.schema.tidy",
+    ],
+    "TAGS": [
+        {"name": "GRS", "description": "Genesys Rules System business calendars."},
+        {"name": "12Twenty", "description": "12Twenty calendar events."},
+    ],
 }
 
 # Guessing keys and passwords: the credential endpoints (GRS login, 12Twenty token) allow

@@ -15,7 +15,7 @@ from calendarsite.api import (
     error_response,
     make_exception_handler,
 )
-from events import rules, selectors, services
+from events import rules, schema, selectors, services
 from events.auth import (
     DENIED,
     BearerTokenAuthentication,
@@ -54,6 +54,7 @@ class TokenView(EventsView):
     permission_classes = [AllowAny]
     throttle_classes = [CredentialsRateThrottle]
 
+    @schema.token
     def get(self, request: Request) -> Response:
         token = services.api_token_issue(key=request.query_params.get("key", ""))
         if token is None:
@@ -69,6 +70,7 @@ class BatchView(EventsView):
             return [IsAuthenticated(), CanDeleteEvents()]
         return super().get_permissions()
 
+    @schema.batch_upsert
     def put(self, request: Request) -> Response:
         try:
             results = services.calendar_events_upsert(items=request.data)
@@ -76,6 +78,7 @@ class BatchView(EventsView):
             return error_response(EVENTS, 400, exc.message)
         return Response(results)
 
+    @schema.batch_delete
     def delete(self, request: Request) -> Response:
         try:
             results = services.calendar_events_delete(items=request.data)
@@ -87,6 +90,7 @@ class BatchView(EventsView):
 class EventListView(EventsView):
     permission_classes = [IsAuthenticated, CanReadEvents]
 
+    @schema.event_list
     def get(self, request: Request) -> Response:
         params = canonical_params(request.query_params)
         try:
@@ -110,6 +114,7 @@ class EventListView(EventsView):
 class EventDetailView(EventsView):
     permission_classes = [IsAuthenticated, CanReadEvents]
 
+    @schema.event_get
     def get(self, request: Request, event_id: int) -> Response:
         event = selectors.calendar_event_get(event_id=event_id)
         if event is None:

@@ -1,0 +1,543 @@
+"""The GRS endpoints in the OpenAPI document: request and answer shapes, key for key as
+the views write them (calendars/serializers.py), and every documented error.
+
+The serializers here only describe; the views parse with calendars/rules.py (which
+reports every invalid field at once, in the vendor's 422 shape) and answer with the
+plain functions of calendars/serializers.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+
+from calendars import rules
+from calendarsite.schema import error_responses
+
+R = OpenApiResponse
+TAGS = ["GRS"]
+LOGIN_SCHEME = "grsPassword"
+TOKEN_SCHEME = "grsApiToken"
+
+SECURITY_SCHEMES = {
+    LOGIN_SCHEME: {
+        "type": "http",
+        "scheme": "basic",
+        "description": "`Authorization: Basic base64(username:password)`, for GET "
+        "/grs/v1/login only.",
+    },
+    TOKEN_SCHEME: {
+        "type": "http",
+        "scheme": "basic",
+        "description": (
+            "`Authorization: Basic base64(username:apiToken)`, the `apiToken` from "
+            "GET /grs/v1/login. A session ends after 30 minutes without a request."
+        ),
+    },
+}
+
+
+class GrsTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "calendars.auth.GrsTokenAuthentication"
+    name = TOKEN_SCHEME
+
+    def get_security_definition(self, auto_schema):
+        return SECURITY_SCHEMES[TOKEN_SCHEME]
+
+
+def postprocess(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook: what DRF's schema generator cannot see. Login reads its Basic
+    credentials itself (no DRF authentication class), so its scheme is declared here;
+    the generator leaves out a nested list's length limit."""
+    components = result.setdefault("components", {})
+    components.setdefault("securitySchemes", {})[LOGIN_SCHEME] = SECURITY_SCHEMES[LOGIN_SCHEME]
+    body = components["schemas"]["GrsCalendarBodyRequest"]["properties"]["exceptions"]
+    body["maxItems"] = rules.MAX_EXCEPTIONS
+    return result
+
+
+# Shapes -------------------------------------------------------------------------------
+
+
+class GrsErrorSerializer(serializers.Serializer):
+    message = serializers.CharField()
+
+    class Meta:
+        ref_name = "GrsError"
+
+
+class GrsFieldErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="1000-1007 (calendar), 1100-1115 (exceptions).")
+    field = serializers.CharField(help_text='The JSON key; 1007 names it "timeZoneID".')
+    message = serializers.CharField()
+    index = serializers.IntegerField(
+        required=False, help_text="The exception's position in the list (exception errors)."
+    )
+
+    class Meta:
+        ref_name = "GrsFieldError"
+
+
+class GrsValidationErrorSerializer(serializers.Serializer):
+    message = serializers.ChoiceField(choices=[rules.VALIDATION_FAILED])
+    errors = GrsFieldErrorSerializer(many=True)
+
+    class Meta:
+        ref_name = "GrsValidationError"
+
+
+class LoginSerializer(serializers.Serializer):
+    apiToken = serializers.CharField()
+    lastLogin = serializers.IntegerField(
+        help_text="The previous login in epoch milliseconds, 0 for the first."
+    )
+
+    class Meta:
+        ref_name = "GrsLogin"
+
+
+class TenantSerializer(serializers.Serializer):
+    nodeId = serializers.IntegerField()
+    name = serializers.CharField()
+
+    class Meta:
+        ref_name = "GrsTenant"
+
+
+class TenantsSerializer(serializers.Serializer):
+    tenants = TenantSerializer(many=True)
+
+    class Meta:
+        ref_name = "GrsTenants"
+
+
+class PermissionsSerializer(serializers.Serializer):
+    canViewCalendar = serializers.BooleanField()
+    canCreateCalendar = serializers.BooleanField()
+    canModifyCalendar = serializers.BooleanField()
+    canDeleteCalendar = serializers.BooleanField()
+
+    class Meta:
+        ref_name = "GrsPermissions"
+
+
+def _range(low: int, high: int, **kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=low, max_value=high, **kwargs)
+
+
+DAY = "1 = Sunday ... 7 = Saturday"
+
+
+class CalendarRequestSerializer(serializers.Serializer):
+    """Every field is required; all invalid ones are reported at once (422)."""
+
+    name = serializers.CharField(max_length=rules.NAME_MAX, help_text="Trimmed; not blank.")
+    weekStarts = _range(1, 7, help_text=f"{DAY}. The range wraps past Saturday.")
+    weekEnds = _range(1, 7, help_text=DAY)
+    dayStartsHour = _range(0, 23)
+    dayStartsMin = _range(0, 59)
+    dayEndsHour = _range(0, 23, help_text="An end at or before the start runs past midnight.")
+    dayEndsMin = _range(0, 59)
+    timeZoneId = serializers.CharField(
+        help_text="One of Java 17's TimeZone.getAvailableIDs(), case included (EST, "
+        "America/New_York, ...); anything else is 1007."
+    )
+
+    class Meta:
+        ref_name = "GrsCalendarRequest"
+
+
+class CalendarSerializer(serializers.Serializer):
+    """Create and modify answers."""
+
+    calendarId = serializers.CharField(help_text="The external id, Calendar_N.")
+    name = serializers.CharField()
+    locked = serializers.BooleanField()
+    lockOwner = serializers.CharField(allow_null=True)
+    weekStarts = _range(1, 7)
+    weekEnds = _range(1, 7)
+    dayStartsHour = _range(0, 23)
+    dayStartsMin = _range(0, 59)
+    dayEndsHour = _range(0, 23)
+    dayEndsMin = _range(0, 59)
+    timeZoneId = serializers.CharField()
+
+    class Meta:
+        ref_name = "GrsCalendar"
+
+
+class CalendarListItemSerializer(serializers.Serializer):
+    calendarId = serializers.UUIDField()
+    extCalendarId = serializers.CharField(help_text="Calendar_N")
+    name = serializers.CharField()
+    locked = serializers.BooleanField()
+    lockOwner = serializers.CharField(allow_null=True)
+    weekStarts = _range(1, 7)
+    weekEnds = _range(1, 7)
+    dayStartsHour = _range(0, 23)
+    dayStartsMin = _range(0, 59)
+    dayEndsHour = _range(0, 23)
+    dayEndsMin = _range(0, 59)
+    timeZoneId = serializers.CharField()
+
+    class Meta:
+        ref_name = "GrsCalendarListItem"
+
+
+class CalendarListSerializer(serializers.Serializer):
+    calendars = CalendarListItemSerializer(many=True)
+
+    class Meta:
+        ref_name = "GrsCalendarList"
+
+
+def _exception_fields(*, request: bool) -> dict[str, serializers.Field]:
+    """The 13 keys of a calendar exception. Answers carry all of them, unused ones null;
+    requests need name, type and placement, and may leave unused ones out (or 0)."""
+    optional = {"required": not request, "allow_null": True}
+    return {
+        "name": serializers.CharField(max_length=rules.NAME_MAX),
+        "type": serializers.ChoiceField(
+            choices=rules.TYPES, help_text="HOLIDAY: no work; TIME_CHANGE: other hours."
+        ),
+        "placement": serializers.ChoiceField(choices=rules.PLACEMENTS),
+        "fixedDate": serializers.IntegerField(
+            min_value=rules.FIXED_DATE_MIN,
+            max_value=rules.FIXED_DATE_MAX,
+            help_text="Epoch milliseconds (placement FIXED).",
+            **optional,
+        ),
+        "annualMonth": _range(1, 12, help_text="Placement ANNUAL.", **optional),
+        "annualDay": _range(1, 31, help_text="Placement ANNUAL.", **optional),
+        "relativeType": serializers.ChoiceField(
+            choices=rules.RELATIVE_TYPES, help_text="Placement RELATIVE.", **optional
+        ),
+        "relativeDayOfWeek": _range(1, 7, help_text=f"Placement RELATIVE; {DAY}.", **optional),
+        "relativeMonth": _range(1, 12, help_text="Placement RELATIVE.", **optional),
+        "timeChangeStartHour": _range(0, 23, help_text="Type TIME_CHANGE.", **optional),
+        "timeChangeStartMin": _range(0, 59, help_text="Type TIME_CHANGE.", **optional),
+        "timeChangeStopHour": _range(0, 23, help_text="Type TIME_CHANGE.", **optional),
+        "timeChangeStopMin": _range(0, 59, help_text="Type TIME_CHANGE.", **optional),
+    }
+
+
+CalendarExceptionSerializer = type(
+    "CalendarExceptionSerializer",
+    (serializers.Serializer,),
+    {**_exception_fields(request=False), "Meta": type("Meta", (), {"ref_name": "GrsException"})},
+)
+CalendarExceptionRequestSerializer = type(
+    "CalendarExceptionRequestSerializer",
+    (serializers.Serializer,),
+    {
+        **_exception_fields(request=True),
+        "Meta": type("Meta", (), {"ref_name": "GrsExceptionRequest"}),
+    },
+)
+
+
+class CalendarBodyRequestSerializer(serializers.Serializer):
+    exceptions = CalendarExceptionRequestSerializer(
+        many=True,
+        max_length=rules.MAX_EXCEPTIONS,
+        help_text="Replaces the calendar's exceptions, in this order. Other keys are ignored.",
+    )
+
+    class Meta:
+        ref_name = "GrsCalendarBodyRequest"
+
+
+class CalendarBodySerializer(serializers.Serializer):
+    """GET businesscalendarbody."""
+
+    calendarId = serializers.UUIDField()
+    externalId = serializers.CharField(help_text="Calendar_N")
+    name = serializers.CharField()
+    locked = serializers.BooleanField()
+    lockOwner = serializers.CharField(allow_null=True)
+    weekStarts = _range(1, 7)
+    weekEnds = _range(1, 7)
+    dayStartsHour = _range(0, 23)
+    dayStartsMin = _range(0, 59)
+    dayEndsHour = _range(0, 23)
+    dayEndsMin = _range(0, 59)
+    timeZoneId = serializers.CharField()
+    exceptions = CalendarExceptionSerializer(many=True)
+
+    class Meta:
+        ref_name = "GrsCalendarBody"
+
+
+class CalendarWrittenBodySerializer(CalendarSerializer):
+    """PUT businesscalendarbody: the create answer plus the exceptions."""
+
+    exceptions = CalendarExceptionSerializer(many=True)
+
+    class Meta:
+        ref_name = "GrsCalendarWrittenBody"
+
+
+# Examples, from the vendor's page (grs-create-calendar.txt) ------------------------------
+
+VENDOR_REQUEST = {
+    "name": "Dad's Calendar",
+    "weekStarts": 6,
+    "weekEnds": 7,
+    "dayStartsHour": 17,
+    "dayStartsMin": 30,
+    "dayEndsHour": 23,
+    "dayEndsMin": 0,
+    "timeZoneId": "EST",
+}
+VENDOR_RESPONSE = {
+    "calendarId": "Calendar_117",
+    "name": "Dad's Calendar",
+    "locked": False,
+    "lockOwner": None,
+    **{k: v for k, v in VENDOR_REQUEST.items() if k != "name"},
+}
+VENDOR_422 = {
+    "message": "Validation Failed",
+    "errors": [
+        {"code": "1000", "field": "name", "message": "name must be specified"},
+        {
+            "code": "1001",
+            "field": "weekStarts",
+            "message": "weekStarts is invalid. Must be between 1 and 7.",
+        },
+        {
+            "code": "1002",
+            "field": "weekEnds",
+            "message": "weekEnds is invalid. Must be between 1 and 7.",
+        },
+        {
+            "code": "1003",
+            "field": "dayStartsHour",
+            "message": "dayStartsHour is invalid. Must be between 0 and 23.",
+        },
+        {
+            "code": "1004",
+            "field": "dayEndsHour",
+            "message": "dayEndsHour is invalid. Must be between 0 and 23.",
+        },
+        {
+            "code": "1005",
+            "field": "dayStartsMin",
+            "message": "dayStartsMin is invalid. Must be between 0 and 59.",
+        },
+        {
+            "code": "1006",
+            "field": "dayEndsMin",
+            "message": "dayEndsMin is invalid. Must be between 0 and 59.",
+        },
+        {"code": "1007", "field": "timeZoneID", "message": "Unrecognized time zone ID."},
+    ],
+}
+THANKSGIVING = {
+    "name": "Thanksgiving",
+    "type": "HOLIDAY",
+    "placement": "RELATIVE",
+    "fixedDate": None,
+    "annualMonth": None,
+    "annualDay": None,
+    "relativeType": "FOURTH",
+    "relativeDayOfWeek": 5,
+    "relativeMonth": 11,
+    "timeChangeStartHour": None,
+    "timeChangeStartMin": None,
+    "timeChangeStopHour": None,
+    "timeChangeStopMin": None,
+}
+EXCEPTION_422 = {
+    "message": "Validation Failed",
+    "errors": [
+        {
+            "code": "1108",
+            "field": "relativeType",
+            "message": "relativeType is invalid. Must be FIRST, SECOND, THIRD, FOURTH or LAST.",
+            "index": 0,
+        }
+    ],
+}
+
+# Errors -------------------------------------------------------------------------------
+
+ERROR_TEXTS = {
+    400: f"The body is not JSON (`{rules.NOT_JSON}`) or not a JSON object "
+    f"(`{rules.NOT_AN_OBJECT}`).",
+    401: f"Missing, unknown or expired token: `{rules.TOKEN_INVALID}`.",
+    403: f"Not a member of the tenant (`{rules.NOT_A_MEMBER}`), or a permission is missing "
+    "(`User does not have proper permission to perform this operation (CALENDAR_X).`).",
+    404: f"`{rules.PACKAGE_NOT_FOUND}` or `{rules.CALENDAR_NOT_FOUND}` (unknown, malformed or "
+    "another tenant's id), or `Not found.` for a path that names no endpoint.",
+    412: f"`{rules.NOT_LOCKED}`: this session does not hold the calendar's lock.",
+    413: "`Request body is too large.`",
+    415: "The body is not `application/json`.",
+    429: "Too many login attempts from this address (see `Retry-After`).",
+    503: "The database is unavailable; try again shortly.",
+}
+
+ACCESS = (401, 403, 503)
+PACKAGE = (*ACCESS, 404)
+BODY = (400, 413, 415)
+
+
+def _errors(*statuses: int, **overrides: str) -> dict[int, OpenApiResponse]:
+    return error_responses(GrsErrorSerializer, ERROR_TEXTS, statuses, **overrides)
+
+
+def _validation(example: dict, description: str) -> OpenApiResponse:
+    return OpenApiResponse(
+        response=GrsValidationErrorSerializer,
+        description=description,
+        examples=[OpenApiExample("Validation failed", value=example, status_codes=["422"])],
+    )
+
+
+def _path(name: str, type_: OpenApiTypes, description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, type_, OpenApiParameter.PATH, description=description)
+
+
+TENANT_ID = _path(
+    "tenant_id",
+    OpenApiTypes.INT64,
+    "The tenant's nodeId. Unknown or malformed: 403, as for a tenant you are not in.",
+)
+PACKAGE_ID = _path("package_id", OpenApiTypes.UUID, "The rule package. Unknown: 404.")
+CALENDAR_ID = _path(
+    "calendar_id",
+    OpenApiTypes.STR,
+    "The calendar's UUID (any case) or its external id Calendar_N. Unknown: 404.",
+)
+IN_PACKAGE = [TENANT_ID, PACKAGE_ID]
+IN_CALENDAR = [TENANT_ID, PACKAGE_ID, CALENDAR_ID]
+
+
+def _op(operation_id: str, summary: str, **kwargs) -> extend_schema:
+    return extend_schema(operation_id=operation_id, summary=summary, tags=TAGS, **kwargs)
+
+
+login = _op(
+    "grsLogin",
+    "Log in",
+    description="HTTP Basic with the password; answers the API token for later requests.",
+    auth=[{LOGIN_SCHEME: []}],
+    responses={
+        200: R(LoginSerializer, "The token for `username:apiToken` from now on."),
+        **_errors(
+            401,
+            429,
+            503,
+            e401=f"Wrong, missing or malformed credentials: `{rules.LOGIN_INVALID}`.",
+        ),
+    },
+)
+tenants = _op(
+    "grsTenants",
+    "Tenants you are a member of",
+    responses={200: R(TenantsSerializer, "Tenants you are a member of."), **_errors(401, 503)},
+)
+permissions = _op(
+    "grsPermissions",
+    "Your permissions in a tenant",
+    parameters=[TENANT_ID],
+    responses={200: R(PermissionsSerializer, "Your permissions."), **_errors(*ACCESS)},
+)
+calendar_list = _op(
+    "grsCalendarList",
+    "List calendars",
+    description="Needs CALENDAR_VIEW.",
+    parameters=IN_PACKAGE,
+    responses={200: R(CalendarListSerializer, "The package's calendars."), **_errors(*PACKAGE)},
+)
+calendar_create = _op(
+    "grsCalendarCreate",
+    "Create a calendar",
+    description="Needs CALENDAR_CREATE and CALENDAR_VIEW. Every invalid field is reported "
+    "at once, in code order (1000-1007); unknown keys are ignored.",
+    parameters=IN_PACKAGE,
+    request=CalendarRequestSerializer,
+    responses={
+        201: R(CalendarSerializer, "Created."),
+        422: _validation(VENDOR_422, "Field validation error, codes 1000-1007."),
+        **_errors(*PACKAGE, *BODY),
+    },
+    examples=[
+        OpenApiExample("Dad's Calendar", value=VENDOR_REQUEST, request_only=True),
+        OpenApiExample(
+            "Dad's Calendar", value=VENDOR_RESPONSE, response_only=True, status_codes=["201"]
+        ),
+    ],
+)
+calendar_modify = _op(
+    "grsCalendarModify",
+    "Modify a calendar's own fields",
+    description="Needs CALENDAR_MODIFY and the lock (lockcalendar). Same body, rules and "
+    "codes as create.",
+    parameters=IN_CALENDAR,
+    request=CalendarRequestSerializer,
+    responses={
+        200: R(CalendarSerializer, "Modified."),
+        422: _validation(VENDOR_422, "Field validation error, codes 1000-1007."),
+        **_errors(*PACKAGE, *BODY, 412),
+    },
+    examples=[OpenApiExample("Dad's Calendar", value=VENDOR_REQUEST, request_only=True)],
+)
+calendar_delete = _op(
+    "grsCalendarDelete",
+    "Delete a calendar",
+    description="Needs CALENDAR_DELETE and the lock.",
+    parameters=IN_CALENDAR,
+    responses={204: R(None, "Deleted."), **_errors(*PACKAGE, 412)},
+)
+body_get = _op(
+    "grsCalendarBodyGet",
+    "A calendar with its exceptions",
+    description="Needs CALENDAR_VIEW.",
+    parameters=IN_CALENDAR,
+    responses={200: R(CalendarBodySerializer, "The calendar."), **_errors(*PACKAGE)},
+)
+body_put = _op(
+    "grsCalendarBodyPut",
+    "Replace a calendar's exceptions",
+    description="Needs CALENDAR_MODIFY and the lock. Answers 201 with the calendar and its "
+    "new exceptions. Placement FIXED uses fixedDate; ANNUAL annualMonth and annualDay; "
+    "RELATIVE relativeType, relativeDayOfWeek and relativeMonth; type TIME_CHANGE the four "
+    "timeChange fields. Fields that are not used must be absent, null or 0 (else 1115). "
+    "Errors (codes 1100-1115, docs/grs.md) carry the exception's index.",
+    parameters=IN_CALENDAR,
+    request=CalendarBodyRequestSerializer,
+    responses={
+        201: R(CalendarWrittenBodySerializer, "Exceptions replaced."),
+        422: _validation(EXCEPTION_422, "Field validation error, codes 1100-1115 with index."),
+        **_errors(*PACKAGE, *BODY, 412),
+    },
+    examples=[
+        OpenApiExample("Thanksgiving", value={"exceptions": [THANKSGIVING]}, request_only=True)
+    ],
+)
+lock = _op(
+    "grsCalendarLock",
+    "Lock a calendar for editing",
+    description="Needs CALENDAR_VIEW and CALENDAR_MODIFY. Relocking your own lock is a 204.",
+    parameters=IN_CALENDAR,
+    responses={
+        204: R(None, "Locked by this session."),
+        **_errors(*PACKAGE, 412, e412=f"`{rules.LOCK_HELD}`"),
+    },
+)
+unlock = _op(
+    "grsCalendarUnlock",
+    "Unlock a calendar",
+    description="Needs CALENDAR_VIEW and CALENDAR_MODIFY; another user's lock needs "
+    "OVERRIDE_LOCKS. Unlocking a calendar that is not locked is a 204.",
+    parameters=IN_CALENDAR,
+    responses={
+        204: R(None, "Unlocked."),
+        **_errors(*PACKAGE, 412, e412=f"`{rules.LOCK_HELD}`"),
+    },
+)
