@@ -68,7 +68,7 @@ from __future__ import annotations
 
 import calendar
 import heapq
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
@@ -104,14 +104,19 @@ MAX_US = (MAX_ORDINAL + 1 - EPOCH_ORDINAL) * DAY - 1
 # No zone's offset reaches 16 hours (tzdata's extreme is Asia/Manila's LMT, -15:56), so a
 # local date's instants lie within 16 hours of the same date read as UTC.
 MAX_OFFSET = 16 * HOUR
-# How far around a DST transition and around an exception date the weekly pattern may not
-# hold. An interval is at most a day long plus a shift, and lies within [D - 16 h, D + 2 d
-# + 16 h) of its date D read as UTC.
-TRANSITION_MARGIN = 3 * DAY
-EXCEPTION_BEFORE = DAY
-EXCEPTION_AFTER = 3 * DAY
+# Where working time may differ from the plain weekly pattern in a zone's current offset:
+# - around a DST transition, by the offset's change plus an hour either side (an interval's
+#   ends are converted with the offset of their own side, which moves them by at most the
+#   change);
+# - around an exception date D, where D's own interval lies: within [D - 16 h, D + 2 days
+#   + 16 h) of D's midnight read as UTC.
+TRANSITION_SLACK = HOUR
+MAX_TRANSITION_MARGIN = 2 * DAY
+EXCEPTION_BEFORE = MAX_OFFSET
+EXCEPTION_AFTER = 2 * DAY + MAX_OFFSET
 GREGORIAN_CYCLE_DAYS = 146_097  # 400 years
 IDLE_DAYS_BEFORE_YEAR_SKIP = 400
+_REGULAR, _EXCEPTIONS, _TRANSITION = "regular", "exceptions", "transition"
 
 
 class BusinessTimeError(ValueError):
@@ -285,20 +290,20 @@ class CalendarSpec:
 def is_working(spec: CalendarSpec, at: datetime) -> bool:
     """Whether ``at`` is working time."""
     t = _to_us(at, "at")
-    return any(True for _ in spec._plan.intervals(t, t + 1))
+    return any(True for _ in spec._plan.walk(t, t + 1))
 
 
 def next_working(spec: CalendarSpec, after: datetime) -> datetime:
     """The first working instant at or after ``after``, in UTC."""
     t = _to_us(after, "after")
-    # Look in growing windows: a merged run of working time only ends at its window's end,
-    # and a calendar that is always working has one run to the end of time.
-    window = WEEK
+    plan, idle = spec._plan, _Idle(spec._plan, t)
     while t < MAX_US:
-        until = min(MAX_US, t + window)
-        for start, _end in spec._plan.intervals(t, until):
+        # A week at a time: a merged run of working time only ends at the end of the
+        # stretch asked for, and a calendar always at work has one run to the end of time.
+        kind, end, offset = plan.stretch(t, min(MAX_US, t + WEEK))
+        for start, _end in plan.intervals(t, end, offset, regular=kind == _REGULAR):
             return _from_us(start)
-        t, window = until, window * 2
+        t = idle.go_on(end)
     raise OutOfRange("no working time before the year 10000")
 
 
@@ -307,27 +312,26 @@ def add(spec: CalendarSpec, start: datetime, minutes: int) -> datetime:
     t = _to_us(start, "start")
     if type(minutes) is not int or minutes < 0:
         raise ValueError(f"minutes must be an integer >= 0, not {minutes!r}")
-    plan = spec._plan
+    plan, idle = spec._plan, _Idle(spec._plan, t)
     remaining = minutes * MINUTE
     while remaining:
-        # Every week of a stretch without transitions or exceptions holds the same work:
-        # jump whole weeks, keeping some work back so the answer is found by walking.
         horizon = min(MAX_US, t + ((remaining - 1) // plan.week_us + 2) * WEEK)
-        zone_start, zone_end = plan.next_zone(t, horizon)
-        if zone_start > t:
-            weeks = min((remaining - 1) // plan.week_us, (zone_start - t) // WEEK)
+        kind, end, offset = plan.stretch(t, horizon)
+        if kind == _REGULAR:
+            # Jump whole weeks, keeping some work back so the answer is found by walking.
+            weeks = min((remaining - 1) // plan.week_us, (end - t) // WEEK)
             t += weeks * WEEK
             remaining -= weeks * plan.week_us
-            limit = zone_start
-        else:
-            limit = zone_end
-        for s, e in plan.intervals(t, limit):
+            if weeks:
+                idle.worked(t)
+        for s, e in plan.intervals(t, end, offset, regular=kind == _REGULAR):
             if e - s >= remaining:
                 return _from_us(s + remaining)
             remaining -= e - s
-        if limit >= MAX_US:
+            idle.worked(e)
+        if end >= MAX_US:
             raise OutOfRange("the answer lies after the year 9999")
-        t = limit
+        t = idle.go_on(end)
     return _from_us(t)
 
 
@@ -336,20 +340,50 @@ def duration(spec: CalendarSpec, start: datetime, end: datetime) -> int | float:
     t, stop = _to_us(start, "start"), _to_us(end, "end")
     if stop < t:
         raise ValueError("end must not be before start")
-    plan = spec._plan
+    plan, idle = spec._plan, _Idle(spec._plan, t)
     total = 0
     while t < stop:
-        zone_start, zone_end = plan.next_zone(t, stop)
-        if zone_start > t:
-            weeks = (zone_start - t) // WEEK
+        kind, limit, offset = plan.stretch(t, stop)
+        if kind == _REGULAR:
+            weeks = (limit - t) // WEEK
             t += weeks * WEEK
             total += weeks * plan.week_us
-            limit = zone_start
-        else:
-            limit = min(zone_end, stop)
-        total += sum(e - s for s, e in plan.intervals(t, limit))
-        t = limit
+            if weeks:
+                idle.worked(t)
+        for s, e in plan.intervals(t, limit, offset, regular=kind == _REGULAR):
+            total += e - s
+            idle.worked(e)
+        try:
+            t = idle.go_on(limit)
+        except NoWorkingTime:
+            break
     return total // MINUTE if total % MINUTE == 0 else total / MINUTE
+
+
+class _Idle:
+    """Keeps walks through long stretches without work short.
+
+    After a year without work it skips whole years in which no date has hours (every
+    working day a holiday) and raises ``NoWorkingTime`` when no such year is left, or when
+    400 years (a Gregorian cycle, after which annual and relative exceptions repeat) have
+    passed after both the start and the last FIXED exception without any work.
+    """
+
+    def __init__(self, plan: _Plan, t: int) -> None:
+        self.plan, self.since = plan, t
+        self.give_up = max(t, _naive_us(plan.last_fixed)) + GREGORIAN_CYCLE_DAYS * DAY
+
+    def worked(self, t: int) -> None:
+        self.since = t
+
+    def go_on(self, t: int) -> int:
+        """Where to walk on from t, all work before t being counted."""
+        if t - self.since <= IDLE_DAYS_BEFORE_YEAR_SKIP * DAY:
+            return t
+        if t > self.give_up:
+            raise NoWorkingTime("the calendar has no working time after this instant")
+        self.since = t = self.plan.after_idle_years(t)
+        return t
 
 
 def _to_us(value: datetime, name: str) -> int:
@@ -411,6 +445,7 @@ class _Plan:
         self.fixed_ordinals = sorted(self.fixed)
         self.last_fixed = self.fixed_ordinals[-1] if self.fixed_ordinals else 0
         self._recurring_by_year: dict[int, list[int]] = {}
+        self._tz_intervals: dict[int, tuple[int, int]] = {}
         self._year_type_has_hours: dict[tuple[bool, int], bool] = {}
 
     # -- one date ---------------------------------------------------------------------------
@@ -425,7 +460,9 @@ class _Plan:
                 week_day = ordinal % 7 + 1
                 if d.day <= 28:
                     candidates.append(self.relative.get((d.month, week_day, (d.day + 6) // 7)))
-                if d.day + 7 > calendar.monthrange(d.year, d.month)[1]:
+                if d.day > 21 and (
+                    ordinal + 7 > MAX_ORDINAL or date.fromordinal(ordinal + 7).month != d.month
+                ):
                     candidates.append(self.relative.get((d.month, week_day, 5)))
             for candidate in candidates:
                 if candidate is not None and (best is None or candidate[0] < best[0]):
@@ -434,43 +471,84 @@ class _Plan:
             return best[1]
         return self.hours if self.workday[ordinal % 7] else None
 
-    def to_us(self, ordinal: int, minutes: int) -> int:
+    def offset_at(self, t: int) -> int:
+        """The zone's UTC offset at an instant, in microseconds."""
+        if self.fixed_offset is not None:
+            return self.fixed_offset
+        local = (EPOCH + timedelta(microseconds=t)).astimezone(self.tz)
+        return local.utcoffset() // timedelta(microseconds=1)
+
+    def tz_interval(self, ordinal: int, hours: tuple[int, int]) -> tuple[int, int]:
+        """A date's interval converted by the zone (fold=0), cached: walks restart often."""
+        found = self._tz_intervals.get(ordinal)
+        if found is None:
+            if len(self._tz_intervals) > 4096:
+                self._tz_intervals.clear()
+            found = self._tz_intervals[ordinal] = (
+                self._tz_to_us(ordinal, hours[0]),
+                self._tz_to_us(ordinal, hours[1]),
+            )
+        return found
+
+    def _tz_to_us(self, ordinal: int, minutes: int) -> int:
         """A local date and time (fold=0) as UTC microseconds; minutes may pass 1440."""
         ordinal += minutes // 1440
         minutes %= 1440
-        naive = _naive_us(ordinal) + minutes * MINUTE
-        if self.fixed_offset is not None:
-            return naive - self.fixed_offset
         if ordinal > MAX_ORDINAL:
             raise OutOfRange("the answer lies after the year 9999")
         d = date.fromordinal(ordinal)
         local = datetime(d.year, d.month, d.day, minutes // 60, minutes % 60, tzinfo=self.tz)
-        return naive - local.utcoffset() // timedelta(microseconds=1)
+        offset = local.utcoffset() // timedelta(microseconds=1)
+        return _naive_us(ordinal) + minutes * MINUTE - offset
 
     # -- walking ----------------------------------------------------------------------------
 
-    def intervals(self, t: int, until: int) -> Iterator[tuple[int, int]]:
-        """Working time within [t, until) as merged intervals in order, clipped to it."""
-        # A date's interval ends before its date + 2 days + 16 h (+ a DST gap): dates four
-        # days before t cannot reach it.
-        ordinal = max(1, t // DAY + EPOCH_ORDINAL - 4)
+    def walk(self, t: int, until: int) -> Iterator[tuple[int, int]]:
+        """Working time within [t, until) as intervals in order, stretch by stretch."""
+        while t < until:
+            kind, end, offset = self.stretch(t, until)
+            yield from self.intervals(t, end, offset, regular=kind == _REGULAR)
+            t = end
+
+    def intervals(
+        self, t: int, until: int, offset: int | None, regular: bool = False
+    ) -> Iterator[tuple[int, int]]:
+        """Working time within [t, until) as merged intervals in order, clipped to it.
+
+        With an ``offset``, local times are converted with it, which is right wherever
+        ``stretch`` gave it; without one, by the zone, which is right everywhere.
+        ``regular``: no exception matters in [t, until), so none is looked up.
+        """
+        workday, plain_hours = self.workday, self.hours
+        if offset is None:
+            offset = self.fixed_offset
+        if offset is None:
+            # A date's interval ends before its date + 2 days + 16 h (+ a DST gap): dates
+            # four days before t cannot reach it. Later dates start 16 h before their date.
+            ordinal, lead = t // DAY + EPOCH_ORDINAL - 4, MAX_OFFSET
+        else:
+            ordinal, lead = (t + offset) // DAY + EPOCH_ORDINAL - 1, offset
+        ordinal = max(1, ordinal)
         pending: list[tuple[int, int]] = []  # a heap: around DST, starts come out of order
         run_start = run_end = None
-        last_hours = last_work = ordinal
-        give_up = max(ordinal, self.last_fixed) + GREGORIAN_CYCLE_DAYS
         while True:
             # Intervals of later dates start at or after this bound.
-            bound = _naive_us(ordinal + 1) - MAX_OFFSET
+            bound = _naive_us(ordinal + 1) - lead
             if ordinal > MAX_ORDINAL - 2:
                 bound = MAX_US  # flush: nothing is generated for the last dates
-            elif (hours := self.day_hours(ordinal)) is not None:
-                last_hours = ordinal
-                s, e = self.to_us(ordinal, hours[0]), self.to_us(ordinal, hours[1])
+            elif (
+                hours := (plain_hours if workday[ordinal % 7] else None)
+                if regular
+                else self.day_hours(ordinal)
+            ) is not None:
+                if offset is None:
+                    s, e = self.tz_interval(ordinal, hours)
+                else:
+                    s = _naive_us(ordinal) + hours[0] * MINUTE - offset
+                    e = _naive_us(ordinal) + hours[1] * MINUTE - offset
                 # A start pushed forward by a DST gap can pass the end: no time left.
-                if e > s:
-                    last_work = ordinal
-                    if e > t and s < until:
-                        heapq.heappush(pending, (s, e))
+                if e > s and e > t and s < until:
+                    heapq.heappush(pending, (s, e))
             while pending and pending[0][0] < bound:
                 s, e = heapq.heappop(pending)
                 if run_end is not None and s <= run_end:
@@ -487,17 +565,13 @@ class _Plan:
                     yield max(run_start, t), min(run_end, until)
                 return
             ordinal += 1
-            if ordinal - last_work > IDLE_DAYS_BEFORE_YEAR_SKIP and not pending:
-                if run_end is not None:
-                    yield max(run_start, t), min(run_end, until)
-                    run_start = run_end = None
-                if ordinal > give_up:
-                    raise NoWorkingTime("the calendar has no working time after this instant")
-                if ordinal - last_hours > IDLE_DAYS_BEFORE_YEAR_SKIP:
-                    # No date has had hours for over a year: skip whole idle years.
-                    year = date.fromordinal(ordinal).year
-                    ordinal = max(ordinal, self._next_year_with_hours(year))
-                    last_hours = last_work = ordinal
+
+    def after_idle_years(self, t: int) -> int:
+        """t, or later if no date has hours from t's year to some later year's Jan 1.
+        Raises NoWorkingTime if no later year has a date with hours."""
+        ordinal = self._next_year_with_hours(_utc_year(t - 2 * DAY))
+        # Intervals of Jan 1 start no earlier than 16 hours before its midnight read as UTC.
+        return max(t, _naive_us(ordinal) - MAX_OFFSET - DAY)
 
     def _next_year_with_hours(self, year: int) -> int:
         """The ordinal of Jan 1 of the first year from ``year`` that has a date with hours."""
@@ -524,33 +598,51 @@ class _Plan:
 
     # -- where the weekly pattern breaks ------------------------------------------------------
 
-    def next_zone(self, t: int, cap: int) -> tuple[int, int]:
-        """The first stretch [start, end) with end > t, around a DST transition or an
-        exception date, where working time may differ from the weekly pattern. Outside
-        such stretches every week holds ``week_us`` of work. (cap, cap) if none starts
-        before ``cap``."""
-        found = (cap, cap)
-        if self.fixed_offset is None:
-            year, last_year = _utc_year(t - TRANSITION_MARGIN), _utc_year(cap + TRANSITION_MARGIN)
-            while year <= last_year:
-                moments = _transitions(self.tz, year)
-                i = bisect_right(moments, t - TRANSITION_MARGIN)
-                if i < len(moments):
-                    moment = moments[i]
-                    if moment - TRANSITION_MARGIN < cap:
-                        found = (moment - TRANSITION_MARGIN, moment + TRANSITION_MARGIN)
-                    break
-                year += 1
+    def stretch(self, t: int, cap: int) -> tuple[str, int, int | None]:
+        """(kind, end, offset): how to find working time in [t, end), end <= cap.
+
+        ``_TRANSITION``: near a DST transition; convert with the zone (offset None).
+        ``_EXCEPTIONS``: the offset is constant but exception dates are near.
+        ``_REGULAR``: the offset is constant and no exception is near: every 7 days hold
+        ``week_us`` of work.
+        """
+        zone_start, zone_end = self._transition_zone(t, cap)
+        if zone_start <= t:
+            return _TRANSITION, min(zone_end, cap), None
+        offset = self.offset_at(t)
         if self.fixed or self.annual or self.relative:
-            # The first exception date whose stretch ends after t.
+            # The first exception date whose stretch ends after t and starts before the
+            # transition's.
             low = (t - EXCEPTION_AFTER) // DAY + EPOCH_ORDINAL + 1
-            high = min(MAX_ORDINAL, (found[0] + EXCEPTION_BEFORE) // DAY + EPOCH_ORDINAL + 1)
+            high = min(MAX_ORDINAL, (zone_start + EXCEPTION_BEFORE) // DAY + EPOCH_ORDINAL + 1)
             ordinal = self._next_exception_date(low, high)
             if ordinal is not None:
                 start = _naive_us(ordinal) - EXCEPTION_BEFORE
-                if start < found[0]:
-                    found = (start, _naive_us(ordinal) + EXCEPTION_AFTER)
-        return found
+                if start <= t:
+                    return (
+                        _EXCEPTIONS,
+                        min(zone_start, _naive_us(ordinal) + EXCEPTION_AFTER),
+                        offset,
+                    )
+                zone_start = min(zone_start, start)
+        return _REGULAR, zone_start, offset
+
+    def _transition_zone(self, t: int, cap: int) -> tuple[int, int]:
+        """The first stretch [start, end) around a DST transition with end > t, or
+        (cap, cap) if none starts before cap."""
+        if self.fixed_offset is None:
+            year = _utc_year(t - MAX_TRANSITION_MARGIN)
+            last_year = _utc_year(cap + MAX_TRANSITION_MARGIN)
+            while year <= last_year:
+                for moment, margin in _transitions(self.tz, year):
+                    if moment + margin > t:
+                        return (
+                            (moment - margin, moment + margin)
+                            if moment - margin < cap
+                            else (cap, cap)
+                        )
+                year += 1
+        return cap, cap
 
     def _next_exception_date(self, low: int, high: int) -> int | None:
         """The first ordinal in [low, high] on which some exception falls."""
@@ -590,9 +682,10 @@ class _Plan:
 
 
 @lru_cache(maxsize=4096)
-def _transitions(tz: tzinfo, year: int) -> tuple[int, ...]:
-    """Instants (UTC microseconds) in (Jan 1 of ``year``, Jan 1 of the next] UTC at which
-    ``tz``'s offset changes: probed daily, each change bisected to the second."""
+def _transitions(tz: tzinfo, year: int) -> tuple[tuple[int, int], ...]:
+    """(instant, margin) in UTC microseconds for each change of ``tz``'s offset in (Jan 1
+    of ``year``, Jan 1 of the next] UTC, found by daily probes bisected to the second; the
+    margin is the change plus TRANSITION_SLACK."""
     first = (date(year, 1, 1).toordinal() - EPOCH_ORDINAL) * 86_400
     last = first + (366 if calendar.isleap(year) else 365) * 86_400
     last = min(last, (MAX_ORDINAL - 1 - EPOCH_ORDINAL) * 86_400)
@@ -603,12 +696,12 @@ def _transitions(tz: tzinfo, year: int) -> tuple[int, ...]:
         except (OverflowError, ValueError):
             return None  # at the ends of datetime's range
 
-    moments = []
+    found = []
     here, here_offset = first, offset(first)
     while here < last:
         there = min(here + 86_400, last)
         there_offset = offset(there)
-        if there_offset != here_offset:
+        if there_offset != here_offset and None not in (here_offset, there_offset):
             low, high = here, there  # offset(low) == here_offset != offset(high)
             while high - low > 1:
                 middle = (low + high) // 2
@@ -616,9 +709,10 @@ def _transitions(tz: tzinfo, year: int) -> tuple[int, ...]:
                     low = middle
                 else:
                     high = middle
-            moments.append(high * 1_000_000)
-            # Start the next probe at the change, so a second change within the day is seen.
+            change = abs(offset(high) - here_offset) // timedelta(microseconds=1)
+            found.append((high * 1_000_000, change + TRANSITION_SLACK))
+            # Probe on from the change, so a second change within the day is seen.
             here, here_offset = high, offset(high)
             continue
         here, here_offset = there, there_offset
-    return tuple(moments)
+    return tuple(found)

@@ -2,11 +2,11 @@
 
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
 from calendars.business_time import CalendarException, CalendarSpec
+from calendars.timezones import java_zone
 
 from .reference import grs_week_day
 
@@ -16,11 +16,14 @@ ZONE_NAMES = [
     "Australia/Lord_Howe",  # 30-minute DST shift
     "America/Sao_Paulo",  # DST until 2019, switching at midnight
     "Asia/Kolkata",  # no DST, +05:30
+    "EST",  # Java's fixed -05:00: a datetime.timezone
+    "PST",  # Java's alias of America/Los_Angeles
 ]
 
 
 def zone(name: str):
-    return ZoneInfo(name)
+    """The zone as GRS applies it: Java's mapping of the ID, on the pinned tzdata."""
+    return java_zone(name)
 
 
 @cache
