@@ -48,20 +48,32 @@ The four questions (every datetime must be aware; answers are in UTC):
 A calendar with no working time at all, or none after some instant (every working day a
 holiday), raises ``NoWorkingTime``. It is taken to have none when no working time is found
 within 400 years (one Gregorian cycle, after which annual and relative exceptions repeat)
-after both the instant asked about and the last FIXED exception. Answers past year 9999
-raise ``OutOfRange``. Both are ``ValueError``s, as is every bad argument.
+after both the instant asked about and the last FIXED exception. Instants asked about and
+answers lie in the years 2 to 9998 (UTC); beyond, ``OutOfRange`` is raised. Both are
+``ValueError``s, as is every bad argument.
 
 Cost
 ----
-The engine never walks minute by minute, and it does not walk day by day across stretches
-with nothing special in them. Away from DST transitions and exception dates, working time
-repeats every week exactly (constant UTC offset, same hours each week day), so a week holds a
-constant amount of work and ``add``/``duration`` jump across such stretches by division.
-Only a few days around each transition and each exception date are walked interval by
-interval. A zone's transitions are found by probing its UTC offset once a day and bisecting
-to the second, once per (zone, year), cached for the process; a ``datetime.timezone`` has
-none. (Daily probes miss an offset change that is undone within a day; tzdata's closest pair
-is four days apart.)
+Nothing is walked minute by minute, nor day by day across stretches with nothing special in
+them. From an instant on, time falls into stretches (``_Plan.stretch``):
+
+* around a DST transition (the offset's change plus an hour, either side): each local date's
+  interval is converted by the zone;
+* elsewhere the UTC offset is constant, so local times convert by integer arithmetic, and
+  a local time converted with the offset of the transition's other side would move by at
+  most the change: far enough from the transition both give the same working instants;
+* where, besides, no exception date is near (its interval lies within 16 hours before its
+  midnight read as UTC and 2 days 16 hours after), working time repeats every 7 days
+  exactly: a week holds (working week days x day length) of work, and ``add`` and
+  ``duration`` jump whole weeks by division. The part week left, and the days around an
+  exception date, are walked date by date with arithmetic.
+
+So the cost grows with the number of DST transitions and exception dates in the span, not
+with its length: ten years in a zone without DST, on a calendar without exceptions, cost
+what an hour does. A zone's transitions are found by probing its offset once a day and
+bisecting to the second, once per (zone, year), cached for the process; a
+``datetime.timezone`` has none. (Daily probes would miss an offset change undone within a
+day; tzdata's closest pair is four days apart, Africa/Freetown in 1939.)
 """
 
 from __future__ import annotations
@@ -74,7 +86,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "BusinessTimeError",
@@ -100,7 +112,10 @@ WEEK = 7 * DAY
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 MAX_ORDINAL = date.max.toordinal()
-MAX_US = (MAX_ORDINAL + 1 - EPOCH_ORDINAL) * DAY - 1
+# Instants asked about and answers lie in years 2..9998 (UTC), which leaves room for any
+# zone's offset and for the days the walks look at around an instant.
+MIN_US = (date(2, 1, 1).toordinal() - EPOCH_ORDINAL) * DAY
+MAX_US = (date(9999, 1, 1).toordinal() - EPOCH_ORDINAL) * DAY
 # No zone's offset reaches 16 hours (tzdata's extreme is Asia/Manila's LMT, -15:56), so a
 # local date's instants lie within 16 hours of the same date read as UTC.
 MAX_OFFSET = 16 * HOUR
@@ -116,7 +131,6 @@ EXCEPTION_BEFORE = MAX_OFFSET
 EXCEPTION_AFTER = 2 * DAY + MAX_OFFSET
 GREGORIAN_CYCLE_DAYS = 146_097  # 400 years
 IDLE_DAYS_BEFORE_YEAR_SKIP = 400
-_REGULAR, _EXCEPTIONS, _TRANSITION = "regular", "exceptions", "transition"
 
 
 class BusinessTimeError(ValueError):
@@ -128,7 +142,7 @@ class NoWorkingTime(BusinessTimeError):
 
 
 class OutOfRange(BusinessTimeError):
-    """The answer would lie past the last representable instant (year 9999)."""
+    """An instant asked about, or the answer, lies outside the years 2 to 9998 (UTC)."""
 
 
 class ExceptionType(StrEnum):
@@ -300,11 +314,11 @@ def next_working(spec: CalendarSpec, after: datetime) -> datetime:
     while t < MAX_US:
         # A week at a time: a merged run of working time only ends at the end of the
         # stretch asked for, and a calendar always at work has one run to the end of time.
-        kind, end, offset = plan.stretch(t, min(MAX_US, t + WEEK))
-        for start, _end in plan.intervals(t, end, offset, regular=kind == _REGULAR):
+        stretch = plan.stretch(t, min(MAX_US, t + WEEK))
+        for start, _end in plan.intervals(t, stretch):
             return _from_us(start)
-        t = idle.go_on(end)
-    raise OutOfRange("no working time before the year 10000")
+        t = idle.go_on(stretch.end)
+    raise OutOfRange("no working time before the year 9999")
 
 
 def add(spec: CalendarSpec, start: datetime, minutes: int) -> datetime:
@@ -316,22 +330,21 @@ def add(spec: CalendarSpec, start: datetime, minutes: int) -> datetime:
     remaining = minutes * MINUTE
     while remaining:
         horizon = min(MAX_US, t + ((remaining - 1) // plan.week_us + 2) * WEEK)
-        kind, end, offset = plan.stretch(t, horizon)
-        if kind == _REGULAR:
-            # Jump whole weeks, keeping some work back so the answer is found by walking.
-            weeks = min((remaining - 1) // plan.week_us, (end - t) // WEEK)
+        stretch = plan.stretch(t, horizon)
+        # Jump whole weeks, keeping some work back so the answer is found by walking.
+        weeks = min((remaining - 1) // plan.week_us, (stretch.jump_until - t) // WEEK)
+        if weeks:
             t += weeks * WEEK
             remaining -= weeks * plan.week_us
-            if weeks:
-                idle.worked(t)
-        for s, e in plan.intervals(t, end, offset, regular=kind == _REGULAR):
+            idle.worked(t)
+        for s, e in plan.intervals(t, stretch):
             if e - s >= remaining:
                 return _from_us(s + remaining)
             remaining -= e - s
             idle.worked(e)
-        if end >= MAX_US:
-            raise OutOfRange("the answer lies after the year 9999")
-        t = idle.go_on(end)
+        if stretch.end >= MAX_US:
+            raise OutOfRange("the answer lies after the year 9998")
+        t = idle.go_on(stretch.end)
     return _from_us(t)
 
 
@@ -343,18 +356,17 @@ def duration(spec: CalendarSpec, start: datetime, end: datetime) -> int | float:
     plan, idle = spec._plan, _Idle(spec._plan, t)
     total = 0
     while t < stop:
-        kind, limit, offset = plan.stretch(t, stop)
-        if kind == _REGULAR:
-            weeks = (limit - t) // WEEK
+        stretch = plan.stretch(t, stop)
+        weeks = (stretch.jump_until - t) // WEEK
+        if weeks:
             t += weeks * WEEK
             total += weeks * plan.week_us
-            if weeks:
-                idle.worked(t)
-        for s, e in plan.intervals(t, limit, offset, regular=kind == _REGULAR):
+            idle.worked(t)
+        for s, e in plan.intervals(t, stretch):
             total += e - s
             idle.worked(e)
         try:
-            t = idle.go_on(limit)
+            t = idle.go_on(stretch.end)
         except NoWorkingTime:
             break
     return total // MINUTE if total % MINUTE == 0 else total / MINUTE
@@ -389,14 +401,16 @@ class _Idle:
 def _to_us(value: datetime, name: str) -> int:
     if not isinstance(value, datetime) or value.utcoffset() is None:
         raise ValueError(f"{name} must be an aware datetime, not {value!r}")
-    return (value - EPOCH) // timedelta(microseconds=1)
+    us = (value - EPOCH) // timedelta(microseconds=1)
+    if not MIN_US <= us < MAX_US:
+        raise OutOfRange(f"{name} must lie in the years 2 to 9998 (UTC)")
+    return us
 
 
 def _from_us(us: int) -> datetime:
-    try:
-        return EPOCH + timedelta(microseconds=us)
-    except OverflowError:
-        raise OutOfRange("the answer lies outside years 1..9999") from None
+    if us >= MAX_US:
+        raise OutOfRange("the answer lies after the year 9998")
+    return EPOCH + timedelta(microseconds=us)
 
 
 def _naive_us(ordinal: int) -> int:
@@ -409,6 +423,26 @@ def _utc_year(us: int) -> int:
 
 
 # --- the plan: a calendar compiled for lookups -------------------------------------------
+
+
+# An exception as it competes on its date: (rank, hours). A holiday ranks -1 with no hours,
+# a time change by its place in the exception list; the lowest rank wins.
+_Rank = tuple[int, tuple[int, int] | None]
+
+
+class _Stretch(NamedTuple):
+    """What holds from an instant t on, up to ``end``.
+
+    Before ``jump_until`` every 7 days hold ``week_us`` of work (constant offset, no
+    exception near), so whole weeks may be jumped. Working time up to ``end`` is found by
+    converting local times with ``offset`` (constant there), or by the zone when it is None
+    (near a DST transition). ``plain``: no exception matters before ``end``.
+    """
+
+    jump_until: int
+    end: int
+    offset: int | None
+    plain: bool
 
 
 class _Plan:
@@ -428,9 +462,9 @@ class _Plan:
 
         # Per key, the winning exception as (rank, hours): a holiday ranks before any time
         # change, time changes rank by their place in the list.
-        self.fixed: dict[int, tuple[int, tuple[int, int] | None]] = {}
-        self.annual: dict[tuple[int, int], tuple[int, tuple[int, int] | None]] = {}
-        self.relative: dict[tuple[int, int, int], tuple[int, tuple[int, int] | None]] = {}
+        self.fixed: dict[int, _Rank] = {}
+        self.annual: dict[tuple[int, int], _Rank] = {}
+        self.relative: dict[tuple[int, int, int], _Rank] = {}
         for index, ex in enumerate(spec.exceptions):
             rank = (-1, None) if ex.type is ExceptionType.HOLIDAY else (index, ex.hours)
             if ex.placement is Placement.FIXED:
@@ -444,7 +478,7 @@ class _Plan:
                 table[key] = rank
         self.fixed_ordinals = sorted(self.fixed)
         self.last_fixed = self.fixed_ordinals[-1] if self.fixed_ordinals else 0
-        self._recurring_by_year: dict[int, list[int]] = {}
+        self._recurring_by_year: dict[int, tuple[dict[int, _Rank], list[int]]] = {}
         self._tz_intervals: dict[int, tuple[int, int]] = {}
         self._year_type_has_hours: dict[tuple[bool, int], bool] = {}
 
@@ -452,21 +486,11 @@ class _Plan:
 
     def day_hours(self, ordinal: int, with_fixed: bool = True) -> tuple[int, int] | None:
         """The hours of a local date (minutes after its midnight), or None."""
-        best = self.fixed.get(ordinal) if with_fixed and self.fixed else None
+        best = self.fixed.get(ordinal) if with_fixed else None
         if self.annual or self.relative:
-            d = date.fromordinal(ordinal)
-            candidates = [self.annual.get((d.month, d.day))]
-            if self.relative:
-                week_day = ordinal % 7 + 1
-                if d.day <= 28:
-                    candidates.append(self.relative.get((d.month, week_day, (d.day + 6) // 7)))
-                if d.day > 21 and (
-                    ordinal + 7 > MAX_ORDINAL or date.fromordinal(ordinal + 7).month != d.month
-                ):
-                    candidates.append(self.relative.get((d.month, week_day, 5)))
-            for candidate in candidates:
-                if candidate is not None and (best is None or candidate[0] < best[0]):
-                    best = candidate
+            recurring = self._recurring(date.fromordinal(ordinal).year)[0].get(ordinal)
+            if recurring is not None and (best is None or recurring[0] < best[0]):
+                best = recurring
         if best is not None:
             return best[1]
         return self.hours if self.workday[ordinal % 7] else None
@@ -494,8 +518,6 @@ class _Plan:
         """A local date and time (fold=0) as UTC microseconds; minutes may pass 1440."""
         ordinal += minutes // 1440
         minutes %= 1440
-        if ordinal > MAX_ORDINAL:
-            raise OutOfRange("the answer lies after the year 9999")
         d = date.fromordinal(ordinal)
         local = datetime(d.year, d.month, d.day, minutes // 60, minutes % 60, tzinfo=self.tz)
         offset = local.utcoffset() // timedelta(microseconds=1)
@@ -506,19 +528,13 @@ class _Plan:
     def walk(self, t: int, until: int) -> Iterator[tuple[int, int]]:
         """Working time within [t, until) as intervals in order, stretch by stretch."""
         while t < until:
-            kind, end, offset = self.stretch(t, until)
-            yield from self.intervals(t, end, offset, regular=kind == _REGULAR)
-            t = end
+            stretch = self.stretch(t, until)
+            yield from self.intervals(t, stretch)
+            t = stretch.end
 
-    def intervals(
-        self, t: int, until: int, offset: int | None, regular: bool = False
-    ) -> Iterator[tuple[int, int]]:
-        """Working time within [t, until) as merged intervals in order, clipped to it.
-
-        With an ``offset``, local times are converted with it, which is right wherever
-        ``stretch`` gave it; without one, by the zone, which is right everywhere.
-        ``regular``: no exception matters in [t, until), so none is looked up.
-        """
+    def intervals(self, t: int, stretch: _Stretch) -> Iterator[tuple[int, int]]:
+        """Working time within [t, stretch.end) as merged intervals in order, clipped to it."""
+        until, offset, plain = stretch.end, stretch.offset, stretch.plain
         workday, plain_hours = self.workday, self.hours
         if offset is None:
             offset = self.fixed_offset
@@ -528,19 +544,16 @@ class _Plan:
             ordinal, lead = t // DAY + EPOCH_ORDINAL - 4, MAX_OFFSET
         else:
             ordinal, lead = (t + offset) // DAY + EPOCH_ORDINAL - 1, offset
-        ordinal = max(1, ordinal)
         pending: list[tuple[int, int]] = []  # a heap: around DST, starts come out of order
         run_start = run_end = None
         while True:
             # Intervals of later dates start at or after this bound.
             bound = _naive_us(ordinal + 1) - lead
-            if ordinal > MAX_ORDINAL - 2:
-                bound = MAX_US  # flush: nothing is generated for the last dates
-            elif (
-                hours := (plain_hours if workday[ordinal % 7] else None)
-                if regular
-                else self.day_hours(ordinal)
-            ) is not None:
+            if plain:
+                hours = plain_hours if workday[ordinal % 7] else None
+            else:
+                hours = self.day_hours(ordinal)
+            if hours is not None:
                 if offset is None:
                     s, e = self.tz_interval(ordinal, hours)
                 else:
@@ -598,17 +611,11 @@ class _Plan:
 
     # -- where the weekly pattern breaks ------------------------------------------------------
 
-    def stretch(self, t: int, cap: int) -> tuple[str, int, int | None]:
-        """(kind, end, offset): how to find working time in [t, end), end <= cap.
-
-        ``_TRANSITION``: near a DST transition; convert with the zone (offset None).
-        ``_EXCEPTIONS``: the offset is constant but exception dates are near.
-        ``_REGULAR``: the offset is constant and no exception is near: every 7 days hold
-        ``week_us`` of work.
-        """
+    def stretch(self, t: int, cap: int) -> _Stretch:
+        """How to find the working time after t, up to a stretch end <= cap."""
         zone_start, zone_end = self._transition_zone(t, cap)
         if zone_start <= t:
-            return _TRANSITION, min(zone_end, cap), None
+            return _Stretch(t, min(zone_end, cap), None, False)
         offset = self.offset_at(t)
         if self.fixed or self.annual or self.relative:
             # The first exception date whose stretch ends after t and starts before the
@@ -618,14 +625,11 @@ class _Plan:
             ordinal = self._next_exception_date(low, high)
             if ordinal is not None:
                 start = _naive_us(ordinal) - EXCEPTION_BEFORE
-                if start <= t:
-                    return (
-                        _EXCEPTIONS,
-                        min(zone_start, _naive_us(ordinal) + EXCEPTION_AFTER),
-                        offset,
-                    )
-                zone_start = min(zone_start, start)
-        return _REGULAR, zone_start, offset
+                if start < zone_start:
+                    # Jump to the exception's stretch, then walk through it.
+                    end = min(zone_start, _naive_us(ordinal) + EXCEPTION_AFTER)
+                    return _Stretch(max(t, start), end, offset, False)
+        return _Stretch(zone_start, zone_start, offset, True)
 
     def _transition_zone(self, t: int, cap: int) -> tuple[int, int]:
         """The first stretch [start, end) around a DST transition with end > t, or
@@ -655,30 +659,35 @@ class _Plan:
         if self.annual or self.relative:
             low = max(low, 1)
             for year in range(date.fromordinal(low).year, date.fromordinal(high).year + 1):
-                dates = self._recurring_dates(year)
+                dates = self._recurring(year)[1]
                 j = bisect_left(dates, low)
                 if j < len(dates):
                     return dates[j] if dates[j] <= high else best
         return best
 
-    def _recurring_dates(self, year: int) -> list[int]:
-        """Ordinals of the year's dates with an ANNUAL or RELATIVE exception, sorted."""
-        dates = self._recurring_by_year.get(year)
-        if dates is None:
-            found = set()
-            for month, day in self.annual:
+    def _recurring(self, year: int) -> tuple[dict[int, _Rank], list[int]]:
+        """The year's ANNUAL and RELATIVE exceptions: the winner on each date, by ordinal,
+        and those ordinals sorted."""
+        found = self._recurring_by_year.get(year)
+        if found is None:
+            winners: dict[int, _Rank] = {}
+            on_dates = []
+            for (month, day), rank in self.annual.items():
                 if day <= calendar.monthrange(year, month)[1]:
-                    found.add(date(year, month, day).toordinal())
-            for month, week_day, nth in self.relative:
+                    on_dates.append((date(year, month, day).toordinal(), rank))
+            for (month, week_day, nth), rank in self.relative.items():
                 days_in_month = calendar.monthrange(year, month)[1]
                 first = date(year, month, 1).toordinal()
                 day = 1 + (week_day - (first % 7 + 1)) % 7 + 7 * (nth - 1)
                 if nth == 5:
                     last = first + days_in_month - 1
                     day = days_in_month - ((last % 7 + 1) - week_day) % 7
-                found.add(first + day - 1)
-            dates = self._recurring_by_year[year] = sorted(found)
-        return dates
+                on_dates.append((first + day - 1, rank))
+            for ordinal, rank in on_dates:
+                if ordinal not in winners or rank[0] < winners[ordinal][0]:
+                    winners[ordinal] = rank
+            found = self._recurring_by_year[year] = (winners, sorted(winners))
+        return found
 
 
 @lru_cache(maxsize=4096)
