@@ -18,7 +18,7 @@ def examples(n: int) -> settings:
     return settings(max_examples=n, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@examples(250)
+@examples(800)
 @given(scenario=scenarios(), data=st.data())
 def test_all_four_answers_match_the_minute_grid(scenario, data):
     spec, anchor = scenario
@@ -46,28 +46,41 @@ def test_all_four_answers_match_the_minute_grid(scenario, data):
         assert got.tzinfo is UTC
 
 
-@examples(60)
+def end_of_minutes(intervals, start, minutes):
+    """The end of the ``minutes``-th working minute after start, walking the intervals."""
+    left, at = timedelta(minutes=minutes), start
+    for s, e in intervals:
+        s = max(s, start)
+        if e > s and left:
+            at = s + min(left, e - s)
+            left -= min(left, e - s)
+    assert not left
+    return at
+
+
+@examples(300)
 @given(scenario=scenarios(), data=st.data())
 def test_long_spans_match_the_merged_intervals(scenario, data):
-    """Spans of up to a year, where the engine jumps whole weeks: against a per-date sum."""
+    """Spans of up to 400 days, where the engine jumps whole weeks: against the merged
+    intervals of every date in the span."""
     spec, anchor = scenario
     start = datetime.combine(anchor, time(0), tzinfo=UTC) + timedelta(
         minutes=data.draw(st.integers(-30 * 1440, 30 * 1440), label="start shift")
     )
     end = start + timedelta(minutes=data.draw(st.integers(0, 400 * 1440), label="span"))
-    work = interval_duration(spec, start, end)
-    assert bt.duration(spec, start, end) == work // timedelta(minutes=1)
-
-    # add: the end of the last working minute, found by walking the merged intervals.
+    # Every interval that can reach into [start, end]: later dates start after end.
     intervals = merged_intervals(
         spec, start.date() - timedelta(days=3), end.date() + timedelta(days=1)
     )
-    minutes = work // timedelta(minutes=1)
-    left = timedelta(minutes=minutes)
-    expected = start
-    for s, e in intervals:
-        s, e = max(s, start), min(e, end)
-        if e > s and left:
-            expected = s + min(left, e - s)
-            left -= min(left, e - s)
-    assert bt.add(spec, start, minutes) == expected
+    work = interval_duration(spec, start, end) // timedelta(minutes=1)
+    assert bt.duration(spec, start, end) == work
+
+    minutes = data.draw(st.integers(0, work), label="minutes")
+    clipped = [(s, min(e, end)) for s, e in intervals if s < end]
+    assert bt.add(spec, start, minutes) == end_of_minutes(clipped, start, minutes)
+
+    at = start + timedelta(minutes=data.draw(st.integers(0, (end - start) // timedelta(minutes=1))))
+    assert bt.is_working(spec, at) is any(s <= at < e for s, e in intervals)
+    following = [max(s, at) for s, e in intervals if e > at]
+    if following and following[0] < end:
+        assert bt.next_working(spec, at) == following[0]
