@@ -101,6 +101,7 @@ __all__ = [
     "duration",
     "exception_from_grs",
     "is_working",
+    "local_date_of_epoch_ms",
     "next_working",
 ]
 
@@ -184,8 +185,8 @@ def _hours(start_h: int, start_m: int, end_h: int, end_m: int) -> tuple[int, int
 class CalendarException:
     """One calendar exception, its fields mirroring the GRS body's (snake_case).
 
-    Only the fields of the exception's type and placement are read; the others may be None.
-    ``fixed_date`` is a local date in the calendar's zone.
+    Only the fields of the exception's type and placement are read; the others are set to
+    None. ``fixed_date`` is a local date in the calendar's zone.
     """
 
     type: ExceptionType
@@ -221,6 +222,11 @@ class CalendarException:
             _int_in("time_change_start_min", self.time_change_start_min, 0, 59)
             _int_in("time_change_stop_hour", self.time_change_stop_hour, 0, 23)
             _int_in("time_change_stop_min", self.time_change_stop_min, 0, 59)
+        # Unused fields (GRS clients send null or 0) become None, so equal exceptions compare
+        # equal.
+        used = _USED_FIELDS[self.placement] | _USED_FIELDS[self.type]
+        for name in _OPTIONAL_FIELDS - used:
+            set_(self, name, None)
 
     @property
     def hours(self) -> tuple[int, int] | None:
@@ -235,18 +241,36 @@ class CalendarException:
         )
 
 
-def exception_from_grs(body: Mapping[str, Any]) -> CalendarException:
-    """A ``CalendarException`` from one exception of a GRS body (camelCase keys).
+def local_date_of_epoch_ms(ms: int, tz: tzinfo) -> date:
+    """The date, in the calendar's zone, of the instant a GRS ``fixedDate`` gives in epoch
+    milliseconds (the vendor's 30949200000 is 1970-12-25 00:00 EST: 25 December)."""
+    try:
+        return (EPOCH + timedelta(milliseconds=ms)).astimezone(tz).date()
+    except (OverflowError, ValueError):
+        raise ValueError(f"fixedDate is out of range: {ms}") from None
 
-    ``fixedDate`` may be a ``date`` or epoch milliseconds; epoch milliseconds name the UTC
-    date they fall on (a date sent as its UTC midnight, as Java and JavaScript clients do).
-    """
+
+_USED_FIELDS = {
+    Placement.FIXED: {"fixed_date"},
+    Placement.ANNUAL: {"annual_month", "annual_day"},
+    Placement.RELATIVE: {"relative_type", "relative_day_of_week", "relative_month"},
+    ExceptionType.HOLIDAY: set(),
+    ExceptionType.TIME_CHANGE: {
+        "time_change_start_hour",
+        "time_change_start_min",
+        "time_change_stop_hour",
+        "time_change_stop_min",
+    },
+}
+_OPTIONAL_FIELDS = set().union(*_USED_FIELDS.values())
+
+
+def exception_from_grs(body: Mapping[str, Any], tz: tzinfo) -> CalendarException:
+    """A ``CalendarException`` from one exception of a GRS body (camelCase keys), for a
+    calendar in zone ``tz``. ``fixedDate`` is epoch milliseconds (or already a ``date``)."""
     fixed = body.get("fixedDate")
     if type(fixed) is int:
-        try:
-            fixed = (EPOCH + timedelta(milliseconds=fixed)).date()
-        except OverflowError:
-            raise ValueError(f"fixedDate is out of range: {fixed}") from None
+        fixed = local_date_of_epoch_ms(fixed, tz)
     return CalendarException(
         type=body.get("type"),
         placement=body.get("placement"),

@@ -530,14 +530,15 @@ def test_bad_exceptions_are_value_errors(fields):
 
 
 def test_exception_from_a_grs_body():
-    july_4 = int(datetime(2026, 7, 4, tzinfo=UTC).timestamp() * 1000)
+    # The vendor's example fixedDate, 30949200000, is 1970-12-25 00:00 EST: in New York it
+    # is 25 December, in UTC (05:00) too, in Honolulu still the 24th.
     body = {
-        "name": "Independence Day",
+        "name": "Christmas",
         "type": "HOLIDAY",
         "placement": "FIXED",
-        "fixedDate": july_4,
+        "fixedDate": 30949200000,
         "annualMonth": None,
-        "annualDay": None,
+        "annualDay": 0,  # the vendor's examples send 0 for unused numbers
         "relativeType": None,
         "relativeDayOfWeek": None,
         "relativeMonth": None,
@@ -546,8 +547,10 @@ def test_exception_from_a_grs_body():
         "timeChangeStopHour": None,
         "timeChangeStopMin": None,
     }
-    assert bt.exception_from_grs(body) == bt.CalendarException(
-        type="HOLIDAY", name="Independence Day", **fixed(date(2026, 7, 4))
+    christmas = bt.CalendarException(type="HOLIDAY", name="Christmas", **fixed(date(1970, 12, 25)))
+    assert bt.exception_from_grs(body, java_zone(NY)) == christmas
+    assert bt.exception_from_grs(body, java_zone("Pacific/Honolulu")).fixed_date == date(
+        1970, 12, 24
     )
     change = {
         "type": "TIME_CHANGE",
@@ -560,4 +563,8 @@ def test_exception_from_a_grs_body():
         "timeChangeStopHour": 12,
         "timeChangeStopMin": 30,
     }
-    assert bt.exception_from_grs(change) == time_change((9, 0), (12, 30), **relative("LAST", 6, 12))
+    assert bt.exception_from_grs(change, java_zone(NY)) == time_change(
+        (9, 0), (12, 30), **relative("LAST", 6, 12)
+    )
+    with pytest.raises(ValueError):
+        bt.exception_from_grs({**body, "fixedDate": 10**18}, java_zone(NY))
