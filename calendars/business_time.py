@@ -1,0 +1,751 @@
+"""Business time on a calendar: which instants are working time, and arithmetic on them.
+
+Pure Python, no Django: the API builds a ``CalendarSpec`` from a calendar and its exceptions
+and calls ``is_working``, ``next_working``, ``add`` or ``duration``. docs/business-time.md
+says the same for API users.
+
+Semantics
+---------
+* Week days are numbered as GRS does: 1 = Sunday ... 7 = Saturday. ``week_starts..week_ends``
+  is a range that wraps past Saturday: 6..2 is Friday, Saturday, Sunday, Monday; equal ends
+  are one day. A range is never empty.
+* A day's hours run from its start to its end time. An end at or before the start runs past
+  midnight into the next day; an end equal to the start makes a 24-hour day.
+* Working time is a union of intervals, one per local date D of the calendar's zone:
+  [D at start, D (or D + 1 when overnight) at end), each end converted to UTC on its own.
+  Which hours D has, if any:
+    - a HOLIDAY on D: none (it removes only the interval that *starts* on D; the previous
+      day's overnight interval still runs into D);
+    - else a TIME_CHANGE on D: its start..stop, by the same rules as the day's hours
+      (overnight when stop <= start, 24 hours when equal), even on a week day outside
+      the range: "that day's hours are X..Y";
+    - else the calendar's hours if D's week day is in the range.
+  A holiday wins over a time change on the same date; of two time changes on one date the
+  first in the exception list wins.
+* Placements: FIXED is one local date; ANNUAL is month/day every year (Feb 29 only in leap
+  years, never moved to another day); RELATIVE is the FIRST..FOURTH or LAST given week day
+  of a month, every year (LAST may be the fourth or the fifth).
+* Local times are turned into instants as Python does with fold=0: a time that does not
+  exist (a spring-forward gap) moves forward by the gap (02:30 -> 03:30); an ambiguous
+  one (fall-back) takes its first occurrence. An interval that becomes empty that way is
+  no working time; intervals that overlap (around DST, or a time change running into the
+  next day's hours) are merged.
+* Intervals are half-open: the start instant is working, the end instant is not.
+
+The four questions (every datetime must be aware; answers are in UTC):
+
+* ``is_working(spec, at)``: is ``at`` inside working time.
+* ``next_working(spec, after)``: the first working instant at or after ``after``
+  (``after`` itself when working). Raises ``NoWorkingTime`` if there is none.
+* ``add(spec, start, minutes)``: the earliest instant T >= start with exactly ``minutes``
+  working minutes in [start, T). So ``add(spec, start, 0)`` is ``start`` itself, and for
+  minutes > 0 the answer is the end of the last minute, always inside or at the end of a
+  working interval. Raises ``NoWorkingTime`` if the calendar runs out of working time.
+* ``duration(spec, start, end)``: working minutes in [start, end), start <= end. Exact:
+  an ``int`` when whole, else a ``float`` (instants carry microseconds; nothing is rounded).
+  ``duration(spec, s, add(spec, s, n)) == n``.
+
+A calendar with no working time at all, or none after some instant (every working day a
+holiday), raises ``NoWorkingTime``. It is taken to have none when no working time is found
+within 400 years (one Gregorian cycle, after which annual and relative exceptions repeat)
+after both the instant asked about and the last FIXED exception. Instants asked about and
+answers lie in the years 2 to 9998 (UTC); beyond, ``OutOfRange`` is raised. Both are
+``ValueError``s, as is every bad argument.
+
+Cost
+----
+Nothing is walked minute by minute, nor day by day across stretches with nothing special in
+them. From an instant on, time falls into stretches (``_Plan.stretch``):
+
+* around a DST transition (the offset's change plus an hour, either side): each local date's
+  interval is converted by the zone;
+* elsewhere the UTC offset is constant, so local times convert by integer arithmetic, and
+  a local time converted with the offset of the transition's other side would move by at
+  most the change: far enough from the transition both give the same working instants;
+* where, besides, no exception date is near (its interval lies within 16 hours before its
+  midnight read as UTC and 2 days 16 hours after), working time repeats every 7 days
+  exactly: a week holds (working week days x day length) of work, and ``add`` and
+  ``duration`` jump whole weeks by division. The part week left, and the days around an
+  exception date, are walked date by date with arithmetic.
+
+So the cost grows with the number of DST transitions and exception dates in the span, not
+with its length: ten years in a zone without DST, on a calendar without exceptions, cost
+what an hour does. A zone's transitions are found by probing its offset once a day and
+bisecting to the second, once per (zone, year), cached for the process; a
+``datetime.timezone`` has none. (Daily probes would miss an offset change undone within a
+day; tzdata's closest pair is four days apart, Africa/Freetown in 1939.)
+"""
+
+from __future__ import annotations
+
+import calendar
+import heapq
+from bisect import bisect_left
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+__all__ = [
+    "BusinessTimeError",
+    "CalendarException",
+    "CalendarSpec",
+    "ExceptionType",
+    "NoWorkingTime",
+    "OutOfRange",
+    "Placement",
+    "RelativeType",
+    "add",
+    "duration",
+    "exception_from_grs",
+    "is_working",
+    "local_date_of_epoch_ms",
+    "next_working",
+]
+
+# All arithmetic is on integer microseconds since the Unix epoch, so nothing is rounded.
+MINUTE = 60_000_000
+HOUR = 60 * MINUTE
+DAY = 24 * HOUR
+WEEK = 7 * DAY
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+MAX_ORDINAL = date.max.toordinal()
+# Instants asked about and answers lie in years 2..9998 (UTC), which leaves room for any
+# zone's offset and for the days the walks look at around an instant.
+MIN_US = (date(2, 1, 1).toordinal() - EPOCH_ORDINAL) * DAY
+MAX_US = (date(9999, 1, 1).toordinal() - EPOCH_ORDINAL) * DAY
+# No zone's offset reaches 16 hours (tzdata's extreme is Asia/Manila's LMT, -15:56), so a
+# local date's instants lie within 16 hours of the same date read as UTC.
+MAX_OFFSET = 16 * HOUR
+# Where working time may differ from the plain weekly pattern in a zone's current offset:
+# - around a DST transition, by the offset's change plus an hour either side (an interval's
+#   ends are converted with the offset of their own side, which moves them by at most the
+#   change);
+# - around an exception date D, where D's own interval lies: within [D - 16 h, D + 2 days
+#   + 16 h) of D's midnight read as UTC.
+TRANSITION_SLACK = HOUR
+MAX_TRANSITION_MARGIN = 2 * DAY
+EXCEPTION_BEFORE = MAX_OFFSET
+EXCEPTION_AFTER = 2 * DAY + MAX_OFFSET
+GREGORIAN_CYCLE_DAYS = 146_097  # 400 years
+IDLE_DAYS_BEFORE_YEAR_SKIP = 400
+
+
+class BusinessTimeError(ValueError):
+    """A business-time question that has no answer."""
+
+
+class NoWorkingTime(BusinessTimeError):
+    """The calendar has no working time at or after the instant asked about."""
+
+
+class OutOfRange(BusinessTimeError):
+    """An instant asked about, or the answer, lies outside the years 2 to 9998 (UTC)."""
+
+
+class ExceptionType(StrEnum):
+    HOLIDAY = "HOLIDAY"
+    TIME_CHANGE = "TIME_CHANGE"
+
+
+class Placement(StrEnum):
+    FIXED = "FIXED"
+    ANNUAL = "ANNUAL"
+    RELATIVE = "RELATIVE"
+
+
+class RelativeType(StrEnum):
+    FIRST = "FIRST"
+    SECOND = "SECOND"
+    THIRD = "THIRD"
+    FOURTH = "FOURTH"
+    LAST = "LAST"
+
+
+# FIRST..FOURTH are the nth week day of the month; LAST is keyed as a fifth.
+_NTH = {"FIRST": 1, "SECOND": 2, "THIRD": 3, "FOURTH": 4, "LAST": 5}
+
+
+def _int_in(name: str, value: Any, low: int, high: int) -> int:
+    if type(value) is not int or not low <= value <= high:
+        raise ValueError(f"{name} must be an integer from {low} to {high}, not {value!r}")
+    return value
+
+
+def _hours(start_h: int, start_m: int, end_h: int, end_m: int) -> tuple[int, int]:
+    """(start, end) in minutes after the local midnight; end past 1440 when overnight."""
+    start, end = start_h * 60 + start_m, end_h * 60 + end_m
+    return start, end if end > start else end + 1440
+
+
+@dataclass(frozen=True)
+class CalendarException:
+    """One calendar exception, its fields mirroring the GRS body's (snake_case).
+
+    Only the fields of the exception's type and placement are read; the others are set to
+    None. ``fixed_date`` is a local date in the calendar's zone.
+    """
+
+    type: ExceptionType
+    placement: Placement
+    fixed_date: date | None = None
+    annual_month: int | None = None
+    annual_day: int | None = None
+    relative_type: RelativeType | None = None
+    relative_day_of_week: int | None = None
+    relative_month: int | None = None
+    time_change_start_hour: int | None = None
+    time_change_start_min: int | None = None
+    time_change_stop_hour: int | None = None
+    time_change_stop_min: int | None = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "type", ExceptionType(self.type))
+        set_(self, "placement", Placement(self.placement))
+        if self.placement is Placement.FIXED:
+            if not isinstance(self.fixed_date, date) or isinstance(self.fixed_date, datetime):
+                raise ValueError(f"fixed_date must be a date, not {self.fixed_date!r}")
+        elif self.placement is Placement.ANNUAL:
+            month = _int_in("annual_month", self.annual_month, 1, 12)
+            _int_in("annual_day", self.annual_day, 1, calendar.monthrange(2000, month)[1])
+        else:
+            set_(self, "relative_type", RelativeType(self.relative_type))
+            _int_in("relative_day_of_week", self.relative_day_of_week, 1, 7)
+            _int_in("relative_month", self.relative_month, 1, 12)
+        if self.type is ExceptionType.TIME_CHANGE:
+            _int_in("time_change_start_hour", self.time_change_start_hour, 0, 23)
+            _int_in("time_change_start_min", self.time_change_start_min, 0, 59)
+            _int_in("time_change_stop_hour", self.time_change_stop_hour, 0, 23)
+            _int_in("time_change_stop_min", self.time_change_stop_min, 0, 59)
+        # Unused fields (GRS clients send null or 0) become None, so equal exceptions compare
+        # equal.
+        used = _USED_FIELDS[self.placement] | _USED_FIELDS[self.type]
+        for name in _OPTIONAL_FIELDS - used:
+            set_(self, name, None)
+
+    @property
+    def hours(self) -> tuple[int, int] | None:
+        """The day's hours under this exception (see ``_hours``); None for a holiday."""
+        if self.type is ExceptionType.HOLIDAY:
+            return None
+        return _hours(
+            self.time_change_start_hour,
+            self.time_change_start_min,
+            self.time_change_stop_hour,
+            self.time_change_stop_min,
+        )
+
+
+def local_date_of_epoch_ms(ms: int, tz: tzinfo) -> date:
+    """The date, in the calendar's zone, of the instant a GRS ``fixedDate`` gives in epoch
+    milliseconds (the vendor's 30949200000 is 1970-12-25 00:00 EST: 25 December)."""
+    try:
+        return (EPOCH + timedelta(milliseconds=ms)).astimezone(tz).date()
+    except (OverflowError, ValueError):
+        raise ValueError(f"fixedDate is out of range: {ms}") from None
+
+
+_USED_FIELDS = {
+    Placement.FIXED: {"fixed_date"},
+    Placement.ANNUAL: {"annual_month", "annual_day"},
+    Placement.RELATIVE: {"relative_type", "relative_day_of_week", "relative_month"},
+    ExceptionType.HOLIDAY: set(),
+    ExceptionType.TIME_CHANGE: {
+        "time_change_start_hour",
+        "time_change_start_min",
+        "time_change_stop_hour",
+        "time_change_stop_min",
+    },
+}
+_OPTIONAL_FIELDS = set().union(*_USED_FIELDS.values())
+
+
+def exception_from_grs(body: Mapping[str, Any], tz: tzinfo) -> CalendarException:
+    """A ``CalendarException`` from one exception of a GRS body (camelCase keys), for a
+    calendar in zone ``tz``. ``fixedDate`` is epoch milliseconds (or already a ``date``)."""
+    fixed = body.get("fixedDate")
+    if type(fixed) is int:
+        fixed = local_date_of_epoch_ms(fixed, tz)
+    return CalendarException(
+        type=body.get("type"),
+        placement=body.get("placement"),
+        fixed_date=fixed,
+        annual_month=body.get("annualMonth"),
+        annual_day=body.get("annualDay"),
+        relative_type=body.get("relativeType"),
+        relative_day_of_week=body.get("relativeDayOfWeek"),
+        relative_month=body.get("relativeMonth"),
+        time_change_start_hour=body.get("timeChangeStartHour"),
+        time_change_start_min=body.get("timeChangeStartMin"),
+        time_change_stop_hour=body.get("timeChangeStopHour"),
+        time_change_stop_min=body.get("timeChangeStopMin"),
+        name=body.get("name") or "",
+    )
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    """A calendar as the engine sees it: the GRS calendar's fields (snake_case), its zone as
+    a tzinfo (``ZoneInfo`` or a fixed ``timezone``) and its exceptions in list order."""
+
+    week_starts: int
+    week_ends: int
+    day_starts_hour: int
+    day_starts_min: int
+    day_ends_hour: int
+    day_ends_min: int
+    tz: tzinfo
+    exceptions: tuple[CalendarException, ...] = ()
+    _plan: _Plan = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _int_in("week_starts", self.week_starts, 1, 7)
+        _int_in("week_ends", self.week_ends, 1, 7)
+        _int_in("day_starts_hour", self.day_starts_hour, 0, 23)
+        _int_in("day_starts_min", self.day_starts_min, 0, 59)
+        _int_in("day_ends_hour", self.day_ends_hour, 0, 23)
+        _int_in("day_ends_min", self.day_ends_min, 0, 59)
+        if (
+            not isinstance(self.tz, tzinfo)
+            or datetime(2000, 1, 1, tzinfo=self.tz).utcoffset() is None
+        ):
+            raise ValueError(f"tz must be a tzinfo with a UTC offset, not {self.tz!r}")
+        exceptions = tuple(self.exceptions)
+        if not all(isinstance(ex, CalendarException) for ex in exceptions):
+            raise ValueError("exceptions must be CalendarException instances")
+        object.__setattr__(self, "exceptions", exceptions)
+        object.__setattr__(self, "_plan", _Plan(self))
+
+
+# --- the four questions ------------------------------------------------------------------
+
+
+def is_working(spec: CalendarSpec, at: datetime) -> bool:
+    """Whether ``at`` is working time."""
+    t = _to_us(at, "at")
+    return any(True for _ in spec._plan.walk(t, t + 1))
+
+
+def next_working(spec: CalendarSpec, after: datetime) -> datetime:
+    """The first working instant at or after ``after``, in UTC."""
+    t = _to_us(after, "after")
+    plan, idle = spec._plan, _Idle(spec._plan, t)
+    while t < MAX_US:
+        # A week at a time: a merged run of working time only ends at the end of the
+        # stretch asked for, and a calendar always at work has one run to the end of time.
+        stretch = plan.stretch(t, min(MAX_US, t + WEEK))
+        for start, _end in plan.intervals(t, stretch):
+            return _from_us(start)
+        t = idle.go_on(stretch.end)
+    raise OutOfRange("no working time before the year 9999")
+
+
+def add(spec: CalendarSpec, start: datetime, minutes: int) -> datetime:
+    """The earliest instant with ``minutes`` working minutes between ``start`` and it, in UTC."""
+    t = _to_us(start, "start")
+    if type(minutes) is not int or minutes < 0:
+        raise ValueError(f"minutes must be an integer >= 0, not {minutes!r}")
+    plan, idle = spec._plan, _Idle(spec._plan, t)
+    remaining = minutes * MINUTE
+    while remaining:
+        horizon = min(MAX_US, t + ((remaining - 1) // plan.week_us + 2) * WEEK)
+        stretch = plan.stretch(t, horizon)
+        # Jump whole weeks, keeping some work back so the answer is found by walking.
+        weeks = min((remaining - 1) // plan.week_us, (stretch.jump_until - t) // WEEK)
+        if weeks:
+            t += weeks * WEEK
+            remaining -= weeks * plan.week_us
+            idle.worked(t)
+        for s, e in plan.intervals(t, stretch):
+            if e - s >= remaining:
+                return _from_us(s + remaining)
+            remaining -= e - s
+            idle.worked(e)
+        if stretch.end >= MAX_US:
+            raise OutOfRange("the answer lies after the year 9998")
+        t = idle.go_on(stretch.end)
+    return _from_us(t)
+
+
+def duration(spec: CalendarSpec, start: datetime, end: datetime) -> int | float:
+    """Working minutes in [start, end): an int when whole, else a float."""
+    t, stop = _to_us(start, "start"), _to_us(end, "end")
+    if stop < t:
+        raise ValueError("end must not be before start")
+    plan, idle = spec._plan, _Idle(spec._plan, t)
+    total = 0
+    while t < stop:
+        stretch = plan.stretch(t, stop)
+        weeks = (stretch.jump_until - t) // WEEK
+        if weeks:
+            t += weeks * WEEK
+            total += weeks * plan.week_us
+            idle.worked(t)
+        for s, e in plan.intervals(t, stretch):
+            total += e - s
+            idle.worked(e)
+        try:
+            t = idle.go_on(stretch.end)
+        except NoWorkingTime:
+            break
+    return total // MINUTE if total % MINUTE == 0 else total / MINUTE
+
+
+class _Idle:
+    """Keeps walks through long stretches without work short.
+
+    After a year without work it skips whole years in which no date has hours (every
+    working day a holiday) and raises ``NoWorkingTime`` when no such year is left, or when
+    400 years (a Gregorian cycle, after which annual and relative exceptions repeat) have
+    passed after both the start and the last FIXED exception without any work.
+    """
+
+    def __init__(self, plan: _Plan, t: int) -> None:
+        self.plan, self.since = plan, t
+        self.give_up = max(t, _naive_us(plan.last_fixed)) + GREGORIAN_CYCLE_DAYS * DAY
+
+    def worked(self, t: int) -> None:
+        self.since = t
+
+    def go_on(self, t: int) -> int:
+        """Where to walk on from t, all work before t being counted."""
+        if t - self.since <= IDLE_DAYS_BEFORE_YEAR_SKIP * DAY:
+            return t
+        if t > self.give_up:
+            raise NoWorkingTime("the calendar has no working time after this instant")
+        self.since = t = self.plan.after_idle_years(t)
+        return t
+
+
+def _to_us(value: datetime, name: str) -> int:
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime, not {value!r}")
+    us = (value - EPOCH) // timedelta(microseconds=1)
+    if not MIN_US <= us < MAX_US:
+        raise OutOfRange(f"{name} must lie in the years 2 to 9998 (UTC)")
+    return us
+
+
+def _from_us(us: int) -> datetime:
+    if us >= MAX_US:
+        raise OutOfRange("the answer lies after the year 9998")
+    return EPOCH + timedelta(microseconds=us)
+
+
+def _naive_us(ordinal: int) -> int:
+    """A date's midnight read as UTC."""
+    return (ordinal - EPOCH_ORDINAL) * DAY
+
+
+def _utc_year(us: int) -> int:
+    return date.fromordinal(min(MAX_ORDINAL, max(1, us // DAY + EPOCH_ORDINAL))).year
+
+
+# --- the plan: a calendar compiled for lookups -------------------------------------------
+
+
+# An exception as it competes on its date: (rank, hours). A holiday ranks -1 with no hours,
+# a time change by its place in the exception list; the lowest rank wins.
+_Rank = tuple[int, tuple[int, int] | None]
+
+
+class _Stretch(NamedTuple):
+    """What holds from an instant t on, up to ``end``.
+
+    Before ``jump_until`` every 7 days hold ``week_us`` of work (constant offset, no
+    exception near), so whole weeks may be jumped. Working time up to ``end`` is found by
+    converting local times with ``offset`` (constant there), or by the zone when it is None
+    (near a DST transition). ``plain``: no exception matters before ``end``.
+    """
+
+    jump_until: int
+    end: int
+    offset: int | None
+    plain: bool
+
+
+class _Plan:
+    """Lookup tables for one CalendarSpec, built once when the spec is made."""
+
+    def __init__(self, spec: CalendarSpec) -> None:
+        self.tz = spec.tz
+        offset = spec.tz.utcoffset(None) if isinstance(spec.tz, timezone) else None
+        self.fixed_offset = None if offset is None else offset // timedelta(microseconds=1)
+        span = (spec.week_ends - spec.week_starts) % 7
+        # The GRS week day of a date is ordinal % 7 + 1 (ordinal 1 is a Monday).
+        self.workday = tuple((r + 1 - spec.week_starts) % 7 <= span for r in range(7))
+        self.hours = _hours(
+            spec.day_starts_hour, spec.day_starts_min, spec.day_ends_hour, spec.day_ends_min
+        )
+        self.week_us = sum(self.workday) * (self.hours[1] - self.hours[0]) * MINUTE
+
+        # Per key, the winning exception as (rank, hours): a holiday ranks before any time
+        # change, time changes rank by their place in the list.
+        self.fixed: dict[int, _Rank] = {}
+        self.annual: dict[tuple[int, int], _Rank] = {}
+        self.relative: dict[tuple[int, int, int], _Rank] = {}
+        for index, ex in enumerate(spec.exceptions):
+            rank = (-1, None) if ex.type is ExceptionType.HOLIDAY else (index, ex.hours)
+            if ex.placement is Placement.FIXED:
+                table, key = self.fixed, ex.fixed_date.toordinal()
+            elif ex.placement is Placement.ANNUAL:
+                table, key = self.annual, (ex.annual_month, ex.annual_day)
+            else:
+                table = self.relative
+                key = (ex.relative_month, ex.relative_day_of_week, _NTH[ex.relative_type])
+            if key not in table or rank[0] < table[key][0]:
+                table[key] = rank
+        self.fixed_ordinals = sorted(self.fixed)
+        self.last_fixed = self.fixed_ordinals[-1] if self.fixed_ordinals else 0
+        self._recurring_by_year: dict[int, tuple[dict[int, _Rank], list[int]]] = {}
+        self._tz_intervals: dict[int, tuple[int, int]] = {}
+        self._year_type_has_hours: dict[tuple[bool, int], bool] = {}
+
+    # -- one date ---------------------------------------------------------------------------
+
+    def day_hours(self, ordinal: int, with_fixed: bool = True) -> tuple[int, int] | None:
+        """The hours of a local date (minutes after its midnight), or None."""
+        best = self.fixed.get(ordinal) if with_fixed else None
+        if self.annual or self.relative:
+            recurring = self._recurring(date.fromordinal(ordinal).year)[0].get(ordinal)
+            if recurring is not None and (best is None or recurring[0] < best[0]):
+                best = recurring
+        if best is not None:
+            return best[1]
+        return self.hours if self.workday[ordinal % 7] else None
+
+    def offset_at(self, t: int) -> int:
+        """The zone's UTC offset at an instant, in microseconds."""
+        if self.fixed_offset is not None:
+            return self.fixed_offset
+        local = (EPOCH + timedelta(microseconds=t)).astimezone(self.tz)
+        return local.utcoffset() // timedelta(microseconds=1)
+
+    def tz_interval(self, ordinal: int, hours: tuple[int, int]) -> tuple[int, int]:
+        """A date's interval converted by the zone (fold=0), cached: walks restart often."""
+        found = self._tz_intervals.get(ordinal)
+        if found is None:
+            if len(self._tz_intervals) > 4096:
+                self._tz_intervals.clear()
+            found = self._tz_intervals[ordinal] = (
+                self._tz_to_us(ordinal, hours[0]),
+                self._tz_to_us(ordinal, hours[1]),
+            )
+        return found
+
+    def _tz_to_us(self, ordinal: int, minutes: int) -> int:
+        """A local date and time (fold=0) as UTC microseconds; minutes may pass 1440."""
+        ordinal += minutes // 1440
+        minutes %= 1440
+        d = date.fromordinal(ordinal)
+        local = datetime(d.year, d.month, d.day, minutes // 60, minutes % 60, tzinfo=self.tz)
+        offset = local.utcoffset() // timedelta(microseconds=1)
+        return _naive_us(ordinal) + minutes * MINUTE - offset
+
+    # -- walking ----------------------------------------------------------------------------
+
+    def walk(self, t: int, until: int) -> Iterator[tuple[int, int]]:
+        """Working time within [t, until) as intervals in order, stretch by stretch."""
+        while t < until:
+            stretch = self.stretch(t, until)
+            yield from self.intervals(t, stretch)
+            t = stretch.end
+
+    def intervals(self, t: int, stretch: _Stretch) -> Iterator[tuple[int, int]]:
+        """Working time within [t, stretch.end) as merged intervals in order, clipped to it."""
+        until, offset, plain = stretch.end, stretch.offset, stretch.plain
+        workday, plain_hours = self.workday, self.hours
+        if offset is None:
+            offset = self.fixed_offset
+        if offset is None:
+            # A date's interval ends before its date + 2 days + 16 h (+ a DST gap): dates
+            # four days before t cannot reach it. Later dates start 16 h before their date.
+            ordinal, lead = t // DAY + EPOCH_ORDINAL - 4, MAX_OFFSET
+        else:
+            ordinal, lead = (t + offset) // DAY + EPOCH_ORDINAL - 1, offset
+        pending: list[tuple[int, int]] = []  # a heap: around DST, starts come out of order
+        run_start = run_end = None
+        while True:
+            # Intervals of later dates start at or after this bound.
+            bound = _naive_us(ordinal + 1) - lead
+            if plain:
+                hours = plain_hours if workday[ordinal % 7] else None
+            else:
+                hours = self.day_hours(ordinal)
+            if hours is not None:
+                if offset is None:
+                    s, e = self.tz_interval(ordinal, hours)
+                else:
+                    s = _naive_us(ordinal) + hours[0] * MINUTE - offset
+                    e = _naive_us(ordinal) + hours[1] * MINUTE - offset
+                # A start pushed forward by a DST gap can pass the end: no time left.
+                if e > s and e > t and s < until:
+                    heapq.heappush(pending, (s, e))
+            while pending and pending[0][0] < bound:
+                s, e = heapq.heappop(pending)
+                if run_end is not None and s <= run_end:
+                    run_end = max(run_end, e)
+                    continue
+                if run_end is not None:
+                    yield max(run_start, t), min(run_end, until)
+                run_start, run_end = s, e
+            if run_end is not None and run_end < bound:
+                yield max(run_start, t), min(run_end, until)
+                run_start = run_end = None
+            if bound >= until:
+                if run_end is not None:
+                    yield max(run_start, t), min(run_end, until)
+                return
+            ordinal += 1
+
+    def after_idle_years(self, t: int) -> int:
+        """t, or later if no date has hours from t's year to some later year's Jan 1.
+        Raises NoWorkingTime if no later year has a date with hours."""
+        ordinal = self._next_year_with_hours(_utc_year(t - 2 * DAY))
+        # Intervals of Jan 1 start no earlier than 16 hours before its midnight read as UTC.
+        return max(t, _naive_us(ordinal) - MAX_OFFSET - DAY)
+
+    def _next_year_with_hours(self, year: int) -> int:
+        """The ordinal of Jan 1 of the first year from ``year`` that has a date with hours."""
+        seen: set[tuple[bool, int]] = set()
+        for y in range(year, 10_000):
+            first, last = date(y, 1, 1).toordinal(), date(y, 12, 31).toordinal()
+            i = bisect_left(self.fixed_ordinals, first)
+            has_fixed = i < len(self.fixed_ordinals) and self.fixed_ordinals[i] <= last
+            if has_fixed:
+                if any(self.day_hours(o) for o in range(first, last + 1)):
+                    return first
+                continue
+            kind = (calendar.isleap(y), first % 7)
+            if kind not in self._year_type_has_hours:
+                self._year_type_has_hours[kind] = any(
+                    self.day_hours(o, with_fixed=False) for o in range(first, last + 1)
+                )
+            if self._year_type_has_hours[kind]:
+                return first
+            seen.add(kind)
+            if len(seen) == 14 and first > self.last_fixed:
+                break  # every kind of year is idle and no fixed exception is left
+        raise NoWorkingTime("the calendar has no working time after this instant")
+
+    # -- where the weekly pattern breaks ------------------------------------------------------
+
+    def stretch(self, t: int, cap: int) -> _Stretch:
+        """How to find the working time after t, up to a stretch end <= cap."""
+        zone_start, zone_end = self._transition_zone(t, cap)
+        if zone_start <= t:
+            return _Stretch(t, min(zone_end, cap), None, False)
+        offset = self.offset_at(t)
+        if self.fixed or self.annual or self.relative:
+            # The first exception date whose stretch ends after t and starts before the
+            # transition's.
+            low = (t - EXCEPTION_AFTER) // DAY + EPOCH_ORDINAL + 1
+            high = min(MAX_ORDINAL, (zone_start + EXCEPTION_BEFORE) // DAY + EPOCH_ORDINAL + 1)
+            ordinal = self._next_exception_date(low, high)
+            if ordinal is not None:
+                start = _naive_us(ordinal) - EXCEPTION_BEFORE
+                if start < zone_start:
+                    # Jump to the exception's stretch, then walk through it.
+                    end = min(zone_start, _naive_us(ordinal) + EXCEPTION_AFTER)
+                    return _Stretch(max(t, start), end, offset, False)
+        return _Stretch(zone_start, zone_start, offset, True)
+
+    def _transition_zone(self, t: int, cap: int) -> tuple[int, int]:
+        """The first stretch [start, end) around a DST transition with end > t, or
+        (cap, cap) if none starts before cap."""
+        if self.fixed_offset is None:
+            year = _utc_year(t - MAX_TRANSITION_MARGIN)
+            last_year = _utc_year(cap + MAX_TRANSITION_MARGIN)
+            while year <= last_year:
+                for moment, margin in _transitions(self.tz, year):
+                    if moment + margin > t:
+                        return (
+                            (moment - margin, moment + margin)
+                            if moment - margin < cap
+                            else (cap, cap)
+                        )
+                year += 1
+        return cap, cap
+
+    def _next_exception_date(self, low: int, high: int) -> int | None:
+        """The first ordinal in [low, high] on which some exception falls."""
+        i = bisect_left(self.fixed_ordinals, low)
+        if i < len(self.fixed_ordinals) and self.fixed_ordinals[i] <= high:
+            high = self.fixed_ordinals[i]
+            best = high
+        else:
+            best = None
+        if self.annual or self.relative:
+            low = max(low, 1)
+            for year in range(date.fromordinal(low).year, date.fromordinal(high).year + 1):
+                dates = self._recurring(year)[1]
+                j = bisect_left(dates, low)
+                if j < len(dates):
+                    return dates[j] if dates[j] <= high else best
+        return best
+
+    def _recurring(self, year: int) -> tuple[dict[int, _Rank], list[int]]:
+        """The year's ANNUAL and RELATIVE exceptions: the winner on each date, by ordinal,
+        and those ordinals sorted."""
+        found = self._recurring_by_year.get(year)
+        if found is None:
+            winners: dict[int, _Rank] = {}
+            on_dates = []
+            for (month, day), rank in self.annual.items():
+                if day <= calendar.monthrange(year, month)[1]:
+                    on_dates.append((date(year, month, day).toordinal(), rank))
+            for (month, week_day, nth), rank in self.relative.items():
+                days_in_month = calendar.monthrange(year, month)[1]
+                first = date(year, month, 1).toordinal()
+                day = 1 + (week_day - (first % 7 + 1)) % 7 + 7 * (nth - 1)
+                if nth == 5:
+                    last = first + days_in_month - 1
+                    day = days_in_month - ((last % 7 + 1) - week_day) % 7
+                on_dates.append((first + day - 1, rank))
+            for ordinal, rank in on_dates:
+                if ordinal not in winners or rank[0] < winners[ordinal][0]:
+                    winners[ordinal] = rank
+            found = self._recurring_by_year[year] = (winners, sorted(winners))
+        return found
+
+
+@lru_cache(maxsize=4096)
+def _transitions(tz: tzinfo, year: int) -> tuple[tuple[int, int], ...]:
+    """(instant, margin) in UTC microseconds for each change of ``tz``'s offset in (Jan 1
+    of ``year``, Jan 1 of the next] UTC, found by daily probes bisected to the second; the
+    margin is the change plus TRANSITION_SLACK."""
+    first = (date(year, 1, 1).toordinal() - EPOCH_ORDINAL) * 86_400
+    last = first + (366 if calendar.isleap(year) else 365) * 86_400
+    last = min(last, (MAX_ORDINAL - 1 - EPOCH_ORDINAL) * 86_400)
+
+    def offset(second: int) -> timedelta | None:
+        try:
+            return (EPOCH + timedelta(seconds=second)).astimezone(tz).utcoffset()
+        except (OverflowError, ValueError):
+            return None  # at the ends of datetime's range
+
+    found = []
+    here, here_offset = first, offset(first)
+    while here < last:
+        there = min(here + 86_400, last)
+        there_offset = offset(there)
+        if there_offset != here_offset and None not in (here_offset, there_offset):
+            low, high = here, there  # offset(low) == here_offset != offset(high)
+            while high - low > 1:
+                middle = (low + high) // 2
+                if offset(middle) == here_offset:
+                    low = middle
+                else:
+                    high = middle
+            change = abs(offset(high) - here_offset) // timedelta(microseconds=1)
+            found.append((high * 1_000_000, change + TRANSITION_SLACK))
+            # Probe on from the change, so a second change within the day is seen.
+            here, here_offset = high, offset(high)
+            continue
+        here, here_offset = there, there_offset
+    return tuple(found)
