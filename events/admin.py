@@ -54,8 +54,10 @@ class CalendarEventAdmin(admin.ModelAdmin):
         services.calendar_events_discard(queryset=queryset)
 
 
-@admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class IssuedSecretAdmin(admin.ModelAdmin):
+    """A secret issued to a user (API key, feed URL): created here and shown once, then
+    only revoked, never edited, since whom it belongs to is what it grants."""
+
     list_display = ["prefix", "name", "user", "created_at", "revoked_at"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     list_select_related = ["user"]
@@ -65,53 +67,38 @@ class ApiKeyAdmin(admin.ModelAdmin):
     readonly_fields = ["prefix", "created_at", "revoked_at"]
     actions = ["revoke"]
 
-    def has_change_permission(self, request: HttpRequest, obj: ApiKey | None = None) -> bool:
-        # A key is issued and revoked, never edited: its owner is part of what it grants.
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
 
-    def save_model(self, request: HttpRequest, obj: ApiKey, form, change: bool) -> None:
-        key = obj.set_new_key()
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        shown = self.issue(request, obj)
         super().save_model(request, obj, form, change)
         messages.warning(
-            request,
-            f"The new API key is {key} — copy it now: it is not stored and won't be shown again.",
+            request, f"{shown} — copy it now: it is not stored and won't be shown again."
         )
 
-    @admin.action(description="Revoke selected API keys", permissions=["delete"])
+    def issue(self, request: HttpRequest, obj) -> str:
+        """Sets the object's new secret; returns the sentence that shows it."""
+        raise NotImplementedError
+
+    @admin.action(description="Revoke selected", permissions=["delete"])
     def revoke(self, request: HttpRequest, queryset) -> None:
-        for api_key in queryset:
-            services.api_key_revoke(api_key=api_key)
-        self.message_user(request, f"Revoked {queryset.count()} API key(s).")
+        for obj in queryset:
+            services.secret_revoke(secret=obj)
+        self.message_user(request, f"Revoked {queryset.count()} {self.opts.verbose_name}(s).")
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(IssuedSecretAdmin):
+    def issue(self, request: HttpRequest, obj: ApiKey) -> str:
+        return f"The new API key is {obj.set_new_key()}"
 
 
 @admin.register(FeedToken)
-class FeedTokenAdmin(admin.ModelAdmin):
-    """A student's iCalendar feed URL: issued here (shown once) and revoked here."""
+class FeedTokenAdmin(IssuedSecretAdmin):
+    """A student's iCalendar feed URL."""
 
-    list_display = ["prefix", "name", "user", "created_at", "revoked_at"]
-    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
-    list_select_related = ["user"]
-    search_fields = ["prefix", "name", "user__username"]
-    raw_id_fields = ["user"]
-    fields = ["user", "name", "prefix", "created_at", "revoked_at"]
-    readonly_fields = ["prefix", "created_at", "revoked_at"]
-    actions = ["revoke"]
-
-    def has_change_permission(self, request: HttpRequest, obj: FeedToken | None = None) -> bool:
-        # Whose events a feed shows is what it grants: issue another instead.
-        return obj is None and super().has_change_permission(request, obj)
-
-    def save_model(self, request: HttpRequest, obj: FeedToken, form, change: bool) -> None:
+    def issue(self, request: HttpRequest, obj: FeedToken) -> str:
         secret = obj.set_new_secret()
-        super().save_model(request, obj, form, change)
         url = request.build_absolute_uri(reverse("calendar-events-feed", args=[secret]))
-        messages.warning(
-            request,
-            f"The feed URL is {url} — copy it now: it is not stored and won't be shown again.",
-        )
-
-    @admin.action(description="Revoke selected feed tokens", permissions=["delete"])
-    def revoke(self, request: HttpRequest, queryset) -> None:
-        for feed_token in queryset:
-            services.feed_token_revoke(feed_token=feed_token)
-        self.message_user(request, f"Revoked {queryset.count()} feed token(s).")
+        return f"The feed URL is {url}"

@@ -322,11 +322,12 @@ def api_key_create(*, user: Any, name: str = "") -> tuple[ApiKey, str]:
     return api_key, key
 
 
-def api_key_revoke(*, api_key: ApiKey) -> None:
-    """Revoked keys issue no tokens, and the tokens they issued stop working."""
-    if api_key.revoked_at is None:
-        api_key.revoked_at = timezone.now()
-        api_key.save(update_fields=["revoked_at"])
+def secret_revoke(*, secret: ApiKey | FeedToken) -> None:
+    """A revoked API key issues no tokens and the tokens it issued stop working; a
+    revoked feed URL answers 404 at once, as one that never existed."""
+    if secret.revoked_at is None:
+        secret.revoked_at = timezone.now()
+        secret.save(update_fields=["revoked_at"])
 
 
 @transaction.atomic
@@ -355,10 +356,3 @@ def feed_token_create(*, user: Any, name: str = "") -> tuple[FeedToken, str]:
     secret = feed_token.set_new_secret()
     feed_token.save()
     return feed_token, secret
-
-
-def feed_token_revoke(*, feed_token: FeedToken) -> None:
-    """The feed URL stops working at once (404, as for one that never existed)."""
-    if feed_token.revoked_at is None:
-        feed_token.revoked_at = timezone.now()
-        feed_token.save(update_fields=["revoked_at"])

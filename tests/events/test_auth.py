@@ -5,7 +5,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from events.models import ApiKey, ApiToken, CalendarEvent, hash_secret
-from events.services import api_key_create, api_key_revoke, api_token_issue
+from events.services import api_key_create, api_token_issue, secret_revoke
 
 from .conftest import BATCH_URL, UserFactory, event, put_batch
 
@@ -47,7 +47,7 @@ def test_unknown_key_gets_no_token(db, key):
 def test_revoked_key_gets_no_token_and_its_tokens_stop_working(integration, student):
     api_key, key = api_key_create(user=integration)
     token = api_token_issue(key=key)
-    api_key_revoke(api_key=api_key)
+    secret_revoke(secret=api_key)
 
     assert api_token_issue(key=key) is None
     client = APIClient()

@@ -9,7 +9,7 @@ from django.test import Client
 from icalendar import Calendar
 
 from events.models import CalendarEvent, FeedToken, hash_secret
-from events.services import feed_token_create, feed_token_revoke
+from events.services import feed_token_create, secret_revoke
 
 from .conftest import UserFactory, stored
 
@@ -85,7 +85,7 @@ def test_revoked_feed_is_404(student):
     feed_token, secret = feed_token_create(user=student)
     assert Client().get(feed_url(secret)).status_code == 200
 
-    feed_token_revoke(feed_token=feed_token)
+    secret_revoke(secret=feed_token)
 
     response = Client().get(feed_url(secret))
     assert response.status_code == 404
