@@ -88,17 +88,16 @@ def calendar_events_upsert(*, items: Any, dry_run: bool = False) -> list[dict[st
     return _failures(raw_ids, problems)
 
 
-def _raw_external_id(raw: Any) -> Any:
+def _raw_external_id(raw: Any) -> str | None:
+    """The item's ExternalId as sent, to echo in its result: only if it can be written
+    out as JSON text."""
     if not isinstance(raw, dict):
         return None
     if raw.keys() <= rules.FIELDS:  # spelled as documented: no other spelling to look for
         value = raw.get("ExternalId")
-        return value if isinstance(value, str) else None
-    for key, value in raw.items():
-        if key.lower() == "externalid":
-            # Echoed back in the results, so only if it can be written out as JSON text.
-            return value if isinstance(value, str) and rules.is_utf8(value) else None
-    return None
+    else:
+        value = next((v for k, v in raw.items() if k.lower() == "externalid"), None)
+    return value if isinstance(value, str) and rules.is_utf8(value) else None
 
 
 def _check_users_and_owners(events: list, problems: list[list[str]]) -> None:

@@ -116,3 +116,17 @@ def test_seed_demo_prints_a_list_curl_and_a_feed_that_work(db):
     response = client.get(feed.group(1))
     assert response.status_code == 200
     assert "UID:demo-1@calendar-events" in response.content.decode()
+
+
+def test_import_never_echoes_a_lone_surrogate(student, tmp_path):
+    file = tmp_path / "events.json"
+    file.write_text(json.dumps([event("\ud800", student.pk)]))
+    out = StringIO()
+    with pytest.raises(CommandError, match="Nothing was written"):
+        call_command("import_calendar_events", str(file), stdout=out)
+    [result] = json.loads(out.getvalue())
+    assert result == {
+        "ExternalId": None,
+        "ErrorMessage": "ExternalId must be valid Unicode text.",
+        "IsSuccessful": False,
+    }
