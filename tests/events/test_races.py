@@ -1,13 +1,11 @@
 """Overlapping batches from many connections at once (PostgreSQL: real row locks)."""
 
-import threading
-
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from events.models import CalendarEvent
 from events.services import api_key_create, api_token_issue
+from tests.helpers import run_concurrently
 
 from .conftest import UserFactory, event, grant_event_writes
 
@@ -16,27 +14,6 @@ PRIVATE = 40  # events only one batch writes
 ROUNDS = 3
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_concurrently(jobs):
-    """Run each job in its own thread (so its own connection), all released at once."""
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-
-    def worker(index, job):
-        try:
-            barrier.wait()
-            results[index] = job()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a batch hung"
-    return results
 
 
 def test_overlapping_batches_each_commit_whole_or_not_at_all():
