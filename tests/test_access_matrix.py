@@ -20,7 +20,8 @@ Cases, for each endpoint:
 
 - ``allowed``: a member with every permission (holding the lock where one is needed)
   succeeds, so the paths and bodies below are right and the refusals are not accidents;
-- ``anonymous``, ``wrong-token``, ``expired-token``: 401 in the family's shape;
+- ``anonymous``, ``wrong-token``, ``expired-token``: 401 in the family's shape, to the
+  endpoint's method and to the implied ones (OPTIONS; HEAD beside GET);
 - ``token-of-another-user`` (GRS): Basic ``alice:<bob's valid token>`` is 401 too;
 - ``foreign-ids``: GRS: a member of tenant A asking for tenant B's tenant, package and
   calendar ids, through B's path or through A's, gets exactly the bytes that ids which
@@ -380,13 +381,15 @@ def snapshot() -> list:
     return [list(model.objects.order_by("pk").values()) for model in models]
 
 
-def call(endpoint: Endpoint | Public, ids: dict[str, Any], auth: str | None = None):
+def call(
+    endpoint: Endpoint | Public, ids: dict[str, Any], auth: str | None = None, method: str = ""
+):
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[_norm(m[1])]), endpoint.route)
     body = getattr(endpoint, "body", None)
     body = body(ids) if callable(body) else body
     headers = {"HTTP_AUTHORIZATION": auth} if auth else {}
     return Client().generic(
-        endpoint.method,
+        method or endpoint.method,
         "/" + path + endpoint.query.format(**ids),
         json.dumps(body) if body is not None else "",
         content_type="application/json",
@@ -441,13 +444,20 @@ def unauthenticated(world: World, endpoint: Endpoint, variant: str) -> None:
     else:  # token-of-another-user: Bob's live token under Alice's name
         auth = basic("alice", world.bob_token)
     before = snapshot()
-    response = call(endpoint, world.ids_a, auth)
-    if grs_family:
-        assert_error(response, GRS, 401, grs_rules.TOKEN_INVALID)
-        assert response["WWW-Authenticate"] == 'Basic realm="GRS"'
-    else:
-        assert_error(response, EVENTS, 401, DENIED)
-        assert response["WWW-Authenticate"] == "Bearer"
+    # The methods a client does not name in the docs are refused all the same.
+    implied = ["OPTIONS", "HEAD"] if endpoint.method == "GET" else ["OPTIONS"]
+    for method in [endpoint.method, *implied]:
+        response = call(endpoint, world.ids_a, auth, method=method)
+        family, message, challenge = (
+            (GRS, grs_rules.TOKEN_INVALID, 'Basic realm="GRS"')
+            if grs_family
+            else (EVENTS, DENIED, "Bearer")
+        )
+        assert response["WWW-Authenticate"] == challenge
+        if method == "HEAD":
+            assert (response.status_code, response.content) == (401, b"")
+        else:
+            assert_error(response, family, 401, message)
     assert snapshot() == before
 
 
