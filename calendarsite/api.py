@@ -6,13 +6,16 @@ Everything that turns a failure into a response goes through ``error_response`` 
 shape cannot drift between views, DRF's exception handling and the middleware.
 """
 
+import hashlib
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, throttling
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -140,7 +143,15 @@ def is_database_outage(exc: BaseException) -> bool:
 
 class CredentialsRateThrottle(throttling.SimpleRateThrottle):
     """Limits attempts at the endpoints that take a password or an API key, per client
-    address, whether or not the attempt succeeds."""
+    address, whether or not the attempt succeeds.
+
+    DRF reads the address's history from the cache, decides, and writes it back: two
+    attempts at once would both read the same history and one would be lost, so
+    attempts sent in parallel were never counted. Each read-decide-write therefore
+    runs alone per address: across processes on PostgreSQL (an advisory lock held to
+    the commit that writes the history), across threads on SQLite (local use, one
+    process).
+    """
 
     scope = "credentials"
 
@@ -149,3 +160,25 @@ class CredentialsRateThrottle(throttling.SimpleRateThrottle):
 
     def get_cache_key(self, request, view) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def allow_request(self, request, view) -> bool:
+        with one_at_a_time(self.get_cache_key(request, view)):
+            return super().allow_request(request, view)
+
+
+_in_process = threading.Lock()
+
+
+@contextmanager
+def one_at_a_time(key: str) -> Iterator[None]:
+    """Runs the block alone among all holders of ``key``, in every process that shares
+    the default database (the one the cache lives in) when that is PostgreSQL."""
+    if connection.vendor != "postgresql":
+        with _in_process:
+            yield
+        return
+    number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])
+        yield

@@ -1,9 +1,8 @@
-import base64
-
 import pytest
 from rest_framework.test import APIClient
 
 from calendars import rules, services
+from tests.helpers import basic
 
 from .factories import CalendarFactory, PackageFactory, UserFactory
 
@@ -39,10 +38,6 @@ VENDOR_RESPONSE = {
 @pytest.fixture(autouse=True)
 def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def basic(username: str, secret: str) -> str:
-    return "Basic " + base64.b64encode(f"{username}:{secret}".encode()).decode()
 
 
 def grant(user, *permissions: str) -> None:

@@ -1,0 +1,330 @@
+"""The production server with two worker processes behaves as one process does: no
+state lives in a process. Gunicorn serves the test database on a free loopback port;
+each request is a new connection (no keep-alive), and requests are sent from several
+threads at once so that both workers serve: while one is busy, only the other can
+accept. Its access log names the worker (pid) that served each request, which shows
+that they both did.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.cache import cache
+from django.db import connection
+
+from calendars import rules
+from calendars.models import Calendar
+from events.models import CalendarEvent
+from events.services import api_key_create
+from tests.calendars.factories import CalendarFactory, PackageFactory
+from tests.helpers import basic, check_racing_batches, racing_batches, run_concurrently
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKERS = 2
+RATE = 5  # credential attempts per minute and address, for the whole server
+PASSWORD = "a-Long-pass-phrase-4711"
+THREADS = 8
+ROUNDS = 3
+WRITE = ("add_calendarevent", "change_calendarevent")
+NEW_YEAR = {"exceptions": [{"name": "New Year", "type": "HOLIDAY", "placement": "ANNUAL",
+                            "annualMonth": 1, "annualDay": 1}]}  # fmt: skip
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@dataclass
+class Answer:
+    status: int
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Server:
+    port: int
+    logs: Path
+    answered: int = 0  # requests answered so far, each of which gunicorn logs
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def request(self, method: str, path: str, *, auth: str = "", body: Any = None) -> Answer:
+        headers = {"Connection": "close"}
+        if auth:
+            headers["Authorization"] = auth
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            conn.request(method, path, body=data, headers=headers)
+            response = conn.getresponse()
+            answer = Answer(response.status, response.read())
+        finally:
+            conn.close()
+        with self.lock:
+            self.answered += 1
+        return answer
+
+    def get(self, path: str, auth: str = "") -> Answer:
+        return self.request("GET", path, auth=auth)
+
+    def served(self) -> list[tuple[int, str]]:
+        """``(worker pid, path)`` of every request logged so far, in order. A line being
+        written as we read may be there in part: only whole lines count."""
+        lines = (self.logs / "access.log").read_text().split("\n")[:-1]
+        return [(int(pid.strip("<>")), path) for pid, path in (ln.split(" ", 1) for ln in lines)]
+
+    def mark(self) -> int:
+        """How many requests were answered so far, once the log shows them all: gunicorn
+        logs a request just after answering it. The wait is bounded."""
+        pause = threading.Event()
+        for _ in range(100):
+            if len(self.served()) >= self.answered:
+                break
+            pause.wait(0.1)
+        assert len(self.served()) == self.answered
+        return self.answered
+
+    def served_since(self, since: int) -> list[tuple[int, str]]:
+        """``(worker pid, path)`` of the requests answered after ``since = mark()``."""
+        until = self.mark()
+        return self.served()[since:until]
+
+    def pids(self, since: int) -> set[int]:
+        return {pid for pid, _ in self.served_since(since)}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Server]:
+    with django_db_blocker.unblock():
+        url = database_url()  # the test database's name is known once it exists
+    logs = tmp_path_factory.mktemp("gunicorn")
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "calendarsite.settings",
+        "DATABASE_URL": url,
+        "CONN_MAX_AGE": "600",  # production's: workers keep their connections
+        "CREDENTIALS_RATE": f"{RATE}/minute",
+        "DEBUG": "false",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WORKERS": str(WORKERS),
+        "LOG_LEVEL": "WARNING",
+    }
+    server = Server(port, logs)
+    # The project's gunicorn.conf.py, if any, is read from the working directory; the
+    # options here win over it.
+    command = [
+        sys.executable, "-m", "gunicorn", "calendarsite.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--worker-class", "sync",
+        "--no-control-socket", "--timeout", "60",
+        "--access-logfile", str(logs / "access.log"), "--access-logformat", "%(p)s %(U)s",
+        "--error-logfile", str(logs / "error.log"),
+    ]  # fmt: skip
+    process = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
+        command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        wait_until_serving(server, process)
+        yield server
+    finally:
+        stop(process)
+
+
+def wait_until_serving(server: Server, process: subprocess.Popen) -> None:
+    pause = threading.Event()
+    for _ in range(300):  # up to 30 s
+        if process.poll() is not None:
+            pytest.fail("gunicorn exited: " + (server.logs / "error.log").read_text())
+        try:
+            if server.get("/grs/v1/tenants").status == 401:
+                return
+        except OSError:
+            pass
+        pause.wait(0.1)
+    pytest.fail("gunicorn did not answer: " + (server.logs / "error.log").read_text())
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Graceful stop of the master (it stops its workers), then kill the whole group."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limit(db):
+    """The count lives in the database cache, which flushing the tables does not empty."""
+    cache.clear()
+
+
+def in_threads(calls: list) -> list:
+    """Run the calls from THREADS threads at once, each taking every THREADS-th call."""
+    chunks = [calls[i::THREADS] for i in range(THREADS)]
+    done = run_concurrently([lambda chunk=chunk: [call() for call in chunk] for chunk in chunks])
+    answers: list = [None] * len(calls)
+    for i, chunk_answers in enumerate(done):
+        assert isinstance(chunk_answers, list), chunk_answers  # not an exception
+        answers[i::THREADS] = chunk_answers
+    return answers
+
+
+def api_user(username: str, *codenames: str, app: str = "calendars"):
+    user = get_user_model()(username=username)
+    user.set_password(PASSWORD)  # Django's default hasher, which the server uses too
+    user.save()
+    perms = Permission.objects.filter(content_type__app_label=app, codename__in=codenames)
+    user.user_permissions.add(*perms)
+    return user
+
+
+def test_a_grs_session_and_its_lock_hold_on_every_worker(server):
+    package = PackageFactory()
+    calendar = CalendarFactory(package=package)
+    for name in ("carol", "dave"):
+        package.tenant.members.add(api_user(name, "CALENDAR_VIEW", "CALENDAR_MODIFY"))
+    base = f"/grs/v1/tenant/{package.tenant_id}/package/{package.pk}"
+    lock_path = f"{base}/lockcalendar/{calendar.external_id}"
+    body_path = f"{base}/businesscalendarbody/{calendar.external_id}"
+
+    # A token from one request works on every worker.
+    since = server.mark()
+    carol = basic("carol", server.get("/grs/v1/login", basic("carol", PASSWORD)).json()["apiToken"])
+    listed = in_threads([lambda: server.get(f"{base}/calendars", carol)] * 40)
+    assert [a.status for a in listed] == [200] * 40
+    served = server.served_since(since)
+    [login_pid] = [pid for pid, path in served if path == "/grs/v1/login"]
+    used_on = [pid for pid, path in served if path.endswith("/calendars")]
+    assert len(used_on) == 40
+    assert len(set(used_on)) == WORKERS
+    assert any(pid != login_pid for pid in used_on)
+
+    # A lock taken through one request is seen by all the others, whoever serves them.
+    assert server.get(lock_path, carol).status == 204
+    dave = basic("dave", server.get("/grs/v1/login", basic("dave", PASSWORD)).json()["apiToken"])
+    since = server.mark()
+    answers = in_threads(
+        [lambda: server.get(f"{base}/calendars", carol), lambda: server.get(lock_path, dave)] * 20
+    )
+    for answer in answers[0::2]:
+        assert answer.status == 200
+        assert answer.json()["calendars"][0]["lockOwner"] == "carol"
+    for answer in answers[1::2]:
+        assert (answer.status, answer.json()) == (412, {"message": rules.LOCK_HELD})
+    assert len(server.pids(since)) == WORKERS
+    assert server.request("PUT", body_path, auth=dave, body=NEW_YEAR).status == 412
+    written = server.request("PUT", body_path, auth=carol, body=NEW_YEAR)
+    assert written.status == 201
+    read = in_threads([lambda: server.get(body_path, dave)] * 16)
+    assert all(a.json()["exceptions"] == written.json()["exceptions"] for a in read)
+    assert Calendar.objects.get(pk=calendar.pk).lock_session.user.username == "carol"
+
+
+def event(n: int, user_id: int) -> dict:
+    return {"ExternalId": f"e{n}", "UserId": user_id, "TypeId": 1, "Title": f"Event {n}",
+            "StartTime": "2026-06-10T20:00:00Z", "EndTime": "2026-06-10T22:00:00Z"}  # fmt: skip
+
+
+def bearer_for(server: Server, user) -> str:
+    _, key = api_key_create(user=user)
+    return "Bearer " + server.get(f"/api/client/generateAuthenticationToken?key={key}").json()
+
+
+def put_batch(server: Server, bearer: str, body: list) -> Answer:
+    return server.request("PUT", "/api/v2/calendar-events/batch", auth=bearer, body=body)
+
+
+def test_a_12twenty_token_works_on_every_worker(server):
+    integration = api_user("integration", *WRITE, "view_calendarevent", app="events")
+    student = get_user_model().objects.create(username="ada")
+
+    since = server.mark()
+    bearer = bearer_for(server, integration)
+    answers = in_threads(
+        [lambda n=n: put_batch(server, bearer, [event(n, student.pk)]) for n in range(40)]
+    )
+    assert [a.status for a in answers] == [200] * 40
+    assert all(a.json()[0]["IsSuccessful"] for a in answers)
+    served = server.served_since(since)
+    [issued_pid] = [pid for pid, path in served if path.endswith("generateAuthenticationToken")]
+    used_on = [pid for pid, path in served if path.endswith("/batch")]
+    assert len(used_on) == 40
+    assert len(set(used_on)) == WORKERS
+    assert any(pid != issued_pid for pid in used_on)
+    assert CalendarEvent.objects.count() == 40
+    assert server.get("/api/v2/calendar-events?PageSize=1", bearer).json()["TotalCount"] == 40
+
+
+def test_the_credentials_rate_limit_counts_across_workers(server):
+    api_user("carol")
+
+    def login() -> Answer:
+        return server.get("/grs/v1/login", basic("carol", "wrong"))
+
+    def token() -> Answer:
+        return server.get("/api/client/generateAuthenticationToken?key=key_guess")
+
+    # Twice the allowance at once, at both endpoints, served by both workers: the
+    # allowance is the server's, not each worker's.
+    since = server.mark()
+    answers = in_threads([login, token] * RATE)
+    assert sorted(a.status for a in answers) == [401] * RATE + [429] * RATE
+    assert len(server.pids(since)) == WORKERS
+    # And every worker goes on refusing, in each family's shape.
+    since = server.mark()
+    answers = in_threads([login, token] * THREADS)
+    assert [a.status for a in answers] == [429] * 2 * THREADS
+    assert [list(a.json()) for a in answers[:2]] == [["message"], ["Message"]]
+    assert len(server.pids(since)) == WORKERS
+
+
+def test_overlapping_batches_over_http_commit_whole_or_not_at_all(server):
+    bearer = bearer_for(server, api_user("integration", *WRITE, app="events"))
+    students = [get_user_model().objects.create(username=f"racer{i}") for i in range(THREADS)]
+
+    for round_ in range(ROUNDS):
+        since = server.mark()
+        bodies = racing_batches(round_=round_, user_ids=[s.pk for s in students])
+        answers = run_concurrently([lambda b=b: put_batch(server, bearer, b) for b in bodies])
+        assert [a.status for a in answers] == [200] * THREADS, answers
+        check_racing_batches(
+            round_=round_,
+            bodies=bodies,
+            results=[a.json() for a in answers],
+            owners=dict(CalendarEvent.objects.values_list("external_id", "user_id")),
+        )
+        assert len(server.pids(since)) == WORKERS
