@@ -6,6 +6,9 @@ overridden by the environment below or on the command line.
 
 import gc
 import os
+import re
+
+from gunicorn.glogging import Logger
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "calendarsite.settings")
 
@@ -36,6 +39,28 @@ control_socket_disable = True
 
 accesslog = os.getenv("GUNICORN_ACCESSLOG", "-") or None  # empty: no access log
 errorlog = "-"
+
+
+class RedactingLogger(Logger):
+    """Access log lines that carry no credential: 12Twenty API keys travel in the query
+    string (generateAuthenticationToken?key=), feed secrets in the path and GRS tokens in
+    the Authorization header. So the query string, the referer, the environ and the
+    Authorization header are left out and feed secrets masked, in every atom a format
+    could name."""
+
+    FEED_SECRET = re.compile(r"(/feeds/)[^/]+(\.ics)")
+    HIDDEN_HEADERS = ("{authorization}i", "{referer}i", "{cookie}i")
+
+    def atoms(self, resp, req, environ, request_time) -> dict:
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms = {k: v for k, v in atoms.items() if not k.endswith("}e")}
+        path = self.FEED_SECRET.sub(r"\1***\2", atoms["U"] or "")
+        atoms.update(U=path, q="", f="-", r=f"{atoms['m']} {path} {atoms['H']}")
+        atoms.update(dict.fromkeys((h for h in self.HIDDEN_HEADERS if h in atoms), "-"))
+        return atoms
+
+
+logger_class = RedactingLogger
 loglevel = os.getenv("LOG_LEVEL", "info").lower()
 
 

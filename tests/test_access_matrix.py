@@ -203,6 +203,9 @@ PUBLIC = [
     ),
     # The feed's secret is its credential (calendar apps send no headers).
     Public("GET", "api/v2/calendar-events/feeds/<str:secret>.ics", 404, {"Message": "Not found."}),
+    # The API's own description: it holds no data.
+    Public("GET", "api/schema/", 200),
+    Public("GET", "api/docs/", 200),
 ]
 
 # Not an API: behind Django's staff login (admin session), which sends anyone else there.

@@ -40,3 +40,33 @@ def test_collected_admin_static_is_served_compressed(db, tmp_path):
     assert response.status_code == 200
     assert response["Content-Encoding"] == "gzip"
     assert response["Content-Type"].startswith("text/css")
+
+
+def test_access_log_lines_carry_no_credentials():
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    logger = config["RedactingLogger"](Config())
+    secrets_ = ["key_SECRETKEY", "feed_SECRETFEED"]
+    for path, query in [
+        ("/api/client/generateAuthenticationToken", "key=key_SECRETKEY"),
+        ("/api/v2/calendar-events/feeds/feed_SECRETFEED.ics", ""),
+    ]:
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "RAW_URI": f"{path}?{query}",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_REFERER": f"https://example.com{path}?{query}",
+        }
+        headers = [("AUTHORIZATION", "Basic SECRETKEY"), ("REFERER", environ["HTTP_REFERER"])]
+        req = SimpleNamespace(headers=headers, method="GET", path=path, query=query)
+        resp = SimpleNamespace(status="200 OK", headers=[], response_length=2, sent=2)
+        atoms = logger.atoms(resp, req, environ, __import__("datetime").timedelta(seconds=0.01))
+        text = " ".join(str(value) for value in atoms.values())
+        assert not any(secret in text for secret in secrets_), text
+    assert atoms["U"] == "/api/v2/calendar-events/feeds/***.ics"
