@@ -103,6 +103,7 @@ __all__ = [
     "is_working",
     "local_date_of_epoch_ms",
     "next_working",
+    "working_intervals",
 ]
 
 # All arithmetic is on integer microseconds since the Unix epoch, so nothing is rounded.
@@ -394,6 +395,25 @@ def duration(spec: CalendarSpec, start: datetime, end: datetime) -> int | float:
         except NoWorkingTime:
             break
     return total // MINUTE if total % MINUTE == 0 else total / MINUTE
+
+
+def working_intervals(
+    spec: CalendarSpec, start: datetime, end: datetime
+) -> Iterator[tuple[datetime, datetime]]:
+    """Working time within [start, end) as merged intervals in order, clipped to it, in
+    UTC: what the staff pages draw. Walks every date of the span (for display: a week)."""
+    t, stop = _to_us(start, "start"), _to_us(end, "end")
+    run = None
+    # The walk cuts intervals at its stretches' ends: join the pieces that touch.
+    for s, e in spec._plan.walk(t, stop):
+        if run is not None and s <= run[1]:
+            run = (run[0], max(run[1], e))
+            continue
+        if run is not None:
+            yield _from_us(run[0]), _from_us(run[1])
+        run = (s, e)
+    if run is not None:
+        yield _from_us(run[0]), _from_us(run[1])
 
 
 class _Idle:

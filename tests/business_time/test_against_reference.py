@@ -84,3 +84,21 @@ def test_long_spans_match_the_merged_intervals(scenario, data):
     following = [max(s, at) for s, e in intervals if e > at]
     if following and following[0] < end:
         assert bt.next_working(spec, at) == following[0]
+
+
+@examples(200)
+@given(scenario=scenarios(), data=st.data())
+def test_working_intervals_are_the_merged_intervals_clipped(scenario, data):
+    spec, anchor = scenario
+    start = datetime.combine(anchor, time(0), tzinfo=UTC) + timedelta(
+        minutes=data.draw(st.integers(-10 * 1440, 10 * 1440), label="start shift")
+    )
+    end = start + timedelta(minutes=data.draw(st.integers(0, 21 * 1440), label="span"))
+    clipped = [
+        (max(s, start), min(e, end))
+        for s, e in merged_intervals(
+            spec, start.date() - timedelta(days=3), end.date() + timedelta(days=1)
+        )
+    ]
+    expected = [(s, e) for s, e in clipped if s < e]
+    assert list(bt.working_intervals(spec, start, end)) == expected
