@@ -229,6 +229,21 @@ class CalendarException:
         for name in _OPTIONAL_FIELDS - used:
             set_(self, name, None)
 
+    def falls_on(self, day: date) -> bool:
+        """Whether this exception's placement names the local date ``day``."""
+        if self.placement is Placement.FIXED:
+            return self.fixed_date == day
+        if self.placement is Placement.ANNUAL:
+            return (day.month, day.day) == (self.annual_month, self.annual_day)
+        if day.month != self.relative_month or day.toordinal() % 7 + 1 != (
+            self.relative_day_of_week
+        ):
+            return False
+        nth = _NTH[self.relative_type]
+        if nth == 5:
+            return (day + timedelta(days=7)).month != day.month
+        return (day.day - 1) // 7 + 1 == nth
+
     @property
     def hours(self) -> tuple[int, int] | None:
         """The day's hours under this exception (see ``_hours``); None for a holiday."""

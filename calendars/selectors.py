@@ -122,3 +122,11 @@ def calendar_business_spec(
         if row[width + 1] is not None  # "type" is never NULL on a real exception
     ]
     return calendar.business_spec(exceptions)
+
+
+def calendar_get_any(*, calendar_id: str) -> Calendar | None:
+    """Any tenant's calendar, by UUID or ``Calendar_N``, with its exceptions (staff pages)."""
+    lookup = _calendar_lookup(calendar_id)
+    if lookup is None:
+        return None
+    return Calendar.objects.filter(**lookup).prefetch_related("exceptions").first()

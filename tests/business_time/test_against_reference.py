@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from calendars import business_time as bt
 
 from .reference import MinuteGrid, interval_duration, merged_intervals
+from .reference import falls_on as reference_falls_on
 from .strategies import scenarios
 
 GRID_DAYS = 16
@@ -102,3 +103,12 @@ def test_working_intervals_are_the_merged_intervals_clipped(scenario, data):
     ]
     expected = [(s, e) for s, e in clipped if s < e]
     assert list(bt.working_intervals(spec, start, end)) == expected
+
+
+@examples(200)
+@given(scenario=scenarios(), data=st.data())
+def test_falls_on_agrees_with_the_reference(scenario, data):
+    spec, anchor = scenario
+    day = anchor + timedelta(days=data.draw(st.integers(-40, 40), label="day"))
+    for ex in spec.exceptions:
+        assert ex.falls_on(day) is reference_falls_on(ex, day)
