@@ -41,6 +41,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# The batch benchmark against PostgreSQL (BENCH_DATABASE_URL), floor beside every figure.
+# The batch benchmark against PostgreSQL (BENCH_DATABASE_URL), floor beside every figure;
+# then business-time arithmetic beside its own baselines (no database).
 bench: $(STAMP)
 	$(BIN)/python bench/batch.py $(BENCH_ARGS)
+	$(BIN)/python bench/business_time.py

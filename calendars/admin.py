@@ -7,9 +7,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.template.loader import render_to_string
 from django.utils import timezone
 
-from calendars import rules, services
+from calendars import pages, rules, services
 from calendars.models import Calendar, CalendarException, GrsSession, Package, Tenant
 
 # For each of Django's form errors, a value that fails the same way, to ask the rule
@@ -116,8 +117,18 @@ class CalendarAdmin(admin.ModelAdmin):
     list_filter = ["package__tenant"]
     list_select_related = ["package", "lock_session__user"]
     search_fields = ["name"]
-    readonly_fields = ["external_id", "uuid", "lock_state", "updated_at"]
+    readonly_fields = ["external_id", "uuid", "lock_state", "updated_at", "working_week"]
     actions = ["unlock"]
+
+    @admin.display(description="working week")
+    def working_week(self, calendar: Calendar) -> str:
+        """This week as the staff page draws it, and the next exception dates."""
+        if not calendar.pk:
+            return "-"
+        today = pages.local_today(calendar)
+        context = pages.week_context(calendar, pages.week_start(None, today))
+        context["upcoming"] = pages.next_exceptions(calendar, today)
+        return render_to_string("staff/_calendar_admin_week.html", context)
 
     @admin.display(description="external id", ordering="id")
     def external_id(self, calendar: Calendar) -> str:

@@ -103,6 +103,7 @@ __all__ = [
     "is_working",
     "local_date_of_epoch_ms",
     "next_working",
+    "working_intervals",
 ]
 
 # All arithmetic is on integer microseconds since the Unix epoch, so nothing is rounded.
@@ -227,6 +228,21 @@ class CalendarException:
         used = _USED_FIELDS[self.placement] | _USED_FIELDS[self.type]
         for name in _OPTIONAL_FIELDS - used:
             set_(self, name, None)
+
+    def falls_on(self, day: date) -> bool:
+        """Whether this exception's placement names the local date ``day``."""
+        if self.placement is Placement.FIXED:
+            return self.fixed_date == day
+        if self.placement is Placement.ANNUAL:
+            return (day.month, day.day) == (self.annual_month, self.annual_day)
+        if day.month != self.relative_month or day.toordinal() % 7 + 1 != (
+            self.relative_day_of_week
+        ):
+            return False
+        nth = _NTH[self.relative_type]
+        if nth == 5:
+            return (day + timedelta(days=7)).month != day.month
+        return (day.day - 1) // 7 + 1 == nth
 
     @property
     def hours(self) -> tuple[int, int] | None:
@@ -394,6 +410,25 @@ def duration(spec: CalendarSpec, start: datetime, end: datetime) -> int | float:
         except NoWorkingTime:
             break
     return total // MINUTE if total % MINUTE == 0 else total / MINUTE
+
+
+def working_intervals(
+    spec: CalendarSpec, start: datetime, end: datetime
+) -> Iterator[tuple[datetime, datetime]]:
+    """Working time within [start, end) as merged intervals in order, clipped to it, in
+    UTC: what the staff pages draw. Walks every date of the span (for display: a week)."""
+    t, stop = _to_us(start, "start"), _to_us(end, "end")
+    run = None
+    # The walk cuts intervals at its stretches' ends: join the pieces that touch.
+    for s, e in spec._plan.walk(t, stop):
+        if run is not None and s <= run[1]:
+            run = (run[0], max(run[1], e))
+            continue
+        if run is not None:
+            yield _from_us(run[0]), _from_us(run[1])
+        run = (s, e)
+    if run is not None:
+        yield _from_us(run[0]), _from_us(run[1])
 
 
 class _Idle:

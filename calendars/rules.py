@@ -50,6 +50,25 @@ NOT_AN_OBJECT = "The request body must be a JSON object."
 NOT_JSON = "The request body is not valid JSON."
 
 
+# Business-time questions (docs/business-time.md): each message names its parameter.
+MINUTES_INVALID = "minutes must be a whole number, 0 or more."
+END_BEFORE_START = "end must not be before start."
+ANSWER_TOO_LATE = "minutes takes the answer past the year 9998."
+NO_WORKING_TIME_BEFORE_9999 = "after: the calendar has no working time before the year 9999."
+
+
+def instant_invalid(name: str) -> str:
+    return f"{name} must be an ISO 8601 instant with an offset, e.g. 2026-03-09T14:30:00Z."
+
+
+def instant_out_of_range(name: str) -> str:
+    return f"{name} must lie in the years 2 to 9998 (UTC)."
+
+
+def no_working_time(instant: str) -> str:
+    return f"Calendar has no working time after {instant}."
+
+
 def permission_missing(permission: str) -> str:
     return f"User does not have proper permission to perform this operation ({permission})."
 

@@ -377,6 +377,7 @@ ERROR_TEXTS = {
     412: f"`{rules.NOT_LOCKED}`: this session does not hold the calendar's lock.",
     413: "`Request body is too large.`",
     415: "The body is not `application/json`.",
+    422: "See the operation.",
     429: "Too many login attempts from this address (see `Retry-After`).",
     503: "The database is unavailable; try again shortly.",
 }
@@ -540,4 +541,116 @@ unlock = _op(
         204: R(None, "Unlocked."),
         **_errors(*PACKAGE, 412, e412=f"`{rules.LOCK_HELD}`"),
     },
+)
+
+
+# Business time (docs/business-time.md) --------------------------------------------------
+
+INSTANT = "UTC, ISO 8601 with Z: seconds always, microseconds only when not zero."
+
+
+class WorkingSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(help_text=f"The instant asked about. {INSTANT}")
+    working = serializers.BooleanField()
+
+    class Meta:
+        ref_name = "GrsWorking"
+
+
+class NextWorkingSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(
+        help_text=f"The first working instant at or after `after`. {INSTANT}"
+    )
+
+    class Meta:
+        ref_name = "GrsNextWorking"
+
+
+class AddSerializer(serializers.Serializer):
+    end = serializers.DateTimeField(
+        help_text=f"The earliest instant with `minutes` working minutes since `start`. {INSTANT}"
+    )
+
+    class Meta:
+        ref_name = "GrsAdd"
+
+
+class DurationSerializer(serializers.Serializer):
+    minutes = serializers.FloatField(
+        min_value=0,
+        help_text="Working minutes in [start, end): a whole number when whole, else with "
+        "its fraction (09:00:30 to 10:00 is 59.5).",
+    )
+
+    class Meta:
+        ref_name = "GrsDuration"
+
+
+def _instant(name: str, description: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        name,
+        OpenApiTypes.DATETIME,
+        OpenApiParameter.QUERY,
+        required=True,
+        description=f"{description} ISO 8601 with an offset or Z (a time without one is a "
+        "400); years 2 to 9998 (UTC). Encode `+` as `%2B`.",
+    )
+
+
+BT_400 = "A parameter is missing or invalid; the message names it (docs/business-time.md)."
+BT_422 = "`Calendar has no working time after <T>.`: every working day from then on is a holiday."
+
+
+def _bt(operation_id: str, summary: str, answer, description: str, params, *statuses: int):
+    return _op(
+        operation_id,
+        summary,
+        description=f"Needs CALENDAR_VIEW. {description} docs/business-time.md has the rules.",
+        parameters=[*IN_CALENDAR, *params],
+        responses={
+            200: R(answer, "The answer."),
+            **_errors(*PACKAGE, 400, *statuses, e400=BT_400, e422=BT_422),
+        },
+    )
+
+
+bt_working = _bt(
+    "grsBusinessTimeWorking",
+    "Is an instant working time",
+    WorkingSerializer,
+    "Whether `at` is inside the calendar's working time (intervals are half-open).",
+    [_instant("at", "The instant.")],
+)
+bt_next_working = _bt(
+    "grsBusinessTimeNextWorking",
+    "The next working instant",
+    NextWorkingSerializer,
+    "The first working instant at or after `after` (`after` itself when it is working).",
+    [_instant("after", "From this instant on.")],
+    422,
+)
+bt_add = _bt(
+    "grsBusinessTimeAdd",
+    "Add working minutes",
+    AddSerializer,
+    "The earliest instant with exactly `minutes` working minutes between `start` and it; "
+    "`minutes=0` answers `start`.",
+    [
+        _instant("start", "From this instant."),
+        OpenApiParameter(
+            "minutes",
+            OpenApiTypes.INT64,
+            OpenApiParameter.QUERY,
+            required=True,
+            description="Working minutes to add: a whole number, 0 or more (ASCII digits).",
+        ),
+    ],
+    422,
+)
+bt_duration = _bt(
+    "grsBusinessTimeDuration",
+    "Working minutes between two instants",
+    DurationSerializer,
+    "Working minutes in [start, end), start <= end.",
+    [_instant("start", "From this instant."), _instant("end", "Up to this instant.")],
 )

@@ -8,7 +8,8 @@ import uuid
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
 
-from calendars.models import Calendar, Package, Tenant
+from calendars.business_time import CalendarSpec
+from calendars.models import Calendar, CalendarException, Package, Tenant
 
 _TENANT_ID = re.compile(r"[0-9]{1,18}")  # fits a 64-bit integer
 _EXTERNAL_ID = re.compile(r"Calendar_([1-9][0-9]{0,17})")  # no leading zeros: one name each
@@ -44,17 +45,88 @@ def calendar_list(*, package: Package) -> QuerySet[Calendar]:
     return Calendar.objects.filter(package=package).select_related("lock_session__user")
 
 
+def _calendar_lookup(calendar_id: str) -> dict[str, object] | None:
+    if match := _EXTERNAL_ID.fullmatch(calendar_id):
+        return {"pk": int(match[1])}
+    if (pk := _uuid(calendar_id)) is not None:
+        return {"uuid": pk}
+    return None
+
+
 def calendar_get(
     *, package: Package, calendar_id: str, with_exceptions: bool = False
 ) -> Calendar | None:
     """A calendar of the package by UUID or by external id ``Calendar_N``."""
-    if match := _EXTERNAL_ID.fullmatch(calendar_id):
-        lookup = {"pk": int(match[1])}
-    elif (pk := _uuid(calendar_id)) is not None:
-        lookup = {"uuid": pk}
-    else:
+    lookup = _calendar_lookup(calendar_id)
+    if lookup is None:
         return None
     calendars = calendar_list(package=package).filter(**lookup)
     if with_exceptions:
         calendars = calendars.prefetch_related("exceptions")
     return calendars.first()
+
+
+_SPEC_FIELDS = (
+    "week_starts",
+    "week_ends",
+    "day_starts_hour",
+    "day_starts_min",
+    "day_ends_hour",
+    "day_ends_min",
+    "time_zone_id",
+)
+_EXCEPTION_FIELDS = (
+    "name",
+    "type",
+    "placement",
+    "fixed_date",
+    "annual_month",
+    "annual_day",
+    "relative_type",
+    "relative_day_of_week",
+    "relative_month",
+    "time_change_start_hour",
+    "time_change_start_min",
+    "time_change_stop_hour",
+    "time_change_stop_min",
+)
+
+
+def calendar_business_spec(
+    *, tenant_id: str, package_id: str, calendar_id: str
+) -> CalendarSpec | None:
+    """The calendar's business-time spec, in ONE query: the calendar joined to its package
+    (which must be the tenant's) and LEFT JOINed to its exceptions, one row per exception
+    in list (id) order, or a single row of NULL exception fields when it has none.
+
+    None when the ids name no calendar of that tenant's package; the caller then asks
+    ``package_get`` which of package and calendar is missing (errors only, so the happy
+    path stays one query).
+    """
+    lookup = _calendar_lookup(calendar_id)
+    package_pk = _uuid(package_id)
+    if lookup is None or package_pk is None or not _TENANT_ID.fullmatch(tenant_id):
+        return None
+    rows = list(
+        Calendar.objects.filter(package_id=package_pk, package__tenant_id=int(tenant_id), **lookup)
+        .order_by("exceptions__id")
+        .values_list(*_SPEC_FIELDS, *(f"exceptions__{f}" for f in _EXCEPTION_FIELDS))
+    )
+    if not rows:
+        return None
+    width = len(_SPEC_FIELDS)
+    calendar = Calendar(**dict(zip(_SPEC_FIELDS, rows[0][:width], strict=True)))
+    exceptions = [
+        CalendarException(**dict(zip(_EXCEPTION_FIELDS, row[width:], strict=True)))
+        for row in rows
+        if row[width + 1] is not None  # "type" is never NULL on a real exception
+    ]
+    return calendar.business_spec(exceptions)
+
+
+def calendar_get_any(*, calendar_id: str) -> Calendar | None:
+    """Any tenant's calendar, by UUID or ``Calendar_N``, with its exceptions (staff pages)."""
+    lookup = _calendar_lookup(calendar_id)
+    if lookup is None:
+        return None
+    return Calendar.objects.filter(**lookup).prefetch_related("exceptions").first()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.utils import timezone
@@ -63,3 +63,9 @@ def calendar_written_body_json(
     """PUT businesscalendarbody answers like the vendor's: the create answer plus the
     exceptions."""
     return {**calendar_json(calendar), "exceptions": [exception_json(e) for e in exceptions]}
+
+
+def instant_json(value: datetime) -> str:
+    """An instant as business-time answers write it: UTC, ``Z``, seconds always,
+    microseconds only when not zero (2026-03-09T14:30:00Z, 2026-03-09T14:30:00.250000Z)."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"

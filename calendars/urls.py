@@ -17,4 +17,25 @@ urlpatterns = [
     path(PACKAGE + "businesscalendarbody/<str:calendar_id>", views.CalendarBodyView.as_view()),
     path(PACKAGE + "lockcalendar/<str:calendar_id>", views.LockView.as_view()),
     path(PACKAGE + "unlockcalendar/<str:calendar_id>", views.UnlockView.as_view()),
+    # Business time (docs/business-time.md).
+    path(
+        PACKAGE + "calendar/<str:calendar_id>/working",
+        views.WorkingView.as_view(),
+        name="grs-business-time-working",
+    ),
+    path(
+        PACKAGE + "calendar/<str:calendar_id>/next-working",
+        views.NextWorkingView.as_view(),
+        name="grs-business-time-next-working",
+    ),
+    path(
+        PACKAGE + "calendar/<str:calendar_id>/add",
+        views.AddView.as_view(),
+        name="grs-business-time-add",
+    ),
+    path(
+        PACKAGE + "calendar/<str:calendar_id>/duration",
+        views.DurationView.as_view(),
+        name="grs-business-time-duration",
+    ),
 ]

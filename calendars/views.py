@@ -8,6 +8,8 @@ body that is not JSON or not an object); 412 lock; 422 fields.
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 from django.http import HttpResponse
@@ -17,14 +19,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from calendars import rules, schema, selectors, services
+from calendars import business_time, rules, schema, selectors, services
 from calendars.auth import GrsTokenAuthentication, basic_credentials
+from calendars.business_time import CalendarSpec
 from calendars.models import Calendar, Package
 from calendars.serializers import (
     calendar_body_json,
     calendar_json,
     calendar_written_body_json,
     calendars_json,
+    instant_json,
 )
 from calendarsite.api import GRS, CredentialsRateThrottle, error_response, make_exception_handler
 
@@ -255,3 +259,121 @@ class UnlockView(PackageView):
         except services.CalendarGone:
             raise exceptions.NotFound(rules.CALENDAR_NOT_FOUND) from None
         return Response(status=204)
+
+
+# --- business time (docs/business-time.md) --------------------------------------------
+
+# Instants inside which the engine answers (years 2 to 9998, UTC).
+_INSTANT_MIN = datetime(2, 1, 1, tzinfo=UTC)
+_INSTANT_MAX = datetime(9999, 1, 1, tzinfo=UTC)
+# ISO 8601's extended format with a date, hours and minutes and an offset (RFC 3339, with
+# seconds optional): checked before fromisoformat, which also reads other forms and stops
+# at a NUL byte. ASCII digits only.
+_INSTANT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+_MINUTES = re.compile(r"[0-9]+")  # ASCII digits only: no sign, exponent or fraction
+
+
+def instant_param(request: Request, name: str) -> datetime:
+    """A required query parameter holding an ISO 8601 instant: with an offset or Z, since
+    a local time alone names no instant (which zone: the calendar's? UTC?)."""
+    value = request.query_params.get(name, "")
+    try:
+        instant = datetime.fromisoformat(value.upper()) if _INSTANT.fullmatch(value) else None
+    except ValueError:  # a month 13, a 25th hour
+        instant = None
+    if instant is None:
+        raise BadRequest(rules.instant_invalid(name))
+    try:
+        in_range = _INSTANT_MIN <= instant < _INSTANT_MAX
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        raise BadRequest(rules.instant_out_of_range(name))
+    return instant
+
+
+def minutes_param(request: Request) -> int:
+    value = request.query_params.get("minutes", "")
+    if not _MINUTES.fullmatch(value):
+        raise BadRequest(rules.MINUTES_INVALID)
+    if len(value.lstrip("0")) > 12:
+        # Over 10^12 minutes (1.9 million years): past the year 9998 from anywhere, and
+        # int() of thousands of digits is refused or slow.
+        raise BadRequest(rules.ANSWER_TOO_LATE)
+    return int(value)
+
+
+class BusinessTimeView(PackageView):
+    """Base of the four business-time questions: CALENDAR_VIEW, then one query for the
+    calendar and its exceptions, then the parameters (400 after 401/403/404, as a body's
+    errors come after them elsewhere in GRS), then the engine (calendars/business_time.py)."""
+
+    def spec(self, request: Request, kwargs: dict[str, str]) -> CalendarSpec:
+        ids = {key: kwargs[key] for key in ("tenant_id", "package_id", "calendar_id")}
+        self.require_tenant(request, ids["tenant_id"], VIEW)
+        spec = selectors.calendar_business_spec(**ids)
+        if spec is None:
+            # Only on this error path: which of the two is missing.
+            if selectors.package_get(tenant_id=ids["tenant_id"], package_id=ids["package_id"]):
+                raise exceptions.NotFound(rules.CALENDAR_NOT_FOUND)
+            raise exceptions.NotFound(rules.PACKAGE_NOT_FOUND)
+        return spec
+
+
+def _no_working_time(after: datetime) -> HttpResponse:
+    return error_response(GRS, 422, rules.no_working_time(instant_json(after)))
+
+
+class WorkingView(BusinessTimeView):
+    @schema.bt_working
+    def get(self, request: Request, **kwargs: str) -> Response:
+        spec = self.spec(request, kwargs)
+        at = instant_param(request, "at")
+        return Response({"at": instant_json(at), "working": business_time.is_working(spec, at)})
+
+
+class NextWorkingView(BusinessTimeView):
+    @schema.bt_next_working
+    def get(self, request: Request, **kwargs: str) -> HttpResponse:
+        spec = self.spec(request, kwargs)
+        after = instant_param(request, "after")
+        try:
+            found = business_time.next_working(spec, after)
+        except business_time.NoWorkingTime:
+            return _no_working_time(after)
+        except business_time.OutOfRange:
+            raise BadRequest(rules.NO_WORKING_TIME_BEFORE_9999) from None
+        return Response({"at": instant_json(found)})
+
+
+class AddView(BusinessTimeView):
+    @schema.bt_add
+    def get(self, request: Request, **kwargs: str) -> HttpResponse:
+        spec = self.spec(request, kwargs)
+        start = instant_param(request, "start")
+        minutes = minutes_param(request)
+        if minutes * 60 > (_INSTANT_MAX - start).total_seconds():
+            # More minutes than there are before the year 9999, working or not: no need
+            # to ask the engine (which would walk there).
+            raise BadRequest(rules.ANSWER_TOO_LATE)
+        try:
+            end = business_time.add(spec, start, minutes)
+        except business_time.NoWorkingTime:
+            return _no_working_time(start)
+        except business_time.OutOfRange:
+            raise BadRequest(rules.ANSWER_TOO_LATE) from None
+        return Response({"end": instant_json(end)})
+
+
+class DurationView(BusinessTimeView):
+    @schema.bt_duration
+    def get(self, request: Request, **kwargs: str) -> Response:
+        spec = self.spec(request, kwargs)
+        start = instant_param(request, "start")
+        end = instant_param(request, "end")
+        if end < start:
+            raise BadRequest(rules.END_BEFORE_START)
+        return Response({"minutes": business_time.duration(spec, start, end)})

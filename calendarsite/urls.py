@@ -2,11 +2,17 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from calendars import pages as calendar_pages
 from events import pages as event_pages
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/users/<int:user_id>/week/", event_pages.user_week, name="staff-user-week"),
+    path(
+        "staff/calendars/<str:calendar_id>/week/",
+        calendar_pages.calendar_week,
+        name="staff-calendar-week",
+    ),
     # The OpenAPI document of both families (YAML, or JSON with ?format=json) and its
     # interactive page (docs/openapi.md).
     path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),

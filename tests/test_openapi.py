@@ -11,12 +11,12 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 
 from calendarsite.schema import openapi_path
-from tests import test_staff_pages
+from tests import browser as browsing
 from tests.calendars.conftest import VENDOR_REQUEST, VENDOR_RESPONSE
 
 META = {"/api/schema/", "/api/docs/"}  # the document and its page, not API operations
 METHODS = ("get", "post", "put", "patch", "delete")
-browser = test_staff_pages.browser  # headless chromium, a module-scoped fixture
+browser = browsing.browser  # headless chromium, a module-scoped fixture
 
 
 @pytest.fixture(scope="module")
@@ -191,5 +191,5 @@ def test_docs_page_shows_every_operation_in_a_browser(browser, live_server, sche
     }
     assert shown == set(schema["paths"])
     assert len(browser.find_elements("css selector", ".opblock")) == len(list(operations(schema)))
-    test_staff_pages.SCREENSHOTS.mkdir(exist_ok=True)
-    assert browser.save_screenshot(str(test_staff_pages.SCREENSHOTS / "api_docs.png"))
+    browsing.SCREENSHOTS.mkdir(exist_ok=True)
+    assert browser.save_screenshot(str(browsing.SCREENSHOTS / "api_docs.png"))

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from calendars import business_time as bt
 
 from .reference import MinuteGrid, interval_duration, merged_intervals
+from .reference import falls_on as reference_falls_on
 from .strategies import scenarios
 
 GRID_DAYS = 16
@@ -84,3 +85,30 @@ def test_long_spans_match_the_merged_intervals(scenario, data):
     following = [max(s, at) for s, e in intervals if e > at]
     if following and following[0] < end:
         assert bt.next_working(spec, at) == following[0]
+
+
+@examples(200)
+@given(scenario=scenarios(), data=st.data())
+def test_working_intervals_are_the_merged_intervals_clipped(scenario, data):
+    spec, anchor = scenario
+    start = datetime.combine(anchor, time(0), tzinfo=UTC) + timedelta(
+        minutes=data.draw(st.integers(-10 * 1440, 10 * 1440), label="start shift")
+    )
+    end = start + timedelta(minutes=data.draw(st.integers(0, 21 * 1440), label="span"))
+    clipped = [
+        (max(s, start), min(e, end))
+        for s, e in merged_intervals(
+            spec, start.date() - timedelta(days=3), end.date() + timedelta(days=1)
+        )
+    ]
+    expected = [(s, e) for s, e in clipped if s < e]
+    assert list(bt.working_intervals(spec, start, end)) == expected
+
+
+@examples(200)
+@given(scenario=scenarios(), data=st.data())
+def test_falls_on_agrees_with_the_reference(scenario, data):
+    spec, anchor = scenario
+    day = anchor + timedelta(days=data.draw(st.integers(-40, 40), label="day"))
+    for ex in spec.exceptions:
+        assert ex.falls_on(day) is reference_falls_on(ex, day)

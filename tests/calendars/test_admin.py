@@ -153,3 +153,93 @@ def test_tenant_members_are_edited_in_the_admin(staff, tenant, user):
     )
     assert response.status_code == 302
     assert set(tenant.members.values_list("username", flat=True)) == {"alice", "carol"}
+
+
+def test_change_page_shows_the_working_week_and_next_exceptions(staff, package):
+    from datetime import UTC, datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from calendars.timezones import java_zone
+
+    # Every day, 08:00-12:00 in UTC: seven blocks this week whatever today is.
+    calendar = CalendarFactory(
+        package=package,
+        week_starts=1,
+        week_ends=7,
+        day_starts_hour=8,
+        day_starts_min=0,
+        day_ends_hour=12,
+        day_ends_min=0,
+        time_zone_id="UTC",
+    )
+    today = timezone.now().astimezone(java_zone("UTC")).date()
+    for n, name in [(3, "Soon"), (40, "Later"), (400, "Next year")]:
+        day = today + timedelta(days=n)
+        noon = datetime.combine(day, time(12), UTC)
+        CalendarException.objects.create(
+            calendar=calendar, name=name, type="HOLIDAY", placement="FIXED",
+            fixed_date=int(noon.timestamp() * 1000),
+        )  # fmt: skip
+    html = staff.get(CHANGE.format(calendar.pk)).content.decode()
+    assert 'id="week"' in html
+    # Seven days minus the holiday if it falls this week.
+    this_week = (today + timedelta(days=3)).isocalendar()[:2] == today.isocalendar()[:2]
+    assert html.count('class="block working"') == 7 - this_week
+    assert html.count(">08:00-12:00</div>") == 7 - this_week
+    assert 'id="next-exceptions"' in html
+    upcoming = html[html.index('id="next-exceptions"') :]
+    assert upcoming.index("Soon") < upcoming.index("Later") < upcoming.index("Next year")
+    assert (today + timedelta(days=3)).strftime("%-d %b %Y") in upcoming
+
+
+def test_add_page_has_no_week(staff, package):
+    assert 'id="week"' not in staff.get(ADD).content.decode()
+
+
+def _tenants(n):
+    from .factories import TenantFactory
+
+    for tenant in TenantFactory.create_batch(n):
+        tenant.members.add(UserFactory())
+
+
+def _packages(n):
+    from .factories import PackageFactory
+
+    PackageFactory.create_batch(n)
+
+
+def _calendars(n):
+    for calendar in CalendarFactory.create_batch(n):
+        HolidayFactory(calendar=calendar)
+
+
+def _sessions(n):
+    from calendars import services
+
+    for _ in range(n):
+        services.grs_session_create(user=UserFactory())
+
+
+@pytest.mark.parametrize(
+    ("path", "make"),
+    [
+        ("/admin/calendars/tenant/", _tenants),
+        ("/admin/calendars/package/", _packages),
+        ("/admin/calendars/calendar/", _calendars),
+        ("/admin/calendars/calendar/?q=Calendar", _calendars),
+        ("/admin/calendars/grssession/", _sessions),
+    ],
+)
+def test_changelist_query_count_does_not_grow(staff, django_assert_num_queries, path, make):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make(1)
+    with CaptureQueriesContext(connection) as one:
+        assert staff.get(path).status_code == 200
+    make(40)
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = staff.get(path)
+    assert response.context["cl"].result_count >= 41
