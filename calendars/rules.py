@@ -53,6 +53,12 @@ NOT_JSON = "The request body is not valid JSON."
 # Business-time questions (docs/business-time.md): each message names its parameter.
 MINUTES_INVALID = "minutes must be a whole number, 0 or more."
 END_BEFORE_START = "end must not be before start."
+# Business-time answers cost about a millisecond per year of span in a DST zone: spans
+# are capped so that no request can hold a worker for seconds.
+MAX_SPAN_YEARS = 100
+MAX_SPAN_MINUTES = MAX_SPAN_YEARS * 525_960  # 365.25 days a year
+SPAN_TOO_LONG = f"end must be within {MAX_SPAN_YEARS} years of start."
+MINUTES_TOO_MANY = f"minutes must be at most {MAX_SPAN_MINUTES} ({MAX_SPAN_YEARS} years)."
 ANSWER_TOO_LATE = "minutes takes the answer past the year 9998."
 NO_WORKING_TIME_BEFORE_9999 = "after: the calendar has no working time before the year 9999."
 

@@ -359,6 +359,8 @@ class AddView(BusinessTimeView):
             # More minutes than there are before the year 9999, working or not: no need
             # to ask the engine (which would walk there).
             raise BadRequest(rules.ANSWER_TOO_LATE)
+        if minutes > rules.MAX_SPAN_MINUTES:
+            raise BadRequest(rules.MINUTES_TOO_MANY)
         try:
             end = business_time.add(spec, start, minutes)
         except business_time.NoWorkingTime:
@@ -376,4 +378,6 @@ class DurationView(BusinessTimeView):
         end = instant_param(request, "end")
         if end < start:
             raise BadRequest(rules.END_BEFORE_START)
+        if (end - start).total_seconds() > rules.MAX_SPAN_MINUTES * 60:
+            raise BadRequest(rules.SPAN_TOO_LONG)
         return Response({"minutes": business_time.duration(spec, start, end)})

@@ -174,6 +174,15 @@ ENDPOINTS = [
     grs("PUT", BODY, VIEW, MODIFY, ok=201, body=EXCEPTIONS, locked=True),
     grs("GET", PACKAGE + "lockcalendar/<str:calendar_id>", VIEW, MODIFY, ok=204),
     grs("GET", PACKAGE + "unlockcalendar/<str:calendar_id>", VIEW, MODIFY, ok=204),
+    grs("GET", CALENDAR + "/working", VIEW, query="?at=2026-01-05T10:00:00Z"),
+    grs("GET", CALENDAR + "/next-working", VIEW, query="?after=2026-01-05T10:00:00Z"),
+    grs("GET", CALENDAR + "/add", VIEW, query="?start=2026-01-05T10:00:00Z&minutes=90"),
+    grs(
+        "GET",
+        CALENDAR + "/duration",
+        VIEW,
+        query="?start=2026-01-05T10:00:00Z&end=2026-01-06T10:00:00Z",
+    ),
     twelve("GET", "calendar-events", EV_VIEW, query="?UserId={userid}"),
     twelve("GET", "calendar-events/<int:event_id>", EV_VIEW),
     twelve("PUT", "calendar-events/batch", EV_ADD, EV_CHANGE, body=upsert_body),
@@ -209,7 +218,7 @@ PUBLIC = [
 ]
 
 # Not an API: behind Django's staff login (admin session), which sends anyone else there.
-NOT_API = ["admin/", "staff/users/<int:user_id>/week/"]
+NOT_API = ["admin/", "staff/users/<int:user_id>/week/", "staff/calendars/<str:calendar_id>/week/"]
 
 
 # --- the routes the resolver serves --------------------------------------------------

@@ -492,3 +492,18 @@ def test_exceptions_are_read_in_list_order(client, package):
         )
     url = bt(package, calendar, "next-working", after="2026-03-09T00:00:00Z")
     assert ok(client.get(url)) == {"at": "2026-03-09T10:00:00Z"}
+
+
+def test_spans_over_100_years_are_refused(client, package, new_york):
+    url = bt(package, new_york, "add", start="2026-03-09T13:00:00Z", minutes=52_596_001)
+    assert error(client.get(url), 400) == "minutes must be at most 52596000 (100 years)."
+    url = bt(package, new_york, "add", start="2026-03-09T13:00:00Z", minutes=52_596_000)
+    assert client.get(url).status_code == 200
+    url = bt(
+        package, new_york, "duration", start="0002-01-01T00:00:00Z", end="9998-01-01T00:00:00Z"
+    )
+    assert error(client.get(url), 400) == "end must be within 100 years of start."
+    url = bt(
+        package, new_york, "duration", start="2000-01-01T00:00:00Z", end="2099-12-31T00:00:00Z"
+    )
+    assert client.get(url).status_code == 200
