@@ -83,6 +83,10 @@ def demo_seed(*, base_url: str) -> list[str]:
         f" -d {shlex.quote(json.dumps(MODIFIED))}",
         f"    curl -s {scope}/businesscalendarbody/{cal} {auth}",
         f"    curl -s -i {scope}/unlockcalendar/{cal} {auth}",
+        "  Ask it business-time questions (is Friday 18:00 EST working? 90 working minutes"
+        " after Friday 16:00 EST?):",
+        f"    curl -s '{scope}/calendar/{cal}/working?at=2026-11-27T23:00:00Z' {auth}",
+        f"    curl -s '{scope}/calendar/{cal}/add?start=2026-11-27T21:00:00Z&minutes=90' {auth}",
         "  Delete it (lock first; `seed_demo` makes it again):",
         f"    curl -s -i {scope}/lockcalendar/{cal} {auth}",
         f"    curl -s -i -X DELETE {scope}/calendar/{cal} {auth}",

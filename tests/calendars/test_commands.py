@@ -127,6 +127,6 @@ def test_demo_curl_commands_work(db):
         data = argv[argv.index("-d") + 1] if "-d" in argv else None
         response = client.generic(method, path, data or "", content_type="application/json")
         statuses.append(response.status_code)
-    # create, list, lock, body, modify, read, unlock, lock, delete
-    assert statuses == [201, 200, 204, 201, 200, 200, 204, 204, 204]
+    # create, list, lock, body, modify, read, unlock, working, add, lock, delete
+    assert statuses == [201, 200, 204, 201, 200, 200, 204, 200, 200, 204, 204]
     assert Calendar.objects.count() == 1  # the one created stays, the seeded one is gone
