@@ -10,7 +10,8 @@ created and migrated if needed), in one run and on the same events:
 2. PUT /api/v2/calendar-events/batch through gunicorn (started here, on a free loopback
    port), an insert pass and an update pass;
 3. several clients at once against the workers;
-4. reads, where the endpoints exist on this branch.
+4. reads: the calendar-events list beside a plain query, and the four GRS business-time
+   questions beside the same calendar loaded by one plain query and asked of the engine.
 
 Floor and HTTP alternate round by round, so a busy neighbour on the machine slows both
 alike; every figure is printed beside its ratio to the floor. The client side uses only
@@ -20,11 +21,13 @@ the standard library and psycopg. The server is stopped at the end, also on erro
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import json
 import math
 import os
 import platform
+import secrets
 import signal
 import socket
 import statistics
@@ -39,6 +42,12 @@ from pathlib import Path
 
 import psycopg
 from psycopg import conninfo
+
+# The business-time engine, for its floor (no Django).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from calendars import business_time as bt
+from calendars.timezones import java_zone
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -67,21 +76,90 @@ FLOOR_SQL = (
 )
 TEXT_ARRAYS_SQL = FLOOR_SQL.replace("%b", "%s")
 
+# The GRS calendar the business-time reads ask: Monday-Friday 09:00-17:00 in New York,
+# eight US holidays a year (1 = Sunday, so 2 = Monday and 5 = Thursday).
+GRS_CALENDAR = {
+    "name": "Bench calendar",
+    "weekStarts": 2,
+    "weekEnds": 6,
+    "dayStartsHour": 9,
+    "dayStartsMin": 0,
+    "dayEndsHour": 17,
+    "dayEndsMin": 0,
+    "timeZoneId": "America/New_York",
+}
+GRS_EXCEPTIONS = {
+    "exceptions": [
+        {"name": "New Year's Day", "type": "HOLIDAY", "placement": "ANNUAL",
+         "annualMonth": 1, "annualDay": 1},
+        {"name": "MLK Day", "type": "HOLIDAY", "placement": "RELATIVE",
+         "relativeType": "THIRD", "relativeDayOfWeek": 2, "relativeMonth": 1},
+        {"name": "Presidents' Day", "type": "HOLIDAY", "placement": "RELATIVE",
+         "relativeType": "THIRD", "relativeDayOfWeek": 2, "relativeMonth": 2},
+        {"name": "Memorial Day", "type": "HOLIDAY", "placement": "RELATIVE",
+         "relativeType": "LAST", "relativeDayOfWeek": 2, "relativeMonth": 5},
+        {"name": "Independence Day", "type": "HOLIDAY", "placement": "ANNUAL",
+         "annualMonth": 7, "annualDay": 4},
+        {"name": "Labor Day", "type": "HOLIDAY", "placement": "RELATIVE",
+         "relativeType": "FIRST", "relativeDayOfWeek": 2, "relativeMonth": 9},
+        {"name": "Thanksgiving", "type": "HOLIDAY", "placement": "RELATIVE",
+         "relativeType": "FOURTH", "relativeDayOfWeek": 5, "relativeMonth": 11},
+        {"name": "Christmas Day", "type": "HOLIDAY", "placement": "ANNUAL",
+         "annualMonth": 12, "annualDay": 25},
+    ]
+}  # fmt: skip
+GRS_USER = "bench-grs"
+
 # Run by `manage.py shell`: the students, an integration user allowed to write (and read)
-# events, and a fresh API key. Prints one JSON line.
+# events, and a fresh API key; a GRS tenant, package, API user (CALENDAR_VIEW, member;
+# password reset to this run's) and calendar, each made once (by name), through the
+# services and rules the API uses. Prints one JSON line.
 FIXTURES = """
 import json
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.db import transaction
+from calendars import rules, services
+from calendars.models import Calendar, Package, Tenant
 from events.services import api_key_create
 User = get_user_model()
-students = [User.objects.get_or_create(username=f"bench-student-{i}")[0].pk for i in range(%d)]
+students = [
+    User.objects.get_or_create(username=f"bench-student-{i}")[0].pk for i in range(%(students)d)
+]
 integration, _ = User.objects.get_or_create(username="bench-integration")
 integration.user_permissions.add(*Permission.objects.filter(
     content_type__app_label="events",
     codename__in=["add_calendarevent", "change_calendarevent", "view_calendarevent"]))
 _, key = api_key_create(user=integration, name="bench")
-print(json.dumps({"students": students, "key": key}))
+with transaction.atomic():
+    tenant = Tenant.objects.filter(name="Bench tenant").first()
+    tenant = tenant or services.tenant_create(name="Bench tenant")
+    package = Package.objects.filter(tenant=tenant, name="Bench package").first()
+    package = package or services.package_create(tenant=tenant, name="Bench package")
+    grs = User.objects.filter(username=%(user)r).first()
+    grs = grs or services.api_user_create(username=%(user)r, password=%(password)r)
+    grs.set_password(%(password)r)
+    grs.is_active = True
+    grs.save()
+    grs.user_permissions.add(*services.grs_permissions(["CALENDAR_VIEW"]))
+    grs.grs_tenants.add(tenant)
+    calendar = Calendar.objects.filter(package=package, name=%(calendar)r["name"]).first()
+    if calendar is None:
+        values, problems = rules.calendar_parse(%(calendar)r)
+        exceptions, more = rules.exceptions_parse(%(exceptions)r)
+        assert not problems + more, problems + more
+        calendar = services.calendar_create(package=package, **values)
+        session, _ = services.grs_session_create(user=grs)
+        services.calendar_lock(calendar=calendar, session=session)
+        services.calendar_exceptions_replace(
+            calendar=calendar, session=session, exceptions=exceptions
+        )
+        services.calendar_unlock(calendar=calendar, session=session, override=False)
+        session.delete()
+print(json.dumps({
+    "students": students, "key": key,
+    "grs": {"tenant": tenant.pk, "package": str(package.pk), "calendar": calendar.pk},
+}))
 """
 
 
@@ -296,14 +374,27 @@ def token_path(key: str) -> str:
     return f"/api/client/generateAuthenticationToken?key={key}"
 
 
+def basic(username: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{secret}".encode()).decode()
+
+
 def request(
-    port: int, method: str, path: str, body: bytes | None = None, token: str | None = None
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    token: str | None = None,
+    auth: str | None = None,
 ) -> tuple[int, bytes]:
+    """One request on a new connection; ``token`` is the events family's bearer token,
+    ``auth`` a whole Authorization header (GRS's Basic)."""
     conn = http.client.HTTPConnection(HOST, port, timeout=60)
     try:
         headers = {"Content-Type": "application/json"} if body is not None else {}
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        if auth:
+            headers["Authorization"] = auth
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
         return response.status, response.read()
@@ -499,9 +590,8 @@ def concurrent(url, port, token, students, clients, rounds) -> tuple[float, floa
     return floor_evs, http_evs
 
 
-# Read endpoints built on other branches: measured once they exist (anything but 404),
-# beside a plain query for the same rows. Business-time endpoints go here too, with a
-# path to a calendar the fixtures create, once they exist.
+# Read endpoints: measured once they exist (anything but 404), beside a plain query for
+# the same rows. The business-time endpoints have a table of their own (business_time).
 READS = [
     (
         "GET /api/v2/calendar-events?PageSize=100",
@@ -538,8 +628,156 @@ def reads(conn, port, token, rounds) -> list[str]:
             f" plain query p50 {p50(floor) * 1000:.2f} ms"
             f" ({p50(over_http) / p50(floor):.1f}x)"
         )
-    lines.append("business-time endpoints: skipped, not built yet (add them to READS)")
     return lines
+
+
+# The business-time questions' floor: the calendar and its exceptions by one plain query
+# (what the app's selector asks, one row per exception), made into the engine's spec.
+BT_SPEC = "week_starts, week_ends, day_starts_hour, day_starts_min, day_ends_hour, day_ends_min"
+BT_EXCEPTION = (
+    "name", "type", "placement", "fixed_date", "annual_month", "annual_day", "relative_type",
+    "relative_day_of_week", "relative_month", "time_change_start_hour",
+    "time_change_start_min", "time_change_stop_hour", "time_change_stop_min",
+)  # fmt: skip
+BT_FLOOR_SQL = (
+    f"SELECT {', '.join(f'c.{f}' for f in BT_SPEC.split(', '))}, c.time_zone_id,"
+    f" {', '.join(f'x.{f}' for f in BT_EXCEPTION)}"
+    " FROM calendars_calendar c JOIN calendars_package p ON p.id = c.package_id"
+    " LEFT JOIN calendars_calendarexception x ON x.calendar_id = c.id"
+    " WHERE c.id = %s AND c.package_id = %s AND p.tenant_id = %s ORDER BY x.id"
+)
+# Monday 5 January 2026, 10:00 in New York (working), and Friday 9 January, 18:00 (not).
+BT_START = datetime(2026, 1, 5, 15, tzinfo=UTC)
+BT_FRIDAY_EVENING = datetime(2026, 1, 9, 23, tzinfo=UTC)
+BT_SPANS = [("1 day", 1), ("1 year", 365), ("10 years", 3652)]
+
+
+def spec_of(rows: list[tuple]) -> bt.CalendarSpec:
+    width = len(BT_SPEC.split(", "))
+    tz = java_zone(rows[0][width])
+    exceptions = []
+    for row in rows:
+        fields = dict(zip(BT_EXCEPTION, row[width + 1 :], strict=True))
+        if fields["type"] is None:  # the LEFT JOIN's row for a calendar without any
+            continue
+        if fields["fixed_date"] is not None:
+            fields["fixed_date"] = bt.local_date_of_epoch_ms(fields["fixed_date"], tz)
+        exceptions.append(bt.CalendarException(**fields))
+    return bt.CalendarSpec(*rows[0][:width], tz=tz, exceptions=tuple(exceptions))
+
+
+def instant(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def business_time(conn, port, auth, grs, rounds) -> list[tuple]:
+    """The four GRS business-time questions over HTTP, each beside (1) the floor: the
+    calendar loaded by one plain query, made into a spec, and the engine asked, in this
+    process; (2) the engine alone on a spec built once. Round by round, who goes first
+    rotating; every HTTP answer is checked against the engine's."""
+    key = [grs["calendar"], grs["package"], grs["tenant"]]
+    base = (
+        f"/grs/v1/tenant/{grs['tenant']}/package/{grs['package']}"
+        f"/calendar/Calendar_{grs['calendar']}/"
+    )
+    spec = spec_of(conn.execute(BT_FLOOR_SQL, key).fetchall())
+    conn.commit()
+    questions = [
+        (
+            "working",
+            f"working?at={instant(BT_START)}",
+            "working",
+            lambda s: bt.is_working(s, BT_START),
+        ),
+        (
+            "next-working (Friday evening)",
+            f"next-working?after={instant(BT_FRIDAY_EVENING)}",
+            "at",
+            lambda s: bt.next_working(s, BT_FRIDAY_EVENING),
+        ),
+    ]
+    for span, days in BT_SPANS:
+        end = BT_START + timedelta(days=days)
+        minutes = round(bt.duration(spec, BT_START, end))  # the span's working minutes
+        questions.append(
+            (
+                f"add, {span} of working minutes ({minutes})",
+                f"add?start={instant(BT_START)}&minutes={minutes}",
+                "end",
+                lambda s, m=minutes: bt.add(s, BT_START, m),
+            )
+        )
+        questions.append(
+            (
+                f"duration over {span}",
+                f"duration?start={instant(BT_START)}&end={instant(end)}",
+                "minutes",
+                lambda s, e=end: bt.duration(s, BT_START, e),
+            )
+        )
+
+    return [
+        (label, bt_question(conn, port, auth, key, base + path, field, ask, spec, rounds))
+        for label, path, field, ask in questions
+    ]
+
+
+def bt_question(conn, port, auth, key, path, field, ask, spec, rounds) -> dict[str, list[float]]:
+    expected = ask(spec)
+    times: dict[str, list[float]] = {"http": [], "floor": [], "query": [], "engine": []}
+
+    def over_http():
+        began = time.perf_counter()
+        status, answer = request(port, "GET", path, auth=auth)
+        times["http"].append(time.perf_counter() - began)
+        value = json.loads(answer).get(field) if status == 200 else None
+        if isinstance(expected, datetime) and isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if status != 200 or value != expected:
+            raise RuntimeError(f"{path} answered {status} {answer[:200]!r}, not {expected}")
+
+    def floor():
+        began = time.perf_counter()
+        rows = conn.execute(BT_FLOOR_SQL, key).fetchall()
+        conn.commit()
+        loaded = time.perf_counter()
+        ask(spec_of(rows))
+        times["floor"].append(time.perf_counter() - began)
+        times["query"].append(loaded - began)
+
+    def engine():
+        began = time.perf_counter()
+        ask(spec)
+        times["engine"].append(time.perf_counter() - began)
+
+    steps = [over_http, floor, engine]
+    for step in steps * 3:  # warm up, untimed
+        step()
+    for series in times.values():
+        series.clear()
+    for index in range(rounds):
+        shift = index % len(steps)
+        for step in steps[shift:] + steps[:shift]:
+            step()
+    return times
+
+
+BT_HEADER = (
+    f"| {'GRS business time, GET over HTTP':<44} | {'p50 ms':>7} | {'p95 ms':>7} "
+    f"| {'floor p50':>9} | {'floor p95':>9} | {'query':>6} | {'engine':>6} "
+    f"| {'p50/flr':>7} | {'p95/flr':>7} |\n|{'-' * 46}|{'-' * 9}|{'-' * 9}|{'-' * 11}"
+    f"|{'-' * 11}|{'-' * 8}|{'-' * 8}|{'-' * 9}|{'-' * 9}|"
+)
+
+
+def bt_row(label: str, times: dict[str, list[float]]) -> str:
+    http, floor = times["http"], times["floor"]
+    return (
+        f"| {label:<44} | {p50(http) * 1000:7.2f} | {p95(http) * 1000:7.2f} "
+        f"| {p50(floor) * 1000:9.2f} | {p95(floor) * 1000:9.2f} "
+        f"| {p50(times['query']) * 1000:6.2f} | {p50(times['engine']) * 1000:6.2f} "
+        f"| {p50(http) / p50(floor):6.2f}x | {p95(http) / p95(floor):6.2f}x |"
+    )
 
 
 # --- main ---------------------------------------------------------------------------
@@ -559,7 +797,16 @@ def main() -> int:
     env.pop("DJANGO_SETTINGS_MODULE", None)
     ensure_database(url)
     manage(env, "migrate", "--noinput")
-    fixtures = json.loads(manage(env, "shell", "-c", FIXTURES % STUDENTS).strip().splitlines()[-1])
+    manage(env, "createcachetable")  # the login endpoints' rate limit lives in the cache
+    password = secrets.token_urlsafe(24)  # the GRS user's, for this run only
+    script = FIXTURES % {
+        "students": STUDENTS,
+        "user": GRS_USER,
+        "password": password,
+        "calendar": GRS_CALENDAR,
+        "exceptions": GRS_EXCEPTIONS,
+    }
+    fixtures = json.loads(manage(env, "shell", "-c", script).strip().splitlines()[-1])
     students = fixtures["students"]
 
     # SIGTERM (a timeout, a closed terminal) unwinds through `finally` like Ctrl-C does.
@@ -585,6 +832,13 @@ def main() -> int:
                 url, server.port, token, students, args.clients, max(3, rounds // 3)
             )
             read_lines = reads(conn, server.port, token, rounds)
+            status, body = request(
+                server.port, "GET", "/grs/v1/login", auth=basic(GRS_USER, password)
+            )
+            if status != 200:
+                raise RuntimeError(f"GRS login answered {status}: {body[:200]!r}")
+            grs_auth = basic(GRS_USER, json.loads(body)["apiToken"])
+            bt_times = business_time(conn, server.port, grs_auth, fixtures["grs"], rounds)
             workers = {pid: memory_of(pid) for pid in server.find_workers()}
             master = memory_of(server.proc.pid)
     finally:
@@ -606,6 +860,14 @@ def main() -> int:
     print("\nreads:")
     for line in read_lines:
         print(f"  {line}")
+    print(
+        "\nbusiness time (America/New_York, Mon-Fri 9-17, 8 holidays a year); floor: the"
+        "\ncalendar and its exceptions by one plain psycopg query (query), made into a spec"
+        "\nand asked of the engine in-process; engine: the call alone on a spec built once\n"
+    )
+    print(BT_HEADER)
+    for label, bt_series in bt_times:
+        print(bt_row(label, bt_series))
     print("\nmemory (MB): RSS after the sequential batches / now / peak (VmHWM) / PSS")
     for pid, mem in workers.items():
         before = rss_after_batches.get(pid, {}).get("VmRSS", float("nan"))
