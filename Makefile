@@ -20,7 +20,6 @@ install: $(STAMP)
 # Local use: migrate, load the demo data (prints ready-to-paste curls), serve.
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 

@@ -70,3 +70,20 @@ def test_access_log_lines_carry_no_credentials():
         text = " ".join(str(value) for value in atoms.values())
         assert not any(secret in text for secret in secrets_), text
     assert atoms["U"] == "/api/v2/calendar-events/feeds/***.ics"
+
+
+def test_migrating_a_new_database_makes_the_cache_table(tmp_path):
+    """`make serve` only migrates: the rate limit's cache table must come with it."""
+    import sqlite3
+
+    database = tmp_path / "new.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    tables = {row[0] for row in sqlite3.connect(database).execute("SELECT name FROM sqlite_master")}
+    assert "django_cache" in tables
