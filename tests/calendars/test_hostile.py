@@ -101,3 +101,40 @@ def test_odd_login_headers_are_401(db, header):
     response = APIClient().get("/grs/v1/login", HTTP_AUTHORIZATION=header)
     assert response.status_code == 401
     assert response.json() == {"message": "Userid/Password not valid"}
+
+
+def test_body_over_the_limit_is_413(client, package, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    raw = json.dumps({**VENDOR_REQUEST, "name": "x" * 20_000})
+    response = post_raw(client, package, raw)
+    assert response.status_code == 413
+    assert response.json() == {"message": "Request body is too large."}
+    assert not Calendar.objects.exists()
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json(client, package, literal):
+    raw = json.dumps(VENDOR_REQUEST).replace('"weekStarts": 6', f'"weekStarts": {literal}')
+    response = post_raw(client, package, raw)
+    assert response.status_code == 400
+    assert response.json() == {"message": "The request body is not valid JSON."}
+    assert not Calendar.objects.exists()
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_wrong_content_type_is_415(client, package, content_type):
+    response = client.generic(
+        "POST", url(package, "calendar"), json.dumps(VENDOR_REQUEST), content_type=content_type
+    )
+    assert response.status_code == 415
+    assert list(response.json()) == ["message"]
+
+
+def test_sql_metacharacters_are_stored_and_returned_verbatim(client, package):
+    name = "Robert'); DROP TABLE calendars_calendar;-- %s ? \\ \" ` $1"
+    created = post_raw(client, package, json.dumps({**VENDOR_REQUEST, "name": name}))
+    assert created.status_code == 201
+    assert created.json()["name"] == name
+    listed = client.get(url(package, "calendars")).json()["calendars"]
+    assert [c["name"] for c in listed] == [name]
+    assert Calendar.objects.get().name == name
