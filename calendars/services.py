@@ -27,7 +27,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from calendars import rules
+from calendars import rules, selectors
 from calendars.models import (
     Calendar,
     CalendarException,
@@ -83,22 +83,28 @@ def grs_login(*, username: str, password: str) -> tuple[str, int] | None:
     return token, last_login
 
 
-def grs_session_use(*, username: str, token: str) -> GrsSession | None:
+def grs_session_use(
+    *, username: str, token: str, tenant_id: str | None = None
+) -> GrsSession | None:
     """The live session of ``username`` for ``token``, refreshed; None if there is none.
 
     One query reads the session, its user and which GRS permissions the user holds
-    (``user.grs_perms``, see calendars.views.has_permission). The refresh is a second
+    (``user.grs_perms``, see calendars.views.has_permission), and with ``tenant_id``
+    whether the user is a member of that tenant (``session.membership``, a pair of the
+    id and the answer, see calendars.views.GrsView.require_tenant). The refresh is a second
     one, only when due (models.session_refresh_due), and conditional on the session being
     alive still, so a session that has died (and whose locks others may have taken) can
     never come back.
     """
     digest = token_digest(token)
-    session = (
+    sessions = (
         GrsSession.objects.select_related("user")
         .filter(token_hash=digest)
         .annotate(perm_bits=RawSQL(_perms_sql(), perms.held_params(GRS_PERMS)))  # noqa: S611
-        .first()
     )
+    if tenant_id is not None:
+        sessions = sessions.annotate(member=selectors.tenant_member_expression(tenant_id=tenant_id))
+    session = sessions.first()
     if session is None or not constant_time_compare(session.user.get_username(), username):
         return None
     now = timezone.now()
@@ -111,6 +117,8 @@ def grs_session_use(*, username: str, token: str) -> GrsSession | None:
         session.last_used_at = now
     held = perms.held(GRS_PERMS, session.perm_bits)
     session.user.grs_perms = frozenset(perm.split(".", 1)[1] for perm in held)
+    if tenant_id is not None:
+        session.membership = (tenant_id, bool(session.member))
     return session
 
 

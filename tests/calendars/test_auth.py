@@ -211,7 +211,7 @@ def test_unknown_method_in_grs_shape(client):
     assert "message" in response.json()
 
 
-def test_group_permissions_are_read_afresh_on_each_request(tenant, package):
+def test_permissions_and_membership_are_read_afresh_on_each_request(tenant, package):
     group = Group.objects.create(name="calendar viewers")
     group.permissions.add(*grs_permissions([VIEW, MODIFY]))
     user = member(tenant)
@@ -233,6 +233,10 @@ def test_group_permissions_are_read_afresh_on_each_request(tenant, package):
     assert response.json() == {
         "message": "User does not have proper permission to perform this operation (CALENDAR_VIEW)."
     }
+    tenant.members.remove(user)
+    response = client.get(path)
+    assert response.status_code == 403
+    assert response.json() == {"message": "User does not have permission for the specified tenant."}
 
 
 class GrantEverything:

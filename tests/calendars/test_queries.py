@@ -11,10 +11,10 @@ from .conftest import MODIFY, VIEW, api_client, grant, url
 from .factories import CalendarFactory, HolidayFactory, TenantFactory, UserFactory
 from .test_locks import lock
 
-# The session with its user and GRS permissions (its refresh is not due: the session was
-# used less than a minute ago), membership, the package, the calendars with their lock
-# holders.
-LIST_QUERIES = 4
+# The session with its user, GRS permissions and membership of the URL's tenant (its
+# refresh is not due: the session was used less than a minute ago), the package, the
+# calendars with their lock holders.
+LIST_QUERIES = 3
 
 
 @pytest.mark.parametrize("count", [1, 30])
