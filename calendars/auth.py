@@ -32,7 +32,11 @@ class GrsTokenAuthentication(authentication.BaseAuthentication):
         credentials = basic_credentials(request)
         if credentials is None:
             return None  # DRF answers 401 NotAuthenticated: "APIToken not valid"
-        session = services.grs_session_use(username=credentials[0], token=credentials[1])
+        # The tenant of the URL, if any: its membership is asked in the same query.
+        kwargs = (getattr(request, "parser_context", None) or {}).get("kwargs") or {}
+        session = services.grs_session_use(
+            username=credentials[0], token=credentials[1], tenant_id=kwargs.get("tenant_id")
+        )
         if session is None:
             raise exceptions.AuthenticationFailed(rules.TOKEN_INVALID)
         return session.user, session

@@ -28,6 +28,16 @@ def session_cutoff(now: datetime | None = None) -> datetime:
     return (now or timezone.now()) - timedelta(seconds=settings.GRS_SESSION_IDLE_SECONDS)
 
 
+def session_refresh_due(last_used_at: datetime, now: datetime) -> bool:
+    """A use writes the session's last use only when the stored one is older than a
+    thirtieth of the idle time, at most 60 s (1800 s idle: once a minute), which spares
+    most requests an UPDATE. The session then dies up to that long before the idle time
+    after its true last use, never after: the stored last use is what every check
+    (this one, the locks') reads, so all agree on when it died."""
+    interval = min(60.0, settings.GRS_SESSION_IDLE_SECONDS / 30)
+    return now - last_used_at >= timedelta(seconds=interval)
+
+
 class Tenant(models.Model):
     """A GRS tenant; its primary key is the API's integer ``nodeId``."""
 

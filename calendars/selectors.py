@@ -6,7 +6,7 @@ import re
 import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Value
 
 from calendars.business_time import CalendarSpec
 from calendars.models import Calendar, CalendarException, Package, Tenant
@@ -24,6 +24,15 @@ def tenant_is_member(*, user: AbstractBaseUser, tenant_id: str) -> bool:
     if not _TENANT_ID.fullmatch(tenant_id):
         return False
     return Tenant.objects.filter(pk=int(tenant_id), members=user).exists()
+
+
+def tenant_member_expression(*, tenant_id: str) -> Exists | Value:
+    """``tenant_is_member`` as an expression on a query with a ``user_id`` column, so that
+    the session lookup answers it too."""
+    if not _TENANT_ID.fullmatch(tenant_id):
+        return Value(False)
+    members = Tenant.members.through.objects.filter(tenant_id=int(tenant_id))
+    return Exists(members.filter(user_id=OuterRef("user_id")))
 
 
 def _uuid(value: str) -> uuid.UUID | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
 from django.contrib.auth import authenticate, get_user_model
@@ -21,11 +22,12 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from calendars import rules
+from calendars import rules, selectors
 from calendars.models import (
     Calendar,
     CalendarException,
@@ -33,7 +35,9 @@ from calendars.models import (
     Package,
     Tenant,
     session_cutoff,
+    session_refresh_due,
 )
+from calendarsite import perms
 
 
 class LockHeld(Exception):
@@ -79,24 +83,55 @@ def grs_login(*, username: str, password: str) -> tuple[str, int] | None:
     return token, last_login
 
 
-def grs_session_use(*, username: str, token: str) -> GrsSession | None:
+def grs_session_use(
+    *, username: str, token: str, tenant_id: str | None = None
+) -> GrsSession | None:
     """The live session of ``username`` for ``token``, refreshed; None if there is none.
 
-    The refresh is conditional on the session being alive still, so a session that has
-    died (and whose locks others may have taken) can never come back.
+    One query reads the session, its user and which GRS permissions the user holds
+    (``user.grs_perms``, see calendars.views.has_permission), and with ``tenant_id``
+    whether the user is a member of that tenant (``session.membership``, a pair of the
+    id and the answer, see calendars.views.GrsView.require_tenant). The refresh is a second
+    one, only when due (models.session_refresh_due), and conditional on the session being
+    alive still, so a session that has died (and whose locks others may have taken) can
+    never come back.
     """
     digest = token_digest(token)
-    session = GrsSession.objects.select_related("user").filter(token_hash=digest).first()
+    sessions = (
+        GrsSession.objects.select_related("user")
+        .filter(token_hash=digest)
+        .annotate(perm_bits=RawSQL(_perms_sql(), perms.held_params(GRS_PERMS)))  # noqa: S611
+    )
+    if tenant_id is not None:
+        sessions = sessions.annotate(member=selectors.tenant_member_expression(tenant_id=tenant_id))
+    session = sessions.first()
     if session is None or not constant_time_compare(session.user.get_username(), username):
         return None
     now = timezone.now()
-    if not session.user.is_active:
+    if not session.user.is_active or not session.is_alive(now):
         return None
-    alive = GrsSession.objects.filter(pk=session.pk, last_used_at__gte=session_cutoff(now))
-    if not alive.update(last_used_at=now):
-        return None
-    session.last_used_at = now
+    if session_refresh_due(session.last_used_at, now):
+        alive = GrsSession.objects.filter(pk=session.pk, last_used_at__gte=session_cutoff(now))
+        if not alive.update(last_used_at=now):
+            return None
+        session.last_used_at = now
+    held = perms.held(GRS_PERMS, session.perm_bits)
+    session.user.grs_perms = frozenset(perm.split(".", 1)[1] for perm in held)
+    if tenant_id is not None:
+        session.membership = (tenant_id, bool(session.member))
     return session
+
+
+GRS_PERMS = tuple(f"calendars.{codename}" for codename in rules.PERMISSIONS)
+
+
+@cache
+def _perms_sql() -> str:
+    # The session's table is the query's own, never aliased: its user column is safe to name.
+    user_id = GrsSession._meta.get_field("user").column
+    qn = connection.ops.quote_name
+    user_pk = f"{qn(GrsSession._meta.db_table)}.{qn(user_id)}"
+    return perms.held_sql(count=len(GRS_PERMS), user_pk=user_pk)
 
 
 # --- calendars ----------------------------------------------------------------------

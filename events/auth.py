@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from rest_framework import authentication, exceptions, permissions
 
+from calendarsite.perms import only_model_backend
 from events.selectors import api_token_user
 
 # The .NET Web API's own wording, which the vendor's clients already handle.
 DENIED = "Authorization has been denied for this request."
-
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -47,7 +45,7 @@ def has_perms(user, perms: tuple[str, ...]) -> bool:
     these perms and ModelBackend is the only backend (it then asked what ModelBackend
     asks); otherwise asked of the backends."""
     asked, all_granted = getattr(user, "token_perms", ((), False))
-    if set(perms) <= set(asked) and list(settings.AUTHENTICATION_BACKENDS) == [MODEL_BACKEND]:
+    if set(perms) <= set(asked) and only_model_backend():
         if user.is_superuser or all_granted:
             return user.is_active
         if set(perms) == set(asked):

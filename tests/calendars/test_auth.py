@@ -1,11 +1,12 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from calendars.models import GrsSession
-from calendars.services import grs_session_create, token_digest
+from calendars.services import grs_permissions, grs_session_create, token_digest
 
 from .conftest import ALL, CREATE, DELETE, MODIFY, VIEW, api_client, basic, member, url
 from .factories import PASSWORD, TenantFactory, UserFactory
@@ -126,6 +127,18 @@ def test_use_keeps_a_session_alive(client, settings):
     assert GrsSession.objects.get().last_used_at > timezone.now() - timedelta(seconds=5)
 
 
+def test_a_recent_use_is_not_written_again(client):
+    # Refreshing at most once a minute (a thirtieth of the 30 min idle time) spares most
+    # requests an UPDATE; the session may die up to that long early, never late.
+    recent = timezone.now() - timedelta(seconds=30)
+    GrsSession.objects.update(last_used_at=recent)
+    assert client.get("/grs/v1/tenants").status_code == 200
+    assert GrsSession.objects.get().last_used_at == recent
+    GrsSession.objects.update(last_used_at=timezone.now() - timedelta(seconds=61))
+    assert client.get("/grs/v1/tenants").status_code == 200
+    assert GrsSession.objects.get().last_used_at > timezone.now() - timedelta(seconds=5)
+
+
 def test_401_for_a_deactivated_user(client, user):
     user.is_active = False
     user.save()
@@ -196,3 +209,51 @@ def test_unknown_method_in_grs_shape(client):
     response = client.post("/grs/v1/tenants", {}, format="json")
     assert response.status_code == 405
     assert "message" in response.json()
+
+
+def test_permissions_and_membership_are_read_afresh_on_each_request(tenant, package):
+    group = Group.objects.create(name="calendar viewers")
+    group.permissions.add(*grs_permissions([VIEW, MODIFY]))
+    user = member(tenant)
+    user.groups.add(group)
+    client = api_client(user)
+    path = f"/grs/v1/permissions/{tenant.pk}"
+    expected = {"canViewCalendar": True, "canModifyCalendar": True}
+    assert client.get(path).json() == {
+        "canCreateCalendar": False,
+        "canDeleteCalendar": False,
+        **expected,
+    }
+    group.permissions.remove(*grs_permissions([MODIFY]))
+    assert client.get(path).json()["canModifyCalendar"] is False  # not remembered
+    assert client.get(url(package, "calendars")).status_code == 200
+    user.groups.remove(group)
+    response = client.get(url(package, "calendars"))
+    assert response.status_code == 403
+    assert response.json() == {
+        "message": "User does not have proper permission to perform this operation (CALENDAR_VIEW)."
+    }
+    tenant.members.remove(user)
+    response = client.get(path)
+    assert response.status_code == 403
+    assert response.json() == {"message": "User does not have permission for the specified tenant."}
+
+
+class GrantEverything:
+    """A second authentication backend: permissions must then be asked of the backends,
+    not answered by the session lookup."""
+
+    def authenticate(self, request, **credentials):
+        return None
+
+    def has_perm(self, user, perm, obj=None):
+        return True
+
+
+def test_other_authentication_backends_are_asked(tenant, settings):
+    settings.AUTHENTICATION_BACKENDS = [
+        "django.contrib.auth.backends.ModelBackend",
+        "tests.calendars.test_auth.GrantEverything",
+    ]
+    body = api_client(member(tenant)).get(f"/grs/v1/permissions/{tenant.pk}").json()
+    assert set(body.values()) == {True}

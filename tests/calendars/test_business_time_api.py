@@ -15,10 +15,11 @@ from calendars.models import CalendarException
 from .conftest import VIEW, api_client, member, scope
 from .factories import CalendarFactory, HolidayFactory, PackageFactory
 
-# Token lookup and refresh, membership, the user's and the groups' permissions, then ONE
-# query for the calendar (joined to its package, checked against the tenant) LEFT JOINed
-# to its exceptions.
-BT_QUERIES = 6
+# The session with its user, GRS permissions and membership of the URL's tenant (its
+# refresh is not due: the session was used less than a minute ago), then ONE query for the
+# calendar (joined to its package, checked against the tenant) LEFT JOINed to its
+# exceptions.
+BT_QUERIES = 2
 
 
 def epoch_ms(year: int, month: int, day: int) -> int:

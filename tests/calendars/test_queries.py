@@ -1,14 +1,20 @@
 """List endpoints run a constant number of queries, however many rows they answer."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
+
+from calendars.models import GrsSession
 
 from .conftest import MODIFY, VIEW, api_client, grant, url
 from .factories import CalendarFactory, HolidayFactory, TenantFactory, UserFactory
 from .test_locks import lock
 
-# Token lookup and refresh, membership, the user's and the groups' permissions, the
-# package, the calendars with their lock holders.
-LIST_QUERIES = 7
+# The session with its user, GRS permissions and membership of the URL's tenant (its
+# refresh is not due: the session was used less than a minute ago), the package, the
+# calendars with their lock holders.
+LIST_QUERIES = 3
 
 
 @pytest.mark.parametrize("count", [1, 30])
@@ -43,6 +49,15 @@ def test_body_query_count_does_not_grow(
 def test_tenants_query_count_does_not_grow(client, user, django_assert_num_queries, count):
     for tenant in TenantFactory.create_batch(count):
         tenant.members.add(user)
-    with django_assert_num_queries(3):  # token lookup and refresh, tenants
+    with django_assert_num_queries(2):  # the session with its user and perms, tenants
         response = client.get("/grs/v1/tenants")
     assert len(response.json()["tenants"]) == count + 1
+
+
+def test_a_due_refresh_is_one_more_query(client, user, django_assert_num_queries):
+    GrsSession.objects.update(last_used_at=timezone.now() - timedelta(seconds=61))
+    # The session with its user and perms, its refresh, the tenants.
+    with django_assert_num_queries(3):
+        assert client.get("/grs/v1/tenants").status_code == 200
+    with django_assert_num_queries(2):  # refreshed just now: not due again
+        assert client.get("/grs/v1/tenants").status_code == 200

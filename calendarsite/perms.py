@@ -1,0 +1,73 @@
+"""Which of some permissions a user holds, asked inside another query.
+
+ModelBackend answers ``has_perm`` with two queries of its own (the user's permissions,
+then its groups'). The token lookups of both API families ask the same question in their
+one query instead, with the subquery built here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def only_model_backend() -> bool:
+    """True when ModelBackend alone answers ``has_perm``: the subquery then asks what it
+    asks. With other backends configured, ask them (``user.has_perm``)."""
+    return list(settings.AUTHENTICATION_BACKENDS) == [MODEL_BACKEND]
+
+
+def _column(meta, to: type[Model]) -> str:
+    return next(f.column for f in meta.fields if f.related_model is to)
+
+
+@cache
+def held_sql(*, count: int, user_pk: str) -> str:
+    """A scalar subquery whose bit ``i`` is set when the user whose primary key is the SQL
+    expression ``user_pk`` holds the ``i``-th of ``count`` perms, directly or through a
+    group (0 when none). Its parameters are ``held_params(perms)``.
+
+    Every name comes from the models' metadata; every value is a parameter. Bits rather
+    than a count: two models of one app may have a permission of the same codename, and
+    either grants ``app_label.codename``, as in ModelBackend.
+    """
+    User = get_user_model()
+    own, member, group = (
+        User.user_permissions.through._meta,
+        User.groups.through._meta,
+        Group.permissions.through._meta,
+    )
+    bits = " ".join(
+        f"WHEN ct.app_label = %s AND p.codename = %s THEN {1 << i}" for i in range(count)
+    )
+    pairs = ", ".join(["(%s, %s)"] * count)
+    return (
+        f"(SELECT COALESCE(SUM(DISTINCT CASE {bits} END), 0)"  # noqa: S608
+        f" FROM {Permission._meta.db_table} p"
+        f" JOIN {ContentType._meta.db_table} ct ON ct.id = p.content_type_id"
+        f" WHERE (ct.app_label, p.codename) IN ({pairs})"
+        f" AND (p.id IN (SELECT o.{_column(own, Permission)} FROM {own.db_table} o"
+        f" WHERE o.{_column(own, User)} = {user_pk})"
+        f" OR p.id IN (SELECT g.{_column(group, Permission)} FROM {group.db_table} g"
+        f" JOIN {member.db_table} m ON m.{_column(member, Group)} = g.{_column(group, Group)}"
+        f" WHERE m.{_column(member, User)} = {user_pk})))"
+    )
+
+
+def held_params(perms: Sequence[str]) -> list[str]:
+    """The parameters of ``held_sql`` for ``perms`` ("app_label.codename")."""
+    pairs = [part for perm in perms for part in perm.split(".", 1)]
+    return pairs + pairs  # once for the bits, once for the IN
+
+
+def held(perms: Sequence[str], bits: int) -> frozenset[str]:
+    """The perms whose bit ``held_sql`` set."""
+    return frozenset(perm for i, perm in enumerate(perms) if bits >> i & 1)
