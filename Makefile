@@ -20,7 +20,7 @@ install: $(STAMP)
 # Local use: migrate, load the demo data (prints ready-to-paste curls), serve.
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
 	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 # Serving for real: gunicorn (settings in gunicorn.conf.py), static files by whitenoise.
