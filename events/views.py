@@ -72,19 +72,19 @@ class BatchView(EventsView):
 
     @schema.batch_upsert
     def put(self, request: Request) -> Response:
-        try:
-            results = services.calendar_events_upsert(items=request.data)
-        except services.BatchRejected as exc:
-            return error_response(EVENTS, 400, exc.message)
-        return Response(results)
+        return self.run(services.calendar_events_upsert, request)
 
     @schema.batch_delete
     def delete(self, request: Request) -> Response:
+        return self.run(services.calendar_events_delete, request)
+
+    @staticmethod
+    def run(service, request: Request) -> Response:
+        """The batch's per-item results, or 400 for a body that is no batch at all."""
         try:
-            results = services.calendar_events_delete(items=request.data)
+            return Response(service(items=request.data))
         except services.BatchRejected as exc:
             return error_response(EVENTS, 400, exc.message)
-        return Response(results)
 
 
 class EventListView(EventsView):

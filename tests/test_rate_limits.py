@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from rest_framework.test import APIClient
 
 from calendars.models import GrsSession
 from tests.calendars.factories import PASSWORD, UserFactory
@@ -87,3 +88,33 @@ def test_attempts_sent_in_parallel_are_all_counted(endpoint):
 
         statuses = run_concurrently([attempt] * 10)
         assert sorted(statuses) == [401] * LIMIT + [429] * (10 - LIMIT), statuses
+
+
+def test_token_endpoint_is_rate_limited_per_address():
+    client = APIClient()
+    url = "/api/client/generateAuthenticationToken?key=guess"
+    statuses = [client.get(url, REMOTE_ADDR="10.0.0.1").status_code for _ in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    response = client.get(url, REMOTE_ADDR="10.0.0.1")
+    assert list(response.json()) == ["Message"]
+    assert int(response["Retry-After"]) > 0
+    # Another address is not held back by the first one's guesses.
+    assert client.get(url, REMOTE_ADDR="10.0.0.2").status_code == 401
+
+
+def test_login_is_rate_limited_per_address():
+    user = UserFactory()
+    client = APIClient()
+    wrong = basic(user.username, "guess")
+    statuses = [
+        client.get("/grs/v1/login", HTTP_AUTHORIZATION=wrong, REMOTE_ADDR="10.0.0.1").status_code
+        for _ in range(4)
+    ]
+    assert statuses == [401, 401, 401, 429]
+    right = basic(user.username, PASSWORD)
+    held = client.get("/grs/v1/login", HTTP_AUTHORIZATION=right, REMOTE_ADDR="10.0.0.1")
+    assert held.status_code == 429
+    assert list(held.json()) == ["message"]
+    assert int(held["Retry-After"]) > 0
+    other = client.get("/grs/v1/login", HTTP_AUTHORIZATION=right, REMOTE_ADDR="10.0.0.2")
+    assert other.status_code == 200

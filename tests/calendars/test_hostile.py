@@ -4,13 +4,11 @@ written."""
 import json
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from calendars.models import Calendar
 
 from .conftest import VENDOR_REQUEST, basic, errors, url
-from .factories import PASSWORD, UserFactory
 
 
 def post_raw(client, package, raw: str | bytes):
@@ -68,32 +66,6 @@ def test_odd_authorization_headers_are_401(package, header):
     response = APIClient().get(url(package, "calendars"), HTTP_AUTHORIZATION=header)
     assert response.status_code == 401
     assert response.json() == {"message": "APIToken not valid"}
-
-
-@pytest.fixture
-def rate(settings):
-    settings.CREDENTIALS_RATE = "3/minute"
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def test_login_is_rate_limited_per_address(db, rate):
-    user = UserFactory()
-    client = APIClient()
-    wrong = basic(user.username, "guess")
-    statuses = [
-        client.get("/grs/v1/login", HTTP_AUTHORIZATION=wrong, REMOTE_ADDR="10.0.0.1").status_code
-        for _ in range(4)
-    ]
-    assert statuses == [401, 401, 401, 429]
-    right = basic(user.username, PASSWORD)
-    held = client.get("/grs/v1/login", HTTP_AUTHORIZATION=right, REMOTE_ADDR="10.0.0.1")
-    assert held.status_code == 429
-    assert list(held.json()) == ["message"]
-    assert int(held["Retry-After"]) > 0
-    other = client.get("/grs/v1/login", HTTP_AUTHORIZATION=right, REMOTE_ADDR="10.0.0.2")
-    assert other.status_code == 200
 
 
 @pytest.mark.parametrize("header", ["Basic \u00e9\u00e9", "Basic " + "x" * 10_000, "Basic =="])
