@@ -8,11 +8,7 @@ that they both did.
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,16 +21,16 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
-from django.db import connection
 
 from calendars import rules
 from calendars.models import Calendar
 from events.models import CalendarEvent
 from events.services import api_key_create
+from tests import served
 from tests.calendars.factories import CalendarFactory, PackageFactory
 from tests.helpers import basic, check_racing_batches, racing_batches, run_concurrently
+from tests.served import ROOT, Answer, database_url, free_port, stop, wait_for
 
-ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
 RATE = 5  # credential attempts per minute and address, for the whole server
 PASSWORD = "a-Long-pass-phrase-4711"
@@ -48,15 +44,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @dataclass
-class Answer:
-    status: int
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-@dataclass
 class Server:
     port: int
     logs: Path
@@ -64,20 +51,7 @@ class Server:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def request(self, method: str, path: str, *, auth: str = "", body: Any = None) -> Answer:
-        headers = {"Connection": "close"}
-        if auth:
-            headers["Authorization"] = auth
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        try:
-            conn.request(method, path, body=data, headers=headers)
-            response = conn.getresponse()
-            answer = Answer(response.status, response.read())
-        finally:
-            conn.close()
+        answer = served.request(self.port, method, path, auth=auth, body=body)
         with self.lock:
             self.answered += 1
         return answer
@@ -109,18 +83,6 @@ class Server:
 
     def pids(self, since: int) -> set[int]:
         return {pid for pid, _ in self.served_since(since)}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture(scope="module")
@@ -162,28 +124,12 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Ser
 
 
 def wait_until_serving(server: Server, process: subprocess.Popen) -> None:
-    pause = threading.Event()
-    for _ in range(300):  # up to 30 s
-        if process.poll() is not None:
-            pytest.fail("gunicorn exited: " + (server.logs / "error.log").read_text())
-        try:
-            if server.get("/grs/v1/tenants").status == 401:
-                return
-        except OSError:
-            pass
-        pause.wait(0.1)
-    pytest.fail("gunicorn did not answer: " + (server.logs / "error.log").read_text())
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Graceful stop of the master (it stops its workers), then kill the whole group."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
+    wait_for(
+        lambda: server.get("/grs/v1/tenants").status == 401,
+        process,
+        "gunicorn",
+        server.logs / "error.log",
+    )
 
 
 @pytest.fixture(autouse=True)
