@@ -67,6 +67,12 @@ def render_nginx_conf(
     return text
 
 
+def nginx_command(run: Path) -> list[str]:
+    """nginx in the foreground, on the config rendered into ``run``, logging to stderr."""
+    conf = str(run / "nginx.conf")
+    return [nginx_binary(), "-p", str(run), "-c", conf, "-e", "stderr", "-g", "daemon off;"]
+
+
 class Stack:
     """nginx and the gunicorn instances, as child processes each in a session of its own
     (an instance is killed with its workers by killing its process group)."""
@@ -131,10 +137,8 @@ class Stack:
             self.start_instance(port)
         for port in self.backends:
             self.wait_listening(port)
-        command = [nginx_binary(), "-p", str(self.run), "-c", str(self.run / "nginx.conf"),
-                   "-e", "stderr", "-g", "daemon off;"]  # fmt: skip
         self.nginx = subprocess.Popen(  # noqa: S603 - the system's nginx, our config
-            command, stdin=subprocess.DEVNULL, start_new_session=True
+            nginx_command(self.run), stdin=subprocess.DEVNULL, start_new_session=True
         )
         print(
             f"serving on http://{self.host}:{self.port}/ (nginx) in front of"
