@@ -95,13 +95,14 @@ def test_other_paths_get_plain_text_not_an_nginx_page(front):
 @pytest.mark.parametrize(("path", "key"), MESSAGE_KEYS)
 def test_requests_nginx_refuses_are_answered_in_the_family_json(front, path, key):
     port, _ = front
+    p = path.encode()
     long_line = b"GET " + path.encode() + b"/" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
     cases = [
         (b"GET " + path.encode() + b" junk HTTP/1.1\r\nHost: x\r\n\r\n", 400, "Bad request."),
         (b"GET " + path.encode() + b" HTTP/1.1\r\n\r\n", 400, "Bad request."),  # no Host
         (long_line, 414, "Request line is too long."),
         (
-            b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n",
+            b"GET " + p + b" HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n",
             400,  # nginx's 494, sent as 400
             "Request headers are too large.",
         ),
@@ -158,7 +159,7 @@ def gunicorn_port(tmp_path_factory) -> Iterator[int]:
     }
     log = logs / "gunicorn.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
+        process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
             cwd=ROOT,
             env=env,
@@ -180,7 +181,11 @@ def test_requests_gunicorn_refuses_are_answered_in_the_family_json(gunicorn_port
         (b"GET " + p + b" junk HTTP/1.1\r\nHost: x\r\n\r\n", 400, "Bad request."),
         (b"GET " + p + b"?a=1 HTTP/1.1\r\nHost: x\r\nBad Name: x\r\n\r\n", 400, "Bad request."),
         (b"GET " + p + b" HTTP/1.1\r\nHost: x\r\nX: \x01\r\n\r\n", 400, "Bad request."),
-        (b"GET " + p + b"/" + b"a" * 20000 + b" HTTP/1.1\r\n\r\n", 414, "Request line is too long."),
+        (
+            b"GET " + p + b"/" + b"a" * 20000 + b" HTTP/1.1\r\n\r\n",
+            414,
+            "Request line is too long.",
+        ),
         (
             b"GET " + p + b" HTTP/1.1\r\nHost: x\r\nX: " + b"a" * 20000 + b"\r\n\r\n",
             431,
