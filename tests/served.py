@@ -119,6 +119,9 @@ class Stack:
     def request(self, method: str, path: str, **kwargs: Any) -> Answer:
         return request(self.port, method, path, **kwargs)
 
+    def get(self, path: str, auth: str = "") -> Answer:
+        return request(self.port, "GET", path, auth=auth)
+
     def instance_pid(self, backend: int) -> int:
         return int((self.run / f"instance-{backend}.pid").read_text())
 
