@@ -16,7 +16,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +28,7 @@ from django.db import connection
 from deploy.pgbouncer import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-__all__ = ["ROOT", "Answer", "Stack", "database_url", "free_port", "request", "stop"]
+__all__ = ["ROOT", "Answer", "Stack", "database_url", "free_port", "gunicorn", "request"]
 
 # What a client that retries sees when an instance went away under it.
 RETRYABLE_STATUS = {502, 503, 504}
@@ -105,6 +105,35 @@ def wait_for(check, process: subprocess.Popen, what: str, log: Path, seconds: fl
             pass
         time.sleep(0.1)
     pytest.fail(f"{what} did not answer: " + log.read_text())
+
+
+@contextmanager
+def gunicorn(
+    args: list[str], env: dict[str, str], log: Path, ready: Callable[[], bool]
+) -> Iterator[subprocess.Popen]:
+    """One gunicorn, started from the repo root: gunicorn.conf.py applies and ``args``
+    win over it. Its output goes to ``log``; serving once ``ready()``; stopped after."""
+    full_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "calendarsite.settings",
+        "DEBUG": "false",
+        **env,
+    }
+    with log.open("ab") as out:
+        process = subprocess.Popen(  # noqa: S603 - our interpreter, our arguments
+            [sys.executable, "-m", "gunicorn", *args],
+            cwd=ROOT,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+        )
+    try:
+        wait_for(ready, process, "gunicorn", log)
+        yield process
+    finally:
+        stop(process)
 
 
 @dataclass

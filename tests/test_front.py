@@ -14,7 +14,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from deploy import serve
-from tests.served import ROOT, free_port, listening, request, stop, wait_for
+from tests.served import free_port, gunicorn, listening, request, stop, wait_for
 
 MAX_BODY = 1000  # MAX_REQUEST_BYTES for this front
 
@@ -150,28 +149,13 @@ def gunicorn_port(tmp_path_factory) -> Iterator[int]:
     logs = tmp_path_factory.mktemp("gunicorn")
     port = free_port()
     env = {
-        **os.environ,
         "DATABASE_URL": f"sqlite:///{logs / 'unused.sqlite3'}",  # nothing asks it
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "WORKERS": "1",
-        "DEBUG": "false",
     }
-    log = logs / "gunicorn.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=out,
-            start_new_session=True,
-        )
-    try:
-        wait_for(lambda: listening(port), process, "gunicorn", log)
+    with gunicorn([], env, logs / "gunicorn.log", lambda: listening(port)):
         yield port
-    finally:
-        stop(process)
 
 
 @pytest.mark.parametrize(("path", "key"), MESSAGE_KEYS)

@@ -8,9 +8,6 @@ that they both did.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,7 +26,7 @@ from events.services import api_key_create
 from tests import served
 from tests.calendars.factories import CalendarFactory, PackageFactory
 from tests.helpers import basic, check_racing_batches, racing_batches, run_concurrently
-from tests.served import ROOT, Answer, database_url, free_port, stop, wait_for
+from tests.served import Answer, database_url, free_port
 
 WORKERS = 2
 RATE = 5  # credential attempts per minute and address, for the whole server
@@ -92,44 +89,22 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Ser
     logs = tmp_path_factory.mktemp("gunicorn")
     port = free_port()
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "calendarsite.settings",
         "DATABASE_URL": url,
         "CONN_MAX_AGE": "600",  # production's: workers keep their connections
         "CREDENTIALS_RATE": f"{RATE}/minute",
-        "DEBUG": "false",
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WORKERS": str(WORKERS),
         "LOG_LEVEL": "WARNING",
     }
     server = Server(port, logs)
-    # The project's gunicorn.conf.py, if any, is read from the working directory; the
-    # options here win over it.
-    command = [
-        sys.executable, "-m", "gunicorn", "calendarsite.wsgi:application",
-        "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--worker-class", "sync",
+    args = [
+        "calendarsite.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
         "--no-control-socket", "--timeout", "60",
         "--access-logfile", str(logs / "access.log"), "--access-logformat", "%(p)s %(U)s",
         "--error-logfile", str(logs / "error.log"),
     ]  # fmt: skip
-    process = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
-        command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, start_new_session=True
-    )
-    try:
-        wait_until_serving(server, process)
+    ready = lambda: server.get("/grs/v1/tenants").status == 401  # noqa: E731
+    with served.gunicorn(args, env, logs / "error.log", ready):
         yield server
-    finally:
-        stop(process)
-
-
-def wait_until_serving(server: Server, process: subprocess.Popen) -> None:
-    wait_for(
-        lambda: server.get("/grs/v1/tenants").status == 401,
-        process,
-        "gunicorn",
-        server.logs / "error.log",
-    )
 
 
 @pytest.fixture(autouse=True)
