@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -129,6 +130,7 @@ def main() -> int:
         finally:
             process.terminate()
             process.wait(timeout=60)
+    shutil.rmtree(run, ignore_errors=True)
     print(f"probe latency, ms ({args.probes} probes; {args.slow} slow clients)")
     print(
         f"{'':44} {'quiet p50':>10} {'p99':>8} {'slow p50':>10} {'p99':>8} {'max':>8} {'> 2 s':>6}"
