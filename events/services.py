@@ -93,10 +93,7 @@ def _raw_external_id(raw: Any) -> str | None:
     out as JSON text."""
     if not isinstance(raw, dict):
         return None
-    if raw.keys() <= rules.FIELDS:  # spelled as documented: no other spelling to look for
-        value = raw.get("ExternalId")
-    else:
-        value = next((v for k, v in raw.items() if k.lower() == "externalid"), None)
+    value = rules.fields_of(raw)[0].get("ExternalId")  # as parse_event reads it
     return value if isinstance(value, str) and rules.is_utf8(value) else None
 
 
