@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import OperationalError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
+from django.db.models.functions import Collate
 from django.utils import timezone
 
 from events import rules
@@ -125,8 +126,9 @@ def _write(events: list[rules.EventInput]) -> dict[str, int]:
     A row is inserted only if its user exists, and updated only WHERE the stored owner
     is the batch's user, so the check cannot be overtaken by another writer: a row that
     does not come back fails the whole batch, which is rolled back (_RowsRefused). Rows
-    go in ExternalId order so two overlapping batches take their row locks in the same
-    order and cannot deadlock each other.
+    go in ExternalId order (code points, as Python sorts; the batch delete locks in the
+    same order) so two overlapping batches take their row locks in the same order and
+    cannot deadlock each other, whatever the database's collation.
     """
     table = CalendarEvent._meta.db_table
     users = get_user_model()._meta
@@ -273,17 +275,25 @@ def calendar_events_delete(*, items: Any) -> list[dict[str, Any]]:
                 raise
 
 
+def _code_point_order(field: str) -> Collate | str:
+    """``field`` ordered as Python sorts strings, whatever the database's collation:
+    PostgreSQL's "C" on UTF-8 compares bytes, which is code point order. SQLite's
+    default, BINARY, already is (and it has no row locks to order)."""
+    return Collate(field, "C") if connection.vendor == "postgresql" else field
+
+
 @transaction.atomic
 def _tombstone(
     raw_ids: list[str | None], problems: list[list[str]], wanted: set[str]
 ) -> list[dict[str, Any]]:
-    # Locked in ExternalId order, as the upsert writes, so that overlapping batches
-    # queue up rather than deadlock (a deadlock is retried all the same).
+    # Locked in the order the upsert writes (code points, see _write), so that
+    # overlapping batches queue up rather than deadlock (a deadlock is retried all the
+    # same). Not the column's collation order: under ICU en-US, a000 < B000, not so in C.
     live = dict(
         CalendarEvent.objects.live()
         .select_for_update()
         .filter(external_id__in=wanted)
-        .order_by("external_id")
+        .order_by(_code_point_order("external_id"))
         .values_list("external_id", "pk")
     )
     for ext, item_problems in zip(raw_ids, problems, strict=True):
