@@ -20,3 +20,7 @@ urlpatterns = [
     path("", include("events.urls")),
     path("", include("calendars.urls")),
 ]
+
+# Errors Django answers itself, before or around the views: JSON under /api/ and /grs/.
+handler400 = "calendarsite.api.bad_request"
+handler500 = "calendarsite.api.server_error"
