@@ -338,9 +338,13 @@ def secret_revoke(*, secret: ApiKey | FeedToken) -> None:
 
 @transaction.atomic
 def api_token_issue(*, key: str) -> str | None:
-    """A bearer token valid for EVENTS_TOKEN_TTL_SECONDS, or None for an unusable key."""
+    """A bearer token valid for EVENTS_TOKEN_TTL_SECONDS, or None for an unusable key
+    (unknown, revoked, or its user inactive: the user's state is read now, however it
+    was changed, and each token's use reads it again)."""
     key_hash = hash_secret(key)
-    api_key = ApiKey.objects.filter(key_hash=key_hash, revoked_at__isnull=True).first()
+    api_key = ApiKey.objects.filter(
+        key_hash=key_hash, revoked_at__isnull=True, user__is_active=True
+    ).first()
     # The lookup is by hash; the comparison is constant-time all the same.
     if api_key is None or not hmac.compare_digest(api_key.key_hash, key_hash):
         return None
