@@ -154,10 +154,13 @@ def test_grs_family_never_answers_5xx(db):
         response = client.generic(method, path, body, content_type="application/json")
         probe.check(response, what)
 
-    for field, value in itertools.product(VENDOR_REQUEST, VALUES):
+    # Create and modify share their rules: each pair goes to one of them, in turn.
+    for n, (field, value) in enumerate(itertools.product(VENDOR_REQUEST, VALUES)):
         body = raw({**VENDOR_REQUEST, field: value})
-        send("POST", f"{scope}/calendar", body, f"create {field}={value!r:.40}")
-        send("PUT", f"{scope}/calendar/{cid}", body, f"modify {field}={value!r:.40}")
+        if n % 2:
+            send("POST", f"{scope}/calendar", body, f"create {field}={value!r:.40}")
+        else:
+            send("PUT", f"{scope}/calendar/{cid}", body, f"modify {field}={value!r:.40}")
     for field in VENDOR_REQUEST:
         for spelling in (field, field.lower(), field.upper()):
             body = raw(VENDOR_REQUEST)[:-1] + f', "{spelling}": 1}}'
