@@ -19,6 +19,10 @@ def basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
     except ValueError:  # not ASCII, not base64 (binascii.Error), not UTF-8
         return None
+    if "\x00" in decoded:
+        # No stored username or password holds NUL, and PostgreSQL refuses it in a
+        # query (DataError): refused here, like any other credential that cannot match.
+        return None
     username, colon, secret = decoded.partition(":")
     if not colon or not username or not secret:
         return None

@@ -14,9 +14,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, throttling
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -115,6 +116,26 @@ class ApiErrorMiddleware:
             return error_response(family, exc.status_code, _detail_text(exc.detail))
         logger.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(family, 500, "Internal server error.")
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400: what Django answers itself for a request it refuses before any view (a
+    Host header not in ALLOWED_HOSTS, above all), in the family's JSON under /api/ and
+    /grs/, as Django's page elsewhere. The Host is not echoed back."""
+    family = family_for_path(request.path)
+    if family is None:
+        return defaults.bad_request(request, exception)
+    text = "The Host header is not allowed." if isinstance(exception, DisallowedHost) else None
+    return error_response(family, 400, text or "Bad request.")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a failure outside ApiErrorMiddleware's reach (a middleware before it),
+    in the family's JSON under /api/ and /grs/."""
+    family = family_for_path(request.path)
+    if family is None:
+        return defaults.server_error(request)
+    return error_response(family, 500, "Internal server error.")
 
 
 def _is_json(response: HttpResponse) -> bool:

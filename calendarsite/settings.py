@@ -183,6 +183,12 @@ SPECTACULAR_SETTINGS = {
 # this many attempts per client address, then answer 429.
 CREDENTIALS_RATE = os.getenv("CREDENTIALS_RATE", "30/minute")
 
+# The admin's login (calendarsite/admin_login.py): failed attempts allowed per username and
+# per client address before every attempt answers 429, until this long passes without one.
+ADMIN_LOGIN_FAILURES_PER_USERNAME = envint("ADMIN_LOGIN_FAILURES_PER_USERNAME", 5)
+ADMIN_LOGIN_FAILURES_PER_ADDRESS = envint("ADMIN_LOGIN_FAILURES_PER_ADDRESS", 20)
+ADMIN_LOGIN_LOCKOUT_SECONDS = envint("ADMIN_LOGIN_LOCKOUT_SECONDS", 15 * 60)
+
 # 12Twenty: bearer tokens issued for an API key live this long.
 EVENTS_TOKEN_TTL_SECONDS = envint("EVENTS_TOKEN_TTL_SECONDS", 24 * 3600)
 EVENTS_BATCH_MAX_ITEMS = 1000

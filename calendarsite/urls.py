@@ -3,9 +3,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from calendars import pages as calendar_pages
+from calendarsite.admin_login import admin_login
 from events import pages as event_pages
 
 urlpatterns = [
+    # The admin's own login, limited per address and per username (before admin/).
+    path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("staff/users/<int:user_id>/week/", event_pages.user_week, name="staff-user-week"),
     path(
@@ -20,3 +23,7 @@ urlpatterns = [
     path("", include("events.urls")),
     path("", include("calendars.urls")),
 ]
+
+# Errors Django answers itself, before or around the views: JSON under /api/ and /grs/.
+handler400 = "calendarsite.api.bad_request"
+handler500 = "calendarsite.api.server_error"

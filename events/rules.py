@@ -51,6 +51,12 @@ def instant_invalid(field: str) -> str:
 
 
 NOT_AN_OBJECT = "Each calendar event must be a JSON object."
+
+
+def key_repeated(field: str) -> str:
+    return f"{field} is given more than once (keys match whatever their case)."
+
+
 TYPE_INVALID = "TypeId must be 1 (Class), 2 (Interview) or 3 (Other)."
 USER_ID_INVALID = "UserId must be a positive 64-bit integer."
 
@@ -139,6 +145,33 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def fields_of(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The item's fields under their documented names, and the fields given under more
+    than one spelling (left out of the first).
+
+    Keys match case-insensitively, as the vendor's .NET binder does; unknown keys are
+    ignored. A field spelled twice ("ExternalId" and "externalid") is an error rather than
+    a silent pick: every reader of the item (the duplicate check, the write, the result)
+    then sees the one value this function returns, or none at all.
+    """
+    if raw.keys() <= FIELDS:  # spelled as documented, the usual case: read as it is
+        return raw, []
+    item: dict[str, Any] = {}
+    repeated: list[str] = []
+    for key, value in raw.items():
+        field = _FIELD_BY_LOWER.get(key.lower())
+        if field is None:
+            continue
+        if field in item:
+            if field not in repeated:
+                repeated.append(field)
+            continue
+        item[field] = value
+    for field in repeated:
+        del item[field]  # neither spelling is used: the item is refused
+    return item, repeated
+
+
 def parse_event(raw: Any) -> tuple[EventInput | None, list[str]]:
     """One batch item, JSON as decoded, to an EventInput and its problems (all of them).
 
@@ -148,13 +181,8 @@ def parse_event(raw: Any) -> tuple[EventInput | None, list[str]]:
     """
     if not isinstance(raw, dict):
         return None, [NOT_AN_OBJECT]
-    # Keys match case-insensitively, as the vendor's .NET binder does; unknown keys
-    # are ignored. An item spelled as documented (the usual case) is read as it is.
-    if raw.keys() <= FIELDS:
-        item = raw
-    else:
-        item = {_FIELD_BY_LOWER.get(key.lower(), key): value for key, value in raw.items()}
-    problems: list[str] = []
+    item, repeated = fields_of(raw)
+    problems = [key_repeated(field) for field in repeated]
 
     external_id = item.get("ExternalId")
     if error := _text_error("ExternalId", external_id, MAX_EXTERNAL_ID):
@@ -183,6 +211,9 @@ def parse_event(raw: Any) -> tuple[EventInput | None, list[str]]:
     if error := _text_error("Title", title, MAX_TITLE):
         problems.append(error)
 
+    if repeated:  # a field given twice is reported as such, not also as missing
+        missing = {required(field) for field in repeated}
+        problems = [problem for problem in problems if problem not in missing]
     return EventInput(external_id, user_id, type_id, start, end, title), problems
 
 

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import OperationalError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
+from django.db.models.functions import Collate
 from django.utils import timezone
 
 from events import rules
@@ -93,10 +94,7 @@ def _raw_external_id(raw: Any) -> str | None:
     out as JSON text."""
     if not isinstance(raw, dict):
         return None
-    if raw.keys() <= rules.FIELDS:  # spelled as documented: no other spelling to look for
-        value = raw.get("ExternalId")
-    else:
-        value = next((v for k, v in raw.items() if k.lower() == "externalid"), None)
+    value = rules.fields_of(raw)[0].get("ExternalId")  # as parse_event reads it
     return value if isinstance(value, str) and rules.is_utf8(value) else None
 
 
@@ -128,8 +126,9 @@ def _write(events: list[rules.EventInput]) -> dict[str, int]:
     A row is inserted only if its user exists, and updated only WHERE the stored owner
     is the batch's user, so the check cannot be overtaken by another writer: a row that
     does not come back fails the whole batch, which is rolled back (_RowsRefused). Rows
-    go in ExternalId order so two overlapping batches take their row locks in the same
-    order and cannot deadlock each other.
+    go in ExternalId order (code points, as Python sorts; the batch delete locks in the
+    same order) so two overlapping batches take their row locks in the same order and
+    cannot deadlock each other, whatever the database's collation.
     """
     table = CalendarEvent._meta.db_table
     users = get_user_model()._meta
@@ -276,17 +275,25 @@ def calendar_events_delete(*, items: Any) -> list[dict[str, Any]]:
                 raise
 
 
+def _code_point_order(field: str) -> Collate | str:
+    """``field`` ordered as Python sorts strings, whatever the database's collation:
+    PostgreSQL's "C" on UTF-8 compares bytes, which is code point order. SQLite's
+    default, BINARY, already is (and it has no row locks to order)."""
+    return Collate(field, "C") if connection.vendor == "postgresql" else field
+
+
 @transaction.atomic
 def _tombstone(
     raw_ids: list[str | None], problems: list[list[str]], wanted: set[str]
 ) -> list[dict[str, Any]]:
-    # Locked in ExternalId order, as the upsert writes, so that overlapping batches
-    # queue up rather than deadlock (a deadlock is retried all the same).
+    # Locked in the order the upsert writes (code points, see _write), so that
+    # overlapping batches queue up rather than deadlock (a deadlock is retried all the
+    # same). Not the column's collation order: under ICU en-US, a000 < B000, not so in C.
     live = dict(
         CalendarEvent.objects.live()
         .select_for_update()
         .filter(external_id__in=wanted)
-        .order_by("external_id")
+        .order_by(_code_point_order("external_id"))
         .values_list("external_id", "pk")
     )
     for ext, item_problems in zip(raw_ids, problems, strict=True):
@@ -331,9 +338,13 @@ def secret_revoke(*, secret: ApiKey | FeedToken) -> None:
 
 @transaction.atomic
 def api_token_issue(*, key: str) -> str | None:
-    """A bearer token valid for EVENTS_TOKEN_TTL_SECONDS, or None for an unusable key."""
+    """A bearer token valid for EVENTS_TOKEN_TTL_SECONDS, or None for an unusable key
+    (unknown, revoked, or its user inactive: the user's state is read now, however it
+    was changed, and each token's use reads it again)."""
     key_hash = hash_secret(key)
-    api_key = ApiKey.objects.filter(key_hash=key_hash, revoked_at__isnull=True).first()
+    api_key = ApiKey.objects.filter(
+        key_hash=key_hash, revoked_at__isnull=True, user__is_active=True
+    ).first()
     # The lookup is by hash; the comparison is constant-time all the same.
     if api_key is None or not hmac.compare_digest(api_key.key_hash, key_hash):
         return None

@@ -153,10 +153,11 @@ def test_documented_spelling_and_other_spellings_read_alike(student):
     assert parsed[0][1] == []
 
 
-def test_a_key_sent_twice_in_two_spellings_takes_the_last(student):
+def test_a_key_sent_twice_in_two_spellings_is_refused(student):
     item = {**event("first", student.pk), "externalid": "last"}
     parsed, problems = rules.parse_event(item)
-    assert (parsed.external_id, problems) == ("last", [])
+    assert parsed.external_id is None
+    assert problems == [rules.key_repeated("ExternalId")]
 
 
 @pytest.mark.parametrize("suffix", ["Z", "+00:00", "-00:00", "", "+05:30"])

@@ -114,3 +114,50 @@ def test_unicode_stored_and_returned_verbatim(client, student):
     put_batch(client, [event("ünï-1", student.pk, Title=title)])
     stored = CalendarEvent.objects.get()
     assert (stored.external_id, stored.title) == ("ünï-1", title)
+
+
+def test_a_key_spelled_twice_is_an_item_error_and_nothing_is_written(client, student):
+    # The duplicate check once read one spelling and the write the other: beside an item
+    # whose ExternalId is the second spelling's, PostgreSQL refused the statement (500).
+    twice = {**event("x", student.pk), "externalid": "y"}
+    response = put_batch(client, [twice, event("y", student.pk)])
+    assert response.status_code == 200
+    assert response.json() == [
+        {
+            "ExternalId": None,
+            "ErrorMessage": "ExternalId is given more than once (keys match whatever their case).",
+            "IsSuccessful": False,
+        }
+    ]
+    assert not CalendarEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("spellings", "field"),
+    [
+        (("USERID", "userId"), "UserId"),
+        (("title", "TITLE"), "Title"),
+        (("StartTime", "starttime"), "StartTime"),
+        (("typeid", "TypeID"), "TypeId"),
+    ],
+)
+def test_any_field_spelled_twice_is_named(client, student, spellings, field):
+    item = event("e1", student.pk)
+    del item[field]
+    first, second = spellings
+    item[first] = item[second] = event("e1", student.pk)[field]
+    [result] = put_batch(client, [item]).json()
+    assert result["ExternalId"] == "e1"
+    assert (
+        result["ErrorMessage"]
+        == f"{field} is given more than once (keys match whatever their case)."
+    )
+    assert not CalendarEvent.objects.exists()
+
+
+def test_one_odd_spelling_is_still_read(client, student):
+    item = event("e1", student.pk)
+    item["externalID"] = item.pop("ExternalId")
+    [result] = put_batch(client, [item]).json()
+    assert result["IsSuccessful"] is True
+    assert CalendarEvent.objects.get().external_id == "e1"
