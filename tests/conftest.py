@@ -1,5 +1,11 @@
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
+
+# Property tests judge answers, not speed: on a shared 2-core machine one example can take
+# longer than hypothesis' 200 ms default deadline, which fails a correct test at random.
+hypothesis_settings.register_profile("calendarsite", deadline=None)
+hypothesis_settings.load_profile("calendarsite")
 
 
 def on_postgres() -> bool:
