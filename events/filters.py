@@ -73,6 +73,7 @@ def sync_too_old(days: int) -> str:
         " long: read every event again (without UpdatedSince) and sync from then on."
     )
 
+
 # The names clients may send, in any letter case (the vendor's .NET binder ignores case).
 PARAMETERS = [
     "UserId",
@@ -223,7 +224,7 @@ def _earliest_start(start: datetime) -> RawSQL:
     be read from the StartTime indexes instead of walking them from the beginning. SQLite
     cannot index the difference of two datetimes, and answers without the bound."""
     table = CalendarEvent._meta.db_table
-    return RawSQL(f"%s - (SELECT max(end_time - start_time) FROM {table})", [start])  # noqa: S611
+    return RawSQL(f"%s - (SELECT max(end_time - start_time) FROM {table})", [start])  # noqa: S608, S611
 
 
 # A cursor is the sort key and Id of the last item of a page, so the next page starts

@@ -127,7 +127,8 @@ def calendar_event_list(*, params: dict[str, str]) -> EventPage:
         total_count = len(rows)
     elif data["IncludeTotalCount"]:
         total_count = _count_up_to(matches, filters.MAX_TOTAL_COUNT)
-    return EventPage([calendar_event_row_item(row) for row in rows], total_count, page_size, next_cursor)
+    items = [calendar_event_row_item(row) for row in rows]
+    return EventPage(items, total_count, page_size, next_cursor)
 
 
 def _count_up_to(queryset, limit: int) -> int | None:

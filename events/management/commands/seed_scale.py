@@ -45,9 +45,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         with transaction.atomic():
             student_ids = self.students(students)
-            first = (
-                CalendarEvent.objects.filter(external_id__startswith=EVENT_PREFIX).count() + 1
-            )
+            first = CalendarEvent.objects.filter(external_id__startswith=EVENT_PREFIX).count() + 1
             if connection.vendor == "postgresql":
                 with self.indexes_rebuilt(events >= REBUILD_INDEXES_FROM):
                     self.events_sql(first, events, student_ids)
@@ -60,8 +58,7 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute(f"{vacuum} {CalendarEvent._meta.db_table}")
         self.stdout.write(
-            f"Added {events} events for {students} students"
-            f" in {time.monotonic() - started:.1f} s."
+            f"Added {events} events for {students} students in {time.monotonic() - started:.1f} s."
         )
 
     def students(self, count: int) -> list[int]:
@@ -72,7 +69,7 @@ class Command(BaseCommand):
             )
         )
         missing = [
-            User(username=f"{STUDENT_PREFIX}{n}", password="!")  # noqa: S106 (unusable)
+            User(username=f"{STUDENT_PREFIX}{n}", password="!")  # unusable
             for n in range(1, count + 1)
             if f"{STUDENT_PREFIX}{n}" not in existing
         ]
@@ -130,7 +127,7 @@ class Command(BaseCommand):
                 %(base)s + floor(random() * {SPAN_DAYS * 288}) * interval '5 minutes'
                     AS start_time,
                 %(now)s - random() * interval '730 days' AS stamp) AS s
-        """
+        """  # noqa: S608 (only constants in the f-string)
         params = {
             "prefix": EVENT_PREFIX,
             "students": student_ids,
@@ -146,7 +143,7 @@ class Command(BaseCommand):
 
     def events_orm(self, first: int, count: int, student_ids: list[int]) -> None:
         now = timezone.now()
-        rng = random.Random(first)
+        rng = random.Random(first)  # noqa: S311 (made-up data)
         base = now - timedelta(days=SPAN_DAYS // 2)
         rows = []
         for i in range(first, first + count):
