@@ -32,6 +32,9 @@ def test_seed_scale_adds_events_spread_over_students(db):
     assert events.values("user").distinct().count() == 7
     assert events.filter(deleted_at__isnull=False).count() == 500 // 50
     assert set(events.values_list("type_id", flat=True)) == {1, 2, 3}
+    # Times drawn for each event, not once for all.
+    assert events.values("start_time").distinct().count() > 400
+    assert events.values("updated_at").distinct().count() > 400
     assert not events.filter(end_time__lte=timezone.now() - timedelta(days=3 * 365)).exists()
     assert events.filter(external_id="scale-500").exists()
 

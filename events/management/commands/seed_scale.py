@@ -112,21 +112,25 @@ class Command(BaseCommand):
         sql = f"""
             INSERT INTO {table} (external_id, user_id, type_id, start_time, end_time, title,
                                  created_at, updated_at, deleted_at)
-            SELECT %(prefix)s || i,
-                   (%(students)s::int[])[1 + (i * 7919) %% %(n_students)s],
-                   1 + i %% 3,
+            SELECT %(prefix)s || s.i,
+                   (%(students)s::int[])[1 + (s.i * 7919) %% %(n_students)s],
+                   1 + s.i %% 3,
                    s.start_time,
-                   s.start_time + CASE WHEN i %% {LONG_EVERY} = 0
-                       THEN (1 + i %% 5) * interval '1 day'
-                       ELSE (1 + i %% 6) * interval '30 minutes' END,
-                   'Course ' || upper(substr(md5(i::text), 1, 6)) || ': '
-                       || (%(words)s::text[])[1 + i %% {len(WORDS)}] || ' ' || (1 + i %% 4),
-                   s.stamp, s.stamp, CASE WHEN i %% {TOMBSTONE_EVERY} = 0 THEN s.stamp END
-            FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i,
-            LATERAL (SELECT
-                %(base)s + floor(random() * {SPAN_DAYS * 288}) * interval '5 minutes'
-                    AS start_time,
-                %(now)s - random() * interval '730 days' AS stamp) AS s
+                   s.start_time + CASE WHEN s.i %% {LONG_EVERY} = 0
+                       THEN (1 + s.i %% 5) * interval '1 day'
+                       ELSE (1 + s.i %% 6) * interval '30 minutes' END,
+                   'Course ' || upper(substr(md5(s.i::text), 1, 6)) || ': '
+                       || (%(words)s::text[])[1 + s.i %% {len(WORDS)}] || ' ' || (1 + s.i %% 4),
+                   s.stamp, s.stamp, CASE WHEN s.i %% {TOMBSTONE_EVERY} = 0 THEN s.stamp END
+            FROM (
+                -- random() in this select list is drawn for each row (an uncorrelated
+                -- LATERAL subquery would be run once, giving every row the same times).
+                SELECT i,
+                    %(base)s + floor(random() * {SPAN_DAYS * 288}) * interval '5 minutes'
+                        AS start_time,
+                    %(now)s - random() * interval '730 days' AS stamp
+                FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i
+            ) AS s
         """  # noqa: S608 (only constants in the f-string)
         params = {
             "prefix": EVENT_PREFIX,
