@@ -9,7 +9,7 @@ PORT ?= 8000
 WORKERS ?= 2
 INSTANCES ?= 2
 
-.PHONY: install run serve test lint format bench
+.PHONY: install run serve test lint format bench bench-scale
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,3 +49,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/batch.py $(BENCH_ARGS)
 	$(BIN)/python bench/business_time.py
+
+# Every read, admin page and GRS read at 2,000 events and again at 2,000,000 (PostgreSQL,
+# BENCH_DATABASE_URL, dropped and made afresh), with each growth ratio: docs/scale.md.
+bench-scale: $(STAMP)
+	$(BIN)/python bench/scale.py $(BENCH_ARGS)

@@ -192,6 +192,10 @@ ADMIN_LOGIN_LOCKOUT_SECONDS = envint("ADMIN_LOGIN_LOCKOUT_SECONDS", 15 * 60)
 # 12Twenty: bearer tokens issued for an API key live this long.
 EVENTS_TOKEN_TTL_SECONDS = envint("EVENTS_TOKEN_TTL_SECONDS", 24 * 3600)
 EVENTS_BATCH_MAX_ITEMS = 1000
+# 12Twenty: deleted events (tombstones) are kept at least this many days, so a client
+# syncing by UpdatedSince learns of every deletion within it; `manage.py
+# purge_tombstones` removes older ones, and a sync from before then is refused.
+EVENTS_TOMBSTONE_RETENTION_DAYS = envint("EVENTS_TOMBSTONE_RETENTION_DAYS", 90)
 
 # GRS: an API session ends after this long without use; its locks are then free.
 GRS_SESSION_IDLE_SECONDS = envint("GRS_SESSION_IDLE_SECONDS", 30 * 60)

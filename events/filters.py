@@ -13,13 +13,17 @@ import binascii
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connections
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from events import rules
 from events.models import CalendarEvent
@@ -44,7 +48,31 @@ PAGE_SIZE_INVALID = f"PageSize must be an integer from 1 to {MAX_PAGE_SIZE}."
 INCLUDE_DELETED_INVALID = "IncludeDeleted must be true or false."
 CURSOR_INVALID = "Cursor is not valid; use the Next link of the previous page."
 WINDOW_INVALID = "From must be before To."
-MAX_CURSOR = 300
+INCLUDE_TOTAL_COUNT_INVALID = "IncludeTotalCount must be true or false."
+# A cursor carries its page's filters (below); with every filter set it is about 400
+# characters.
+MAX_CURSOR = 1000
+# IncludeTotalCount=true counts at most this many matches, so that no request pays for
+# counting millions of rows; past it TotalCount is null (docs/events.md, "TotalCount").
+MAX_TOTAL_COUNT = 10_000
+
+# The parameters that choose which events match: a cursor is bound to their values.
+CURSOR_BOUND = ["UserId", "TypeId", "From", "To", "UpdatedSince", "IncludeDeleted", "Ordering"]
+
+
+def cursor_mismatch(names: list[str]) -> str:
+    return (
+        f"Cursor was made for another {' and '.join(names)}; send the parameters of the page"
+        " it came from, or start again without Cursor."
+    )
+
+
+def sync_too_old(days: int) -> str:
+    return (
+        f"UpdatedSince is more than {days} days ago, and deleted events are kept only that"
+        " long: read every event again (without UpdatedSince) and sync from then on."
+    )
+
 
 # The names clients may send, in any letter case (the vendor's .NET binder ignores case).
 PARAMETERS = [
@@ -57,6 +85,7 @@ PARAMETERS = [
     "Ordering",
     "PageSize",
     "Cursor",
+    "IncludeTotalCount",
 ]
 
 
@@ -115,6 +144,9 @@ class ListParamsForm(forms.Form):
         parse=_positive_int(MAX_PAGE_SIZE), message=PAGE_SIZE_INVALID, required=False
     )
     Cursor = ParamField(parse=lambda v: v, message=CURSOR_INVALID, required=False)
+    IncludeTotalCount = ParamField(
+        parse=_boolean, message=INCLUDE_TOTAL_COUNT_INVALID, required=False
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -122,11 +154,20 @@ class ListParamsForm(forms.Form):
         if start and end and start >= end:
             self.add_error("To", WINDOW_INVALID)
         data["IncludeDeleted"] = bool(data.get("IncludeDeleted"))
+        data["IncludeTotalCount"] = bool(data.get("IncludeTotalCount"))
         data["PageSize"] = data.get("PageSize") or DEFAULT_PAGE_SIZE
         data["Ordering"] = data.get("Ordering") or DEFAULT_ORDERING
-        if data.get("Cursor"):
+        since = data.get("UpdatedSince")
+        days = settings.EVENTS_TOMBSTONE_RETENTION_DAYS
+        # Tombstones older than the retention may be purged (manage.py purge_tombstones):
+        # a sync from before then would silently miss those deletions.
+        if since and data["IncludeDeleted"] and since < timezone.now() - timedelta(days=days):
+            self.add_error("UpdatedSince", sync_too_old(days))
+        if data.get("Cursor") and not self.errors:
             try:
-                data["Cursor"] = cursor_decode(data["Cursor"], ordering=data["Ordering"])
+                data["Cursor"] = cursor_decode(data["Cursor"], bound=cursor_bound(data))
+            except CursorMismatch as exc:
+                self.add_error("Cursor", cursor_mismatch(exc.names))
             except ValueError:
                 self.add_error("Cursor", CURSOR_INVALID)
         return data
@@ -170,43 +211,82 @@ class CalendarEventFilter(django_filters.FilterSet):
             queryset = queryset.live()
         for name, filter_ in self.filters.items():
             queryset = filter_.filter(queryset, data.get(name))
+        if data.get("From") and connections[queryset.db].vendor == "postgresql":
+            queryset = queryset.filter(start_time__gte=_earliest_start(data["From"]))
         column = ORDERINGS[data["Ordering"]]
         return queryset.order_by(column, "-id" if column.startswith("-") else "id")
 
 
-# A cursor is the ordering and the sort key of the last item of a page, so the next
-# page starts strictly after it whatever was inserted, updated or deleted meanwhile.
-# It is not secret (it only says where to resume) and is checked like any input.
+def _earliest_start(start: datetime) -> RawSQL:
+    """The earliest StartTime an event ending after ``start`` can have: ``start`` less
+    the longest duration stored, read from its index (migration
+    0006_scale_indexes) in the same query. Bounding StartTime on both sides lets a window
+    be read from the StartTime indexes instead of walking them from the beginning. SQLite
+    cannot index the difference of two datetimes, and answers without the bound."""
+    table = CalendarEvent._meta.db_table
+    return RawSQL(f"%s - (SELECT max(end_time - start_time) FROM {table})", [start])  # noqa: S608, S611
 
 
-def cursor_encode(event: CalendarEvent, *, ordering: str) -> str:
-    column = ORDERINGS[ordering].lstrip("-")
-    key = getattr(event, column)
-    position = [ordering, key.isoformat() if isinstance(key, datetime) else key, event.pk]
-    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
+# A cursor is the sort key and Id of the last item of a page, so the next page starts
+# strictly after it whatever was inserted, updated or deleted meanwhile, plus the values
+# of the parameters that chose the page's events: a cursor sent with other filters would
+# otherwise silently answer other events. It is not secret (it only says where to
+# resume) and is checked like any input.
 
 
-def cursor_decode(cursor: str, *, ordering: str) -> Q:
-    """The condition for "after the cursor", or ValueError."""
-    if len(cursor) > MAX_CURSOR:  # ours are about 100 characters
+class CursorMismatch(ValueError):
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(names)
+        self.names = names
+
+
+def cursor_bound(data: dict[str, Any]) -> dict[str, Any]:
+    """The cleaned values a cursor is bound to, as JSON values; defaults left out."""
+    bound = {}
+    for name in CURSOR_BOUND:
+        value = data.get(name)
+        if value is None or value is False:
+            continue
+        bound[name] = value.isoformat() if isinstance(value, datetime) else value
+    return bound
+
+
+def cursor_encode(row: tuple, *, column_index: int, bound: dict[str, Any]) -> str:
+    """The cursor after ``row`` (the page's last), whose sort key is ``row[column_index]``
+    and Id ``row[0]``."""
+    key = row[column_index]
+    position = [key.isoformat() if isinstance(key, datetime) else key, row[0], bound]
+    raw = json.dumps(position, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def cursor_decode(cursor: str, *, bound: dict[str, Any]) -> Q:
+    """The condition for "after the cursor", or ValueError (CursorMismatch when it was
+    made with other parameters)."""
+    if len(cursor) > MAX_CURSOR:
         raise ValueError(cursor)
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         position = json.loads(raw)
     except (binascii.Error, ValueError, RecursionError) as exc:
         raise ValueError(cursor) from exc
-    if not (isinstance(position, list) and len(position) == 3 and position[0] == ordering):
+    if not (isinstance(position, list) and len(position) == 3 and isinstance(position[2], dict)):
         raise ValueError(cursor)
-    _, key, pk = position
+    key, pk, made_for = position
     if not isinstance(pk, int) or isinstance(pk, bool) or not 0 < pk <= rules.MAX_ID:
         raise ValueError(cursor)
+    ordering = bound["Ordering"]
+    made_for.setdefault("Ordering", DEFAULT_ORDERING)
+    differ = [name for name in CURSOR_BOUND if made_for.get(name) != bound.get(name)]
+    if differ or set(made_for) - set(CURSOR_BOUND):
+        raise CursorMismatch(differ or ["filters"])
     column = ORDERINGS[ordering]
     descending = column.startswith("-")
     column = column.lstrip("-")
     after = "lt" if descending else "gt"
     if column == "id":
         return Q(**{f"id__{after}": pk})
-    instant = rules.parse_instant(key)
+    instant = rules.parse_instant(key) if isinstance(key, str) else None
     if instant is None:
         raise ValueError(cursor)
     return Q(**{f"{column}__{after}": instant}) | Q(**{column: instant, f"id__{after}": pk})

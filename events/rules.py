@@ -50,6 +50,13 @@ def instant_invalid(field: str) -> str:
     return f"{field} must be an ISO 8601 date/time."
 
 
+def purge_inside_retention(days: int, retention: int) -> str:
+    return (
+        f"Tombstones are kept {retention} days (EVENTS_TOMBSTONE_RETENTION_DAYS), so that"
+        f" syncing clients see every deletion within them; {days} days is less."
+    )
+
+
 NOT_AN_OBJECT = "Each calendar event must be a JSON object."
 
 

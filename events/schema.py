@@ -137,10 +137,21 @@ class CalendarEventSerializer(serializers.Serializer):
 
 class CalendarEventPageSerializer(serializers.Serializer):
     Items = CalendarEventSerializer(many=True)
-    TotalCount = serializers.IntegerField(help_text="Every match, not only this page's.")
+    TotalCount = serializers.IntegerField(
+        allow_null=True,
+        help_text="Every match, not only this page's, exact when given. Given when the first"
+        " page holds every match, or when asked with IncludeTotalCount=true and at most"
+        f" {filters.MAX_TOTAL_COUNT:,} match; null otherwise (never an estimate).",
+    )
     PageSize = serializers.IntegerField()
     Next = serializers.URLField(
         allow_null=True, help_text="The next page's absolute URL, null on the last page."
+    )
+    NextCursor = serializers.CharField(
+        allow_null=True,
+        help_text="The Cursor of the next page (the one in Next), null on the last page. Send"
+        " it with the same filters and Ordering: a cursor used with others is a 400 naming"
+        " them.",
     )
 
     class Meta:
@@ -293,7 +304,13 @@ event_list = _op(
         _query("TypeId", OpenApiTypes.INT, "1 Class, 2 Interview, 3 Other.", enum=[1, 2, 3]),
         _query("From", OpenApiTypes.DATETIME, f"Events that end after this. {INSTANT}"),
         _query("To", OpenApiTypes.DATETIME, f"Events that start before this. {INSTANT}"),
-        _query("UpdatedSince", OpenApiTypes.DATETIME, f"UpdatedAt >= this. {INSTANT}"),
+        _query(
+            "UpdatedSince",
+            OpenApiTypes.DATETIME,
+            f"UpdatedAt >= this. {INSTANT} With IncludeDeleted=true, at most"
+            " EVENTS_TOMBSTONE_RETENTION_DAYS (90 by default) ago, else 400: deleted events"
+            " are kept that long.",
+        ),
         _query("IncludeDeleted", OpenApiTypes.BOOL, "Also tombstones (default false)."),
         _query(
             "Ordering",
@@ -306,7 +323,17 @@ event_list = _op(
             OpenApiTypes.INT,
             f"1-{filters.MAX_PAGE_SIZE} (default {filters.DEFAULT_PAGE_SIZE}).",
         ),
-        _query("Cursor", OpenApiTypes.STR, "Opaque: take it from Next."),
+        _query(
+            "Cursor",
+            OpenApiTypes.STR,
+            "Opaque: NextCursor of the previous page (also in its Next link), sent with the"
+            " same filters and Ordering (else 400 naming them).",
+        ),
+        _query(
+            "IncludeTotalCount",
+            OpenApiTypes.BOOL,
+            f"Count every match, up to {filters.MAX_TOTAL_COUNT:,} (default false).",
+        ),
     ],
     responses={
         200: OpenApiResponse(CalendarEventPageSerializer, "One page of events."),

@@ -18,6 +18,7 @@ from calendarsite.perms import held_sql
 from events import filters, rules
 from events.filters import CalendarEventFilter
 from events.models import ApiKey, ApiToken, CalendarEvent, FeedToken, hash_secret
+from events.serializers import calendar_event_row_item
 
 
 def api_token_user(*, token: str, perms: tuple[str, ...] = ()) -> Any | None:
@@ -73,16 +74,36 @@ class BadParameters(Exception):
 
 @dataclass(slots=True)
 class EventPage:
-    items: list[CalendarEvent]
-    total_count: int
+    items: list[dict[str, Any]]
+    total_count: int | None
     page_size: int
     next_cursor: str | None
 
 
+# The columns of an event item, in serializers.ITEM_FIELDS' order: a page is read as
+# tuples and shown without building model instances.
+ITEM_COLUMNS = [
+    "id",
+    "external_id",
+    "user_id",
+    "type_id",
+    "start_time",
+    "end_time",
+    "title",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+]
+
+
 def calendar_event_list(*, params: dict[str, str]) -> EventPage:
-    """One page of events matching ``params`` (see events.filters), in two queries:
-    the count of all matches, then the page itself plus one row to tell if another
-    page follows."""
+    """One page of events matching ``params`` (see events.filters), read with one more
+    row to tell whether another page follows: one query, and a second only for
+    IncludeTotalCount=true when the page does not already tell the count.
+
+    ``TotalCount`` is exact or None: exact for free when the first page holds every
+    match, counted up to filters.MAX_TOTAL_COUNT when asked, None otherwise, so that no
+    page pays for counting millions of rows (docs/events.md, "TotalCount")."""
     filterset = CalendarEventFilter(params, queryset=CalendarEvent.objects.all())
     if not filterset.is_valid():
         errors = filterset.errors
@@ -90,17 +111,31 @@ def calendar_event_list(*, params: dict[str, str]) -> EventPage:
             " ".join(message for name in filters.PARAMETERS for message in errors.get(name, []))
         )
     data = filterset.form.cleaned_data
-    queryset = filterset.qs
-    total_count = queryset.count()
-    if data["Cursor"]:
-        queryset = queryset.filter(data["Cursor"])
+    matches = filterset.qs
+    queryset = matches.filter(data["Cursor"]) if data["Cursor"] else matches
     page_size = data["PageSize"]
-    rows = list(queryset[: page_size + 1])
+    rows = list(queryset.values_list(*ITEM_COLUMNS)[: page_size + 1])
     next_cursor = None
     if len(rows) > page_size:
         rows = rows[:page_size]
-        next_cursor = filters.cursor_encode(rows[-1], ordering=data["Ordering"])
-    return EventPage(rows, total_count, page_size, next_cursor)
+        column = filters.ORDERINGS[data["Ordering"]].lstrip("-")
+        next_cursor = filters.cursor_encode(
+            rows[-1], column_index=ITEM_COLUMNS.index(column), bound=filters.cursor_bound(data)
+        )
+    total_count = None
+    if not data["Cursor"] and next_cursor is None:
+        total_count = len(rows)
+    elif data["IncludeTotalCount"]:
+        total_count = _count_up_to(matches, filters.MAX_TOTAL_COUNT)
+    items = [calendar_event_row_item(row) for row in rows]
+    return EventPage(items, total_count, page_size, next_cursor)
+
+
+def _count_up_to(queryset, limit: int) -> int | None:
+    """The number of rows of ``queryset`` if at most ``limit``, else None, reading at
+    most ``limit + 1`` of them."""
+    found = queryset.order_by().values("pk")[: limit + 1].count()
+    return found if found <= limit else None
 
 
 def calendar_event_get(*, event_id: int) -> CalendarEvent | None:

@@ -27,18 +27,37 @@ def instant(value: datetime | None) -> str | None:
 
 def calendar_event_item(event: CalendarEvent) -> dict[str, Any]:
     """An event as GET /api/v2/calendar-events shows it: the batch's fields and more."""
+    return calendar_event_row_item(
+        (
+            event.pk,
+            event.external_id,
+            event.user_id,
+            event.type_id,
+            event.start_time,
+            event.end_time,
+            event.title,
+            event.created_at,
+            event.updated_at,
+            event.deleted_at,
+        )
+    )
+
+
+def calendar_event_row_item(row: tuple) -> dict[str, Any]:
+    """The same item from a row of selectors.ITEM_COLUMNS (a page is read as tuples)."""
+    pk, external_id, user_id, type_id, start, end, title, created, updated, deleted = row
     return {
-        "Id": event.pk,
-        "ExternalId": event.external_id,
-        "UserId": event.user_id,
-        "TypeId": event.type_id,
-        "StartTime": instant(event.start_time),
-        "EndTime": instant(event.end_time),
-        "Title": event.title,
-        "CreatedAt": instant(event.created_at),
-        "UpdatedAt": instant(event.updated_at),
-        "IsDeleted": event.deleted_at is not None,
-        "DeletedAt": instant(event.deleted_at),
+        "Id": pk,
+        "ExternalId": external_id,
+        "UserId": user_id,
+        "TypeId": type_id,
+        "StartTime": instant(start),
+        "EndTime": instant(end),
+        "Title": title,
+        "CreatedAt": instant(created),
+        "UpdatedAt": instant(updated),
+        "IsDeleted": deleted is not None,
+        "DeletedAt": instant(deleted),
     }
 
 

@@ -320,6 +320,31 @@ def calendar_events_discard(*, queryset: QuerySet[CalendarEvent]) -> tuple[int, 
     return tombstoned, purged
 
 
+PURGE_CHUNK = 10_000
+
+
+def calendar_event_tombstones_purge(*, older_than_days: int) -> int:
+    """Remove tombstones deleted more than ``older_than_days`` ago, for good, in chunks of
+    PURGE_CHUNK (each its own short transaction, so writers are never held up for long).
+    Returns how many. Refuses a horizon inside the retention
+    (settings.EVENTS_TOMBSTONE_RETENTION_DAYS), within which syncing clients are
+    promised every deletion."""
+    retention = settings.EVENTS_TOMBSTONE_RETENTION_DAYS
+    if older_than_days < retention:
+        raise ValueError(rules.purge_inside_retention(older_than_days, retention))
+    horizon = timezone.now() - timedelta(days=older_than_days)
+    stale = CalendarEvent.objects.filter(deleted_at__lt=horizon)
+    purged = 0
+    while True:
+        chunk = list(stale.values_list("pk", flat=True)[:PURGE_CHUNK])
+        if not chunk:
+            return purged
+        with transaction.atomic():
+            # Still a tombstone: it may have been upserted back since it was read.
+            deleted, _ = CalendarEvent.objects.filter(pk__in=chunk, deleted_at__lt=horizon).delete()
+        purged += deleted
+
+
 def api_key_create(*, user: Any, name: str = "") -> tuple[ApiKey, str]:
     """A new key for ``user``. The key itself is returned once and never stored."""
     api_key = ApiKey(user=user, name=name)

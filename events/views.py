@@ -103,10 +103,11 @@ class EventListView(EventsView):
             next_url = request.build_absolute_uri(f"{request.path}?{query}")
         return Response(
             {
-                "Items": [calendar_event_item(event) for event in page.items],
+                "Items": page.items,
                 "TotalCount": page.total_count,
                 "PageSize": page.page_size,
                 "Next": next_url,
+                "NextCursor": page.next_cursor,
             }
         )
 

@@ -111,6 +111,8 @@ def many_feed_tokens(first: int, count: int) -> None:
         ("/admin/events/calendarevent/", many_events),
         ("/admin/events/calendarevent/?status=live&type_id=1", many_events),
         ("/admin/events/calendarevent/?q=Event", many_events),
+        ("/admin/events/calendarevent/?q=e1", many_events),
+        ("/admin/events/calendarevent/?status=deleted", many_events),
         ("/admin/events/apikey/", many_api_keys),
         ("/admin/events/feedtoken/", many_feed_tokens),
     ],
@@ -187,3 +189,84 @@ def test_admin_delete_action_on_live_and_deleted_events(staff_client, student):
     [remaining] = CalendarEvent.objects.all()
     assert remaining.external_id == "live"
     assert remaining.deleted_at is not None
+
+
+def test_event_changelist_never_counts_the_whole_table(staff_client, student):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    many_events(0, 30)
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get("/admin/events/calendarevent/", {"type_id": 1})
+    assert response.status_code == 200
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    # One count, of the filtered matches, read no further than the paginator's cap.
+    assert len(counts) == 1 and "LIMIT 10001" in counts[0], counts
+    assert "date_hierarchy" not in response.content.decode()
+
+
+def test_event_changelist_count_stops_at_the_cap(staff_client, student, monkeypatch):
+    from events.admin import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 3)
+    many_events(0, 5)
+    response = staff_client.get("/admin/events/calendarevent/")
+    assert response.context["cl"].result_count == 3
+    assert "3+ calendar events" in response.content.decode()
+    response = staff_client.get("/admin/events/calendarevent/", {"type_id": 2})
+    assert response.context["cl"].result_count == 2
+
+
+@pytest.mark.parametrize(
+    ("term", "found"),
+    [
+        ("e12", ["e12"]),  # exact
+        ("e1", ["e1", "e10", "e11", "e12"]),  # prefix
+        ("x-e1", []),  # not in the middle of an ExternalId
+        ("event 11", ["e11"]),  # words of the title, any case
+        ("EVENT", [f"e{i}" for i in range(13)]),
+    ],
+)
+def test_event_search_by_external_id_or_title_words(staff_client, student, term, found):
+    many_events(0, 13)
+    response = staff_client.get("/admin/events/calendarevent/", {"q": term})
+    shown = sorted(str(event) for event in response.context["cl"].result_list)
+    assert shown == sorted(found)
+
+
+def test_student_filter_is_an_autocomplete(staff_client, student, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    many_events(0, 30)  # seven students
+    someone = CalendarEvent.objects.get(external_id="e3").user
+
+    with CaptureQueriesContext(connection) as queries:
+        page = staff_client.get("/admin/events/calendarevent/").content.decode()
+    unfiltered = len(queries.captured_queries)
+    assert "admin-autocomplete" in page and "data-student-filter" in page
+    assert "events/student_filter.js" in page
+    assert "?user__id__exact=" not in page  # no link per student
+
+    response = staff_client.get("/admin/events/calendarevent/", {"user__id__exact": someone.pk})
+    assert {event.user_id for event in response.context["cl"].result_list} == {someone.pk}
+    # The chosen student is shown in the widget.
+    assert f'<option value="{someone.pk}" selected>{someone}</option>' in (
+        response.content.decode()
+    )
+    with django_assert_num_queries(unfiltered + 1):  # the chosen student, by its key
+        staff_client.get("/admin/events/calendarevent/", {"user__id__exact": someone.pk})
+    response = staff_client.get("/admin/events/calendarevent/", {"user__id__exact": "x"})
+    assert response.status_code == 200 and not response.context["cl"].result_list
+
+    # The widget's suggestions: the users' admin search.
+    suggestions = staff_client.get(
+        "/admin/autocomplete/",
+        {
+            "app_label": "events",
+            "model_name": "calendarevent",
+            "field_name": "user",
+            "term": someone.username,
+        },
+    ).json()
+    assert {"id": str(someone.pk), "text": str(someone)} in suggestions["results"]

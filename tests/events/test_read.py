@@ -42,6 +42,7 @@ def test_list_shape(reader, student):
         "TotalCount": 1,
         "PageSize": 100,
         "Next": None,
+        "NextCursor": None,
     }
 
 
@@ -51,6 +52,7 @@ def test_empty_list(reader):
         "TotalCount": 0,
         "PageSize": 100,
         "Next": None,
+        "NextCursor": None,
     }
 
 
@@ -176,11 +178,15 @@ def test_pagination_walks_every_event_once(reader, student, count, pages, orderi
         stored(f"e{i}", student, f"2026-01-0{1 + i // 2}T10:00Z", "2026-02-01T00:00Z")
     CalendarEvent.objects.update(updated_at=timezone.now())  # all tied
 
-    seen, bodies = walk(reader, {"PageSize": 2, "Ordering": ordering})
+    params = {"PageSize": 2, "Ordering": ordering, "IncludeTotalCount": "true"}
+    seen, bodies = walk(reader, params)
 
     assert sorted(seen) == [f"e{i}" for i in range(count)]
     assert len(bodies) == pages
     assert all(body["TotalCount"] == count and body["PageSize"] == 2 for body in bodies)
+    # Not asked, the count is given only when the first page shows every match.
+    _, bodies = walk(reader, {"PageSize": 2, "Ordering": ordering})
+    assert [body["TotalCount"] for body in bodies] == ([count] if pages == 1 else [None] * pages)
     everything = ids(reader.get(LIST_URL, {"Ordering": ordering}))
     assert seen == everything
 
@@ -226,7 +232,7 @@ def test_page_of_1000(reader, student):
     put_batch(reader, [event(f"e{i:04}", student.pk) for i in range(1000)])
     stored("last", student, "2030-01-01T00:00Z", "2030-01-01T01:00Z")
 
-    body = reader.get(LIST_URL, {"PageSize": 1000}).json()
+    body = reader.get(LIST_URL, {"PageSize": 1000, "IncludeTotalCount": "true"}).json()
 
     assert len(body["Items"]) == 1000
     assert body["TotalCount"] == 1001
@@ -268,7 +274,8 @@ CURSOR_INVALID = "Cursor is not valid; use the Next link of the previous page."
         ({"Cursor": "!!!"}, CURSOR_INVALID),
         ({"Cursor": "bm90IGpzb24"}, CURSOR_INVALID),  # "not json"
         ({"Cursor": "W10"}, CURSOR_INVALID),  # []
-        ({"Cursor": "x" * 301}, CURSOR_INVALID),
+        ({"Cursor": "x" * 1001}, CURSOR_INVALID),
+        ({"IncludeTotalCount": "1"}, "IncludeTotalCount must be true or false."),
     ],
 )
 def test_bad_parameter_is_400_naming_it(reader, params, message):
@@ -286,34 +293,116 @@ def test_several_bad_parameters_are_named_together(reader):
     }
 
 
-def test_cursor_of_another_ordering_or_tampered(reader, student):
+def forged(position) -> str:
     import base64
     import json
 
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
+
+
+def cursor_of(body) -> str:
+    cursor = parse_qs(urlsplit(body["Next"]).query)["Cursor"][0]
+    assert body["NextCursor"] == cursor
+    return cursor
+
+
+def test_cursor_tampered(reader, student):
     for i in range(3):
         stored(f"e{i}", student, "2026-01-01T10:00Z", "2026-01-01T11:00Z")
-    next_url = reader.get(LIST_URL, {"PageSize": 1}).json()["Next"]
-    cursor = parse_qs(urlsplit(next_url).query)["Cursor"][0]
-
-    response = reader.get(LIST_URL, {"Cursor": cursor, "Ordering": "-StartTime"})
-    assert response.json() == {"Message": CURSOR_INVALID}
-
-    def forged(position) -> str:
-        return base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
-
     for position in (
-        ["StartTime", "2026-01-01T10:00:00+00:00", 2**63],
-        ["StartTime", "2026-01-01T10:00:00+00:00", "1"],
-        ["StartTime", "2026-01-01T10:00:00+00:00", True],
-        ["StartTime", "tomorrow", 1],
-        ["StartTime", None, 1],
-        ["Id", None, 0],
+        ["2026-01-01T10:00:00+00:00", 2**63, {}],
+        ["2026-01-01T10:00:00+00:00", "1", {}],
+        ["2026-01-01T10:00:00+00:00", True, {}],
+        ["tomorrow", 1, {}],
+        [None, 1, {}],
+        [3, 1, {}],
+        ["2026-01-01T10:00:00+00:00", 1],  # no filters
+        ["2026-01-01T10:00:00+00:00", 1, []],
+        ["StartTime", "2026-01-01T10:00:00+00:00", 1],  # the old shape
     ):
         response = reader.get(LIST_URL, {"Cursor": forged(position)})
         assert response.status_code == 400, position
         assert response.json() == {"Message": CURSOR_INVALID}
     # A well-formed cursor that points nowhere in particular is just a position.
-    assert ids(reader.get(LIST_URL, {"Cursor": forged(["Id", None, 2]), "Ordering": "Id"}))
+    first = CalendarEvent.objects.get(external_id="e0").pk
+    cursor = forged([None, first, {"Ordering": "Id"}])
+    assert ids(reader.get(LIST_URL, {"Cursor": cursor, "Ordering": "Id"})) == ["e1", "e2"]
+
+
+def cursor_mismatch(names: str) -> str:
+    return (
+        f"Cursor was made for another {names}; send the parameters of the page it came"
+        " from, or start again without Cursor."
+    )
+
+
+@pytest.mark.parametrize(
+    ("changed", "named"),
+    [
+        ({"Ordering": "-StartTime"}, "Ordering"),
+        ({"UserId": None}, "UserId"),
+        ({"UserId": 999}, "UserId"),
+        ({"TypeId": 2}, "TypeId"),
+        ({"From": "2025-06-01T00:00:00+02:00"}, "From"),
+        ({"To": None}, "To"),
+        ({"UpdatedSince": timezone.now() - timedelta(days=2)}, "UpdatedSince"),
+        ({"IncludeDeleted": "false"}, "IncludeDeleted"),
+        ({"TypeId": 2, "UserId": None}, "UserId and TypeId"),
+    ],
+)
+def test_cursor_sent_with_other_filters_is_400_naming_them(reader, three, changed, named):
+    """A cursor alone (as a generated client sends it) must not silently answer other
+    events: it remembers the filters of the page it came from."""
+    student, _ = three
+    stored("a2", student, "2026-02-01T10:00Z", "2026-02-01T11:00Z", type_id=1)
+    params = {
+        "UserId": student.pk,
+        "TypeId": 1,
+        "From": "2025-06-01T00:00Z",
+        "To": "2027-01-01T00:00Z",
+        "UpdatedSince": timezone.now() - timedelta(days=1),
+        "IncludeDeleted": "true",
+        "PageSize": 1,
+    }
+    first = reader.get(LIST_URL, params).json()
+    cursor = cursor_of(first)
+
+    # The same filters, spelled otherwise (case, an offset, another PageSize), are the same.
+    same = {**params, "From": "2025-06-01T02:00:00+02:00", "PageSize": 5, "includedeleted": "TRUE"}
+    del same["IncludeDeleted"]
+    assert reader.get(LIST_URL, {**same, "Cursor": cursor}).status_code == 200
+
+    sent = {k: v for k, v in {**params, **changed}.items() if v is not None}
+    response = reader.get(LIST_URL, {**sent, "Cursor": cursor})
+    assert response.status_code == 400
+    assert response.json() == {"Message": cursor_mismatch(named)}
+
+
+def test_cursor_value_alone_with_the_filters_walks_the_pages(reader, three):
+    """What a generated client does: the same parameters plus NextCursor."""
+    student, _ = three
+    params = {"UserId": student.pk, "PageSize": 1}
+    body = reader.get(LIST_URL, params).json()
+    seen = [item["ExternalId"] for item in body["Items"]]
+    while body["NextCursor"]:
+        body = reader.get(LIST_URL, {**params, "Cursor": body["NextCursor"]}).json()
+        seen += [item["ExternalId"] for item in body["Items"]]
+    assert seen == ids(reader.get(LIST_URL, {"UserId": student.pk}))
+    assert body["Next"] is None
+
+
+def test_total_count_is_capped_when_asked(reader, student, monkeypatch):
+    from events import filters
+
+    monkeypatch.setattr(filters, "MAX_TOTAL_COUNT", 3)
+    for i in range(4):
+        stored(f"e{i}", student, "2026-01-01T10:00Z", "2026-01-01T11:00Z")
+    counted = {"PageSize": 1, "IncludeTotalCount": "true"}
+    assert reader.get(LIST_URL, counted).json()["TotalCount"] is None  # more than 3
+    CalendarEvent.objects.filter(external_id="e3").delete()
+    assert reader.get(LIST_URL, counted).json()["TotalCount"] == 3
+    assert reader.get(LIST_URL, {"PageSize": 1}).json()["TotalCount"] is None  # not asked
+    assert reader.get(LIST_URL, {"PageSize": 3}).json()["TotalCount"] == 3  # one page: free
 
 
 def test_parameter_names_ignore_case(reader, three):
