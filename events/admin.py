@@ -111,7 +111,7 @@ class CalendarEventAdmin(admin.ModelAdmin):
     def get_search_results(self, request: HttpRequest, queryset, search_term: str):
         """ExternalId exactly or by its beginning (case matters, as in the API: served by
         the ExternalId indexes), or every word in the title in any case (on PostgreSQL
-        served by the trigram index of migration 0006_scale_indexes)."""
+        served by the trigram index of migration 0007_scale_indexes)."""
         term = search_term.strip()
         if not term:
             return queryset, False

@@ -220,7 +220,7 @@ class CalendarEventFilter(django_filters.FilterSet):
 def _earliest_start(start: datetime) -> RawSQL:
     """The earliest StartTime an event ending after ``start`` can have: ``start`` less
     the longest duration stored, read from its index (migration
-    0006_scale_indexes) in the same query. Bounding StartTime on both sides lets a window
+    0007_scale_indexes) in the same query. Bounding StartTime on both sides lets a window
     be read from the StartTime indexes instead of walking them from the beginning. SQLite
     cannot index the difference of two datetimes, and answers without the bound."""
     table = CalendarEvent._meta.db_table

@@ -67,7 +67,7 @@ class CalendarEvent(models.Model):
                 name="event_tombstones",
             ),
             # PostgreSQL also has an index on the duration and a trigram index on the
-            # title (migration 0006_scale_indexes), which Django cannot declare for
+            # title (migration 0007_scale_indexes), which Django cannot declare for
             # SQLite too.
         ]
 

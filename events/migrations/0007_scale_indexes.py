@@ -33,7 +33,7 @@ def drop_postgres_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0005_start_time_order_index'),
+        ('events', '0006_user_ids_64_bit'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
