@@ -1,11 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 
 from calendars import pages as calendar_pages
+from calendarsite import pages as site_pages
 from events import pages as event_pages
 
+# The admin says whose it is (its "View site" link goes to the front page, "/").
+admin.site.site_header = "Calendar service administration"
+admin.site.site_title = "Calendar service admin"
+admin.site.index_title = "Business calendars, events and API access"
+
 urlpatterns = [
+    path("", site_pages.home, name="home"),
     path("admin/", admin.site.urls),
     path("staff/users/<int:user_id>/week/", event_pages.user_week, name="staff-user-week"),
     path(
@@ -15,7 +22,7 @@ urlpatterns = [
     ),
     # The OpenAPI document of both families (YAML, or JSON with ?format=json) and its
     # interactive page (docs/openapi.md).
-    path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
+    path("api/schema/", site_pages.SchemaView.as_view(), name="openapi-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),
     path("", include("events.urls")),
     path("", include("calendars.urls")),

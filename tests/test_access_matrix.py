@@ -215,6 +215,8 @@ PUBLIC = [
     # The API's own description: it holds no data.
     Public("GET", "api/schema/", 200),
     Public("GET", "api/docs/", 200),
+    # The front page: what the service is, links; no data.
+    Public("GET", "", 200),
 ]
 
 # Not an API: behind Django's staff login (admin session), which sends anyone else there.
