@@ -4,6 +4,8 @@ exceptions, and locks. Calendars and exceptions are checked by the API's own rul
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
@@ -126,7 +128,7 @@ class CalendarAdmin(admin.ModelAdmin):
         if not calendar.pk:
             return "-"
         today = pages.local_today(calendar)
-        context = pages.week_context(calendar, pages.week_start(None, today))
+        context = pages.week_context(calendar, today - timedelta(days=today.weekday()))
         context["upcoming"] = pages.next_exceptions(calendar, today)
         return render_to_string("staff/_calendar_admin_week.html", context)
 

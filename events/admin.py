@@ -1,6 +1,9 @@
+from datetime import datetime
+
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.html import format_html
 
 from events import services
 from events.models import ApiKey, CalendarEvent, FeedToken
@@ -23,14 +26,17 @@ class DeletedFilter(admin.SimpleListFilter):
 
 @admin.register(CalendarEvent)
 class CalendarEventAdmin(admin.ModelAdmin):
+    # Times are stored and shown in UTC, saying so; the title gets the room that is left
+    # (templates/admin/events/calendarevent/change_list.html).
     list_display = [
         "external_id",
         "user",
         "type_id",
-        "start_time",
-        "end_time",
+        "starts",
+        "ends",
         "title",
-        "deleted_at",
+        "deleted",
+        "week",
     ]
     list_filter = [
         DeletedFilter,
@@ -45,6 +51,24 @@ class CalendarEventAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at", "deleted_at"]
     ordering = ["-start_time"]
 
+    @admin.display(description="start", ordering="start_time")
+    def starts(self, event: CalendarEvent) -> str:
+        return _utc(event.start_time)
+
+    @admin.display(description="end", ordering="end_time")
+    def ends(self, event: CalendarEvent) -> str:
+        return _utc(event.end_time)
+
+    @admin.display(description="deleted", ordering="deleted_at", empty_value="")
+    def deleted(self, event: CalendarEvent) -> str | None:
+        return _utc(event.deleted_at) if event.deleted_at else None
+
+    @admin.display(description="week")
+    def week(self, event: CalendarEvent) -> str:
+        """The student's week holding the event, on the staff page."""
+        url = reverse("staff-user-week", args=[event.user_id])
+        return format_html('<a href="{}?date={}">week</a>', url, f"{event.start_time:%Y-%m-%d}")
+
     # Deleting here does what the API's delete does, so syncing clients see it; a
     # second delete of the tombstone removes it for good.
     def delete_model(self, request: HttpRequest, obj: CalendarEvent) -> None:
@@ -52,6 +76,10 @@ class CalendarEventAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request: HttpRequest, queryset) -> None:
         services.calendar_events_discard(queryset=queryset)
+
+
+def _utc(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
 class IssuedSecretAdmin(admin.ModelAdmin):
