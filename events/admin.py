@@ -30,13 +30,11 @@ class CalendarEventAdmin(admin.ModelAdmin):
     # (templates/admin/events/calendarevent/change_list.html).
     list_display = [
         "external_id",
-        "user",
+        "student",
         "type_id",
-        "starts",
-        "ends",
+        "when",
         "title",
         "deleted",
-        "week",
     ]
     list_filter = [
         DeletedFilter,
@@ -51,23 +49,25 @@ class CalendarEventAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at", "deleted_at"]
     ordering = ["-start_time"]
 
-    @admin.display(description="start", ordering="start_time")
-    def starts(self, event: CalendarEvent) -> str:
-        return _utc(event.start_time)
-
-    @admin.display(description="end", ordering="end_time")
-    def ends(self, event: CalendarEvent) -> str:
-        return _utc(event.end_time)
+    @admin.display(description="when", ordering="start_time")
+    def when(self, event: CalendarEvent) -> str:
+        """Start and end in one column, the end's date only when it differs."""
+        start, end = event.start_time, event.end_time
+        if start.date() == end.date():
+            return f"{start:%Y-%m-%d %H:%M}\u2013{end:%H:%M} UTC"
+        return f"{start:%Y-%m-%d %H:%M} \u2013 {end:%Y-%m-%d %H:%M} UTC"
 
     @admin.display(description="deleted", ordering="deleted_at", empty_value="")
     def deleted(self, event: CalendarEvent) -> str | None:
         return _utc(event.deleted_at) if event.deleted_at else None
 
-    @admin.display(description="week")
-    def week(self, event: CalendarEvent) -> str:
-        """The student's week holding the event, on the staff page."""
+    @admin.display(description="user", ordering="user")
+    def student(self, event: CalendarEvent) -> str:
+        """The student, and a link to their week holding the event (staff page)."""
         url = reverse("staff-user-week", args=[event.user_id])
-        return format_html('<a href="{}?date={}">week</a>', url, f"{event.start_time:%Y-%m-%d}")
+        return format_html(
+            '{} · <a href="{}?date={}">week</a>', event.user, url, f"{event.start_time:%Y-%m-%d}"
+        )
 
     # Deleting here does what the API's delete does, so syncing clients see it; a
     # second delete of the tombstone removes it for good.
