@@ -9,13 +9,15 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from calendars import business_time, pages, rules, services
+from calendars import business_time, pages, public_holidays, rules, services
 from calendars.models import Calendar, CalendarException, GrsSession, Package, Tenant
 from calendars.timezones import JAVA_ZONE_IDS, java_zone
 
@@ -55,10 +57,7 @@ def rule_messages(field_rules: list[rules.FieldRule]) -> type[forms.ModelForm]:
     return RuleMessagesForm
 
 
-# GRS numbers week days from 1 = Sunday (Java's Calendar.SUNDAY).
-WEEK_DAYS = list(
-    enumerate(["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"], 1)
-)
+WEEK_DAYS = list(enumerate(rules.WEEK_DAY_NAMES, 1))
 MONTHS = [(n, _calendar.month_name[n]) for n in range(1, 13)]  # English: no locale is set
 
 
@@ -295,6 +294,48 @@ class CalendarExceptionInline(admin.StackedInline):
     ]
 
 
+class PublicHolidaysForm(forms.Form):
+    """The choices of add_public_holidays (calendars/public_holidays.py)."""
+
+    country = forms.ChoiceField(label="Country")
+    subdivision = forms.CharField(
+        label="Subdivision",
+        required=False,
+        max_length=64,
+        help_text="Optional: a state, province or region code, e.g. NY.",
+    )
+    years = forms.CharField(label="Years", max_length=9, help_text="A year or FIRST-LAST.")
+    override_lock = forms.BooleanField(
+        label="Override another user's lock",
+        required=False,
+        help_text="Add to calendars another user has locked (needs OVERRIDE_LOCKS).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = public_holidays.countries()
+        self.fields["country"].choices = [
+            ("", "---------"),
+            *((code, f"{name} ({code})") for code, name in names.items()),
+        ]
+        year = timezone.now().year
+        self.fields["years"].initial = f"{year}-{year + 4}"
+
+    def clean(self):
+        cleaned = super().clean()
+        if "years" in cleaned:
+            try:
+                cleaned["years"] = public_holidays.parse_years(cleaned["years"])
+            except ValidationError as error:
+                self.add_error(None, error)
+        if cleaned.get("country"):
+            try:
+                public_holidays.check_place(cleaned["country"], cleaned.get("subdivision"))
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
     list_display = ["id", "name", "member_count"]
@@ -327,7 +368,7 @@ class CalendarAdmin(admin.ModelAdmin):
     list_select_related = ["package", "lock_session__user"]
     search_fields = ["name"]
     readonly_fields = ["external_id", "uuid", "lock_state", "updated_at", "working_week"]
-    actions = ["unlock"]
+    actions = ["unlock", "add_public_holidays"]
 
     @admin.display(description="working week")
     def working_week(self, calendar: Calendar) -> str:
@@ -347,6 +388,54 @@ class CalendarAdmin(admin.ModelAdmin):
     def lock_state(self, calendar: Calendar) -> str:
         owner = calendar.lock_owner(timezone.now())
         return f"locked by {owner}" if owner else "unlocked"
+
+    @admin.action(description="Add public holidays to selected calendars", permissions=["change"])
+    def add_public_holidays(self, request, queryset) -> TemplateResponse | None:
+        """Asks for the country, subdivision and years (a page of its own), then adds the
+        holidays to each calendar as add_public_holidays does, one message per calendar."""
+        form = PublicHolidaysForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            if data["override_lock"] and not request.user.has_perm("calendars.OVERRIDE_LOCKS"):
+                form.add_error("override_lock", rules.permission_missing("OVERRIDE_LOCKS"))
+            else:
+                for calendar in queryset:
+                    self._add_holidays(request, calendar, data)
+                return None
+        return TemplateResponse(
+            request,
+            "admin/calendars/calendar/public_holidays.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Add public holidays",
+                "opts": self.model._meta,
+                "form": form,
+                "calendars": queryset,
+                "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+                "select_across": request.POST.get("select_across", "0"),
+            },
+        )
+
+    def _add_holidays(self, request, calendar: Calendar, data: dict) -> None:
+        try:
+            created, present = services.calendar_public_holidays_add(
+                calendar=calendar,
+                country=data["country"],
+                subdivision=data["subdivision"] or None,
+                years=data["years"],
+                user=request.user,
+                override=data["override_lock"],
+            )
+        except services.LockHeld:
+            self.message_user(request, f"{calendar}: {rules.LOCK_HELD_OVERRIDE}", messages.ERROR)
+        except ValidationError as error:
+            self.message_user(request, f"{calendar}: {' '.join(error.messages)}", messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"{calendar}: added {len(created)} holiday exception(s) ({present} already there).",
+                messages.SUCCESS,
+            )
 
     @admin.action(description="Unlock selected calendars")
     def unlock(self, request, queryset) -> None:
