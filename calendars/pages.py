@@ -167,6 +167,7 @@ def calendar_week(request: HttpRequest, calendar_id: str) -> HttpResponse:
     if calendar is None:
         raise Http404("No such calendar.")
     crumbs = [
+        (Calendar._meta.app_config.verbose_name, reverse("admin:app_list", args=["calendars"])),
         ("Calendars", reverse("admin:calendars_calendar_changelist")),
         (str(calendar), reverse("admin:calendars_calendar_change", args=[calendar.pk])),
         ("Working week", ""),

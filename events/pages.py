@@ -55,6 +55,10 @@ def user_week(request: HttpRequest, user_id: int) -> HttpResponse:
     student = get_object_or_404(User, pk=user_id)
     users = f"admin:{User._meta.app_label}_{User._meta.model_name}"
     crumbs = [
+        (
+            User._meta.app_config.verbose_name,
+            reverse("admin:app_list", args=[User._meta.app_label]),
+        ),
         (User._meta.verbose_name_plural.capitalize(), reverse(f"{users}_changelist")),
         (student.get_username(), reverse(f"{users}_change", args=[student.pk])),
         ("Week of events", ""),

@@ -124,3 +124,30 @@ def test_admin_links_to_the_staff_week_pages(browser, live_server):
     assert block.is_displayed()
     assert browser.find_element("css selector", ".breadcrumbs").text.endswith("Week of events")
     assert browser.save_screenshot(str(SCREENSHOTS / "user_week_in_admin.png"))
+
+
+def test_public_holidays_action_in_chromium(browser, live_server):
+    calendar = CalendarFactory(time_zone_id="America/New_York")
+    log_in(browser, live_server)
+    browser.get(f"{live_server.url}/admin/calendars/calendar/")
+    browser.find_element(
+        "css selector", f'input[name="_selected_action"][value="{calendar.pk}"]'
+    ).click()
+    Select(browser.find_element("name", "action")).select_by_value("add_public_holidays")
+    browser.find_element("css selector", 'button[name="index"]').click()
+
+    assert browser.find_element("tag name", "h1").text == "Add public holidays"
+    Select(browser.find_element("name", "country")).select_by_value("US")
+    browser.find_element("name", "subdivision").send_keys("NY")
+    years = browser.find_element("name", "years")
+    years.clear()
+    years.send_keys("2026-2030")
+    assert browser.save_screenshot(str(SCREENSHOTS / "public_holidays_action.png"))
+    browser.find_element("css selector", 'input[name="apply"]').click()
+
+    message = browser.find_element("css selector", ".messagelist .success").text
+    assert message == f"{calendar}: added 26 holiday exception(s) (0 already there)."
+    browser.get(f"{live_server.url}/staff/calendars/{calendar.external_id}/week/?date=2026-11-23")
+    thursday = browser.find_element("css selector", '.day[data-day="3"]')
+    assert thursday.text == "Holiday\nThanksgiving Day"
+    assert browser.save_screenshot(str(SCREENSHOTS / "calendar_week_thanksgiving.png"))

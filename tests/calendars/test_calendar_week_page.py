@@ -171,7 +171,9 @@ def test_grid_marks_holidays_and_changed_hours_on_their_days(browser, live_serve
     # The page is in the admin's frame: its header, breadcrumbs and logout.
     assert browser.find_element("id", "site-name").text == "Calendar service administration"
     crumbs = browser.find_element("css selector", ".breadcrumbs").text
-    assert crumbs.startswith("Home \u203a Calendars \u203a Calendar_")
+    assert crumbs.startswith(
+        "Home \u203a Business calendars (GRS) \u203a Calendars \u203a Calendar_"
+    )
     assert crumbs.endswith("Working week")
     assert browser.find_element("css selector", "#logout-form button").text.lower() == "log out"
     assert browser.save_screenshot(str(SCREENSHOTS / "calendar_week_exceptions.png"))
