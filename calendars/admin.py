@@ -398,6 +398,9 @@ class CalendarAdmin(admin.ModelAdmin):
             data = form.cleaned_data
             if data["override_lock"] and not request.user.has_perm("calendars.OVERRIDE_LOCKS"):
                 form.add_error("override_lock", rules.permission_missing("OVERRIDE_LOCKS"))
+            elif queryset.count() > rules.HOLIDAY_ACTION_MAX:
+                # One request must stay short: the command has no such limit.
+                form.add_error(None, rules.holiday_action_too_many(queryset.count()))
             else:
                 for calendar in queryset:
                     self._add_holidays(request, calendar, data)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta, tzinfo
-from functools import cache
+from functools import cache, lru_cache
 
 import holidays
 from django.core.exceptions import ValidationError
@@ -61,8 +61,10 @@ def check_place(country: str, subdivision: str | None) -> None:
         )
 
 
+@lru_cache(maxsize=64)
 def holiday_dates(country: str, subdivision: str | None, years: range) -> dict[str, list[date]]:
-    """Each holiday's name -> its dates in ``years``, in English where the library has it."""
+    """Each holiday's name -> its dates in ``years``, in English where the library has it.
+    Cached: the admin action asks the same for every selected calendar. Read-only."""
     check_place(country, subdivision)
     cls = type(holidays.country_holidays(country))
     language = "en_US" if "en_US" in (cls.supported_languages or ()) else None

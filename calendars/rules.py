@@ -355,6 +355,17 @@ HOLIDAY_YEARS_INVALID = (
 LOCK_HELD_OVERRIDE = f"{LOCK_HELD}; override it to add holidays anyway."
 
 
+# Calendars one run of the admin action may touch (a request must stay short).
+HOLIDAY_ACTION_MAX = 100
+
+
+def holiday_action_too_many(count: int) -> str:
+    return (
+        f"{count} calendars are selected; add holidays to at most {HOLIDAY_ACTION_MAX} at a "
+        "time here, or use manage.py add_public_holidays."
+    )
+
+
 def country_unknown(country: str) -> str:
     return f"Unknown country {country!r}; use a two-letter ISO 3166 code, e.g. US."
 

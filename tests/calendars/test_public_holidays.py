@@ -276,3 +276,14 @@ def test_admin_action_respects_the_lock(staff, new_york, other, tenant):
 
     done = act(staff, [new_york], country="US", years="2026", override_lock="on")
     assert f"{new_york}: added 12 holiday exception(s)" in done.content.decode()
+
+
+def test_admin_action_keeps_a_request_short(staff, package, monkeypatch):
+    monkeypatch.setattr(rules, "HOLIDAY_ACTION_MAX", 2)
+    calendars = CalendarFactory.create_batch(3, package=package)
+    page = act(staff, calendars, country="US", years="2026")
+    assert page.status_code == 200
+    assert "3 calendars are selected; add holidays to at most 2 at a time here" in (
+        page.content.decode()
+    )
+    assert not CalendarException.objects.exists()
