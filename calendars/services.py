@@ -252,15 +252,16 @@ def calendar_exceptions_add(
     if problems:
         raise ValidationError([f"{p.field}: {p.message}" for p in problems])
     tz = java_zone(row.time_zone_id)
-    have = [ex.business_exception(tz) for ex in row.exceptions.all()]
+    count = row.exceptions.count()
+    holidays = _Holidays(ex.business_exception(tz) for ex in row.exceptions.filter(type="HOLIDAY"))
     new = []
     for value in values:
         candidate = CalendarException(**value).business_exception(tz)
-        if not any(_same_holiday(candidate, other) for other in have):
+        if candidate.type != "HOLIDAY" or not holidays.has(candidate):
             new.append(value)
-            have.append(candidate)
-    if len(have) > rules.MAX_EXCEPTIONS:
-        raise ValidationError(rules.too_many_exceptions(len(have)))
+            holidays.add(candidate)
+    if count + len(new) > rules.MAX_EXCEPTIONS:
+        raise ValidationError(rules.too_many_exceptions(count + len(new)))
     created = CalendarException.objects.bulk_create(
         CalendarException(calendar=row, **value) for value in new
     )
@@ -287,15 +288,34 @@ def calendar_public_holidays_add(
     return calendar_exceptions_add(calendar=calendar, items=items, user=user, override=override)
 
 
-def _same_holiday(
-    new: business_time.CalendarException, old: business_time.CalendarException
-) -> bool:
-    if new.type != "HOLIDAY" or old.type != "HOLIDAY":
-        return False
-    if new.placement == "FIXED":
-        return old.falls_on(new.fixed_date)
+class _Holidays:
+    """A calendar's holidays, to tell whether another is already there: FIXED dates in a
+    set, so that adding hundreds of dates stays linear."""
+
+    def __init__(self, holidays: Iterable[business_time.CalendarException]) -> None:
+        self.days: set = set()
+        self.rules: list[business_time.CalendarException] = []
+        for holiday in holidays:
+            self.add(holiday)
+
+    def add(self, holiday: business_time.CalendarException) -> None:
+        if holiday.type != "HOLIDAY":
+            return
+        if holiday.placement == "FIXED":
+            self.days.add(holiday.fixed_date)
+        else:
+            self.rules.append(holiday)
+
+    def has(self, holiday: business_time.CalendarException) -> bool:
+        if holiday.placement == "FIXED":
+            day = holiday.fixed_date
+            return day in self.days or any(rule.falls_on(day) for rule in self.rules)
+        return any(_same_rule(holiday, rule) for rule in self.rules)
+
+
+def _same_rule(a: business_time.CalendarException, b: business_time.CalendarException) -> bool:
     keys = ("placement", "annual_month", "annual_day", "relative_type", "relative_day_of_week")
-    return all(getattr(new, k) == getattr(old, k) for k in (*keys, "relative_month"))
+    return all(getattr(a, k) == getattr(b, k) for k in (*keys, "relative_month"))
 
 
 # --- locks --------------------------------------------------------------------------
