@@ -4,14 +4,22 @@ exceptions, and locks. Calendars and exceptions are checked by the API's own rul
 
 from __future__ import annotations
 
+import calendar as _calendar
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
-from calendars import pages, rules, services
+from calendars import business_time, pages, public_holidays, rules, services
 from calendars.models import Calendar, CalendarException, GrsSession, Package, Tenant
+from calendars.timezones import JAVA_ZONE_IDS, java_zone
 
 # For each of Django's form errors, a value that fails the same way, to ask the rule
 # for its message.
@@ -33,57 +41,299 @@ def rule_messages(field_rules: list[rules.FieldRule]) -> type[forms.ModelForm]:
     class RuleMessagesForm(forms.ModelForm):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
+            # A form field that stands for several attributes (SplitFieldsForm) speaks
+            # with the first one's rule.
+            owner = {a: f for f, attrs in getattr(self, "split", {}).items() for a in attrs}
+            done = set()
             for rule in field_rules:
-                if (field := self.fields.get(rule.attr)) is None:
+                name = rule.attr if rule.attr in self.fields else owner.get(rule.attr)
+                if name is None or name in done:
                     continue
+                done.add(name)
                 for code, probe in _PROBES.items():
                     if message := rule.problem(probe):
-                        field.error_messages[code] = message
+                        self.fields[name].error_messages[code] = message
 
     return RuleMessagesForm
 
 
-class CalendarForm(rule_messages(list(rules.CALENDAR_RULES))):
+WEEK_DAYS = list(enumerate(rules.WEEK_DAY_NAMES, 1))
+MONTHS = [(n, _calendar.month_name[n]) for n in range(1, 13)]  # English: no locale is set
+
+
+class JavaZoneInput(forms.TextInput):
+    """A text input searchable among the Java zone IDs: the browser's own suggestion
+    list (``<datalist>``), so it works without JavaScript; the rule checks the value."""
+
+    datalist = format_html_join(
+        "", '<option value="{}">', ((zone,) for zone in sorted(JAVA_ZONE_IDS))
+    )
+
+    def __init__(self) -> None:
+        super().__init__(attrs={"list": "java-zone-ids", "autocomplete": "off", "size": 32})
+
+    def render(self, name, value, attrs=None, renderer=None):
+        field = super().render(name, value, attrs, renderer)
+        return format_html('{}<datalist id="java-zone-ids">{}</datalist>', field, self.datalist)
+
+
+def _time_field(label: str, **kwargs) -> forms.TimeField:
+    """An HH:MM time input (the browser's time picker; plain text where there is none)."""
+    return forms.TimeField(
+        label=label,
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
+        input_formats=["%H:%M", "%H:%M:%S"],
+        **kwargs,
+    )
+
+
+def _choice_field(label: str, choices, **kwargs) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(label=label, choices=choices, coerce=int, **kwargs)
+
+
+class SplitFieldsForm(forms.ModelForm):
+    """A ModelForm whose form fields stand for other model fields: ``split`` maps a form
+    field to the model attributes it is stored in (an HH:MM time in an hour and a minute,
+    a date in epoch milliseconds). The model's clean (the rules) checks those attributes
+    too, and its messages are shown on the form field."""
+
+    split: dict[str, tuple[str, ...]] = {}
+
+    def _get_validation_exclusions(self):
+        # Check the attributes behind the split fields, except those of a field that has
+        # already failed (its message is given).
+        exclude = super()._get_validation_exclusions()
+        stored = {a for f, attrs in self.split.items() if f not in self._errors for a in attrs}
+        return exclude - stored
+
+    def _update_errors(self, errors):
+        shown_on = {attr: field for field, attrs in self.split.items() for attr in attrs}
+        if hasattr(errors, "error_dict"):
+            moved: dict[str, list] = {}
+            for attr, messages in errors.error_dict.items():
+                moved.setdefault(shown_on.get(attr, attr), []).extend(messages)
+            errors = ValidationError(moved)
+        super()._update_errors(errors)
+
+    def _time_to_instance(self, field: str) -> None:
+        """Store the HH:MM of ``field`` in its hour and minute attributes (None if empty)."""
+        value = self.cleaned_data.get(field)
+        hour, minute = self.split[field]
+        setattr(self.instance, hour, None if value is None else value.hour)
+        setattr(self.instance, minute, None if value is None else value.minute)
+
+    def _time_initial(self, field: str) -> None:
+        hour, minute = (getattr(self.instance, attr) for attr in self.split[field])
+        if hour is not None and minute is not None and field not in self.initial:
+            self.initial[field] = time(hour, minute)
+
+
+class CalendarForm(rule_messages(list(rules.CALENDAR_RULES)), SplitFieldsForm):
+    """Week days by name (1 = Sunday, as GRS numbers them), working hours as HH:MM, the
+    zone among Java's IDs."""
+
+    split = {
+        "day_starts": ("day_starts_hour", "day_starts_min"),
+        "day_ends": ("day_ends_hour", "day_ends_min"),
+    }
+    week_starts = _choice_field("Week starts", [("", "---------"), *WEEK_DAYS], required=False)
+    week_ends = _choice_field("Week ends", [("", "---------"), *WEEK_DAYS], required=False)
+    day_starts = _time_field("Day starts", required=False)
+    day_ends = _time_field(
+        "Day ends",
+        required=False,
+        help_text="At or before the start: the day runs past midnight (a night shift); "
+        "equal to the start: 24 hours.",
+    )
+
     class Meta:
         model = Calendar
-        fields = [
-            "package",
-            "name",
-            "week_starts",
-            "week_ends",
-            "day_starts_hour",
-            "day_starts_min",
-            "day_ends_hour",
-            "day_ends_min",
-            "time_zone_id",
-        ]
+        fields = ["package", "name", "week_starts", "week_ends", "time_zone_id"]
+        widgets = {"time_zone_id": JavaZoneInput()}
+        help_texts = {"time_zone_id": "A Java time zone ID, e.g. America/New_York; type to search."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.split:
+            self._time_initial(field)
+
+    def clean(self):
+        cleaned = super().clean()
+        for field in self.split:
+            self._time_to_instance(field)
+        return cleaned
 
 
-class CalendarExceptionForm(rule_messages(list(rules.EXCEPTION_RULES.values()))):
+class CalendarExceptionForm(rule_messages(list(rules.EXCEPTION_RULES.values())), SplitFieldsForm):
+    """One exception, showing the fields its placement and type use (the inline's CSS
+    hides the others, no JavaScript needed). Fields the placement or type does not use
+    are ignored, not refused: they are hidden, and may keep a value from before the
+    placement changed. A FIXED date is picked as a date and stored as the epoch
+    milliseconds of its local midnight in the calendar's zone."""
+
+    split = {
+        "fixed_day": ("fixed_date",),
+        "time_change_start": ("time_change_start_hour", "time_change_start_min"),
+        "time_change_stop": ("time_change_stop_hour", "time_change_stop_min"),
+    }
+    fixed_day = forms.DateField(
+        label="Date",
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        input_formats=["%Y-%m-%d"],
+        help_text="In the calendar's time zone.",
+    )
+    annual_month = _choice_field(
+        "Month", [("", "---------"), *MONTHS], required=False, empty_value=None
+    )
+    relative_day_of_week = _choice_field(
+        "Week day", [("", "---------"), *WEEK_DAYS], required=False, empty_value=None
+    )
+    relative_month = _choice_field(
+        "Of month", [("", "---------"), *MONTHS], required=False, empty_value=None
+    )
+    time_change_start = _time_field("Hours from", required=False)
+    time_change_stop = _time_field("to", required=False)
+
     class Meta:
         model = CalendarException
-        fields = "__all__"
+        fields = [
+            "name",
+            "type",
+            "placement",
+            "annual_month",
+            "annual_day",
+            "relative_type",
+            "relative_day_of_week",
+            "relative_month",
+        ]
+        labels = {"annual_day": "Day", "relative_type": "The"}
+
+    def __init__(self, *args, calendar: Calendar | None = None, **kwargs):
+        self.calendar = calendar  # as edited on the page (CalendarExceptionFormSet)
+        super().__init__(*args, **kwargs)
+        for field in ("time_change_start", "time_change_stop"):
+            self._time_initial(field)
+        if self.instance.fixed_date is not None and "fixed_day" not in self.initial:
+            self.initial["fixed_day"] = business_time.local_date_of_epoch_ms(
+                self.instance.fixed_date, self._zone()
+            )
+
+    def _zone(self) -> tzinfo:
+        # The calendar as edited on the same page: its zone may be changing too. An
+        # unknown zone is refused on the calendar's form; UTC stands in meanwhile.
+        try:
+            return java_zone(self.calendar.time_zone_id)
+        except (AttributeError, KeyError):
+            return UTC
+
+    def clean(self):
+        cleaned = super().clean()
+        placement, type_ = cleaned.get("placement"), cleaned.get("type")
+        for key, attrs in rules.PLACEMENT_KEYS.items():
+            if key != placement:  # hidden: dropped
+                for attr in (rules.EXCEPTION_RULES[k].attr for k in attrs):
+                    cleaned[attr] = None
+        if type_ != "TIME_CHANGE":
+            cleaned["time_change_start"] = cleaned["time_change_stop"] = None
+        for field in ("time_change_start", "time_change_stop"):
+            self._time_to_instance(field)
+        if placement != "FIXED":
+            cleaned["fixed_day"] = None
+        self.instance.fixed_date = self._fixed_ms(cleaned.get("fixed_day"))
+        return cleaned
+
+    def _fixed_ms(self, day: date | None) -> int | None:
+        """Epoch ms of ``day``'s local midnight; the stored value while it still names
+        that day (an unchanged date keeps the API's value)."""
+        if day is None:
+            return None
+        tz, stored = self._zone(), self.instance.fixed_date
+        if stored is not None and business_time.local_date_of_epoch_ms(stored, tz) == day:
+            return stored
+        if (
+            not rules.FIXED_DATE_MIN
+            <= (day - date(1970, 1, 1)).days * 86_400_000
+            <= (rules.FIXED_DATE_MAX)
+        ):
+            return rules.FIXED_DATE_MAX + 1  # refused by the rule, with its message
+        return int(datetime.combine(day, time(), tz).timestamp() * 1000)
+
+
+class CalendarExceptionFormSet(forms.BaseInlineFormSet):
+    def get_form_kwargs(self, index):
+        # The calendar as posted (its zone may be changing with its dates), not as stored.
+        return {**super().get_form_kwargs(index), "calendar": self.instance}
 
 
 class CalendarExceptionInline(admin.StackedInline):
     model = CalendarException
     form = CalendarExceptionForm
+    formset = CalendarExceptionFormSet
     extra = 0
+    # The "when-*" classes let the page's CSS show only what the placement and type use
+    # (templates/admin/calendars/calendar/change_form.html).
     fieldsets = [
         (None, {"fields": [("name", "type", "placement")]}),
-        ("FIXED", {"fields": ["fixed_date"]}),
-        ("ANNUAL", {"fields": [("annual_month", "annual_day")]}),
-        ("RELATIVE", {"fields": [("relative_type", "relative_day_of_week", "relative_month")]}),
+        (None, {"fields": ["fixed_day"], "classes": ["when-fixed"]}),
+        (None, {"fields": [("annual_month", "annual_day")], "classes": ["when-annual"]}),
         (
-            "TIME_CHANGE",
+            None,
             {
-                "fields": [
-                    ("time_change_start_hour", "time_change_start_min"),
-                    ("time_change_stop_hour", "time_change_stop_min"),
-                ]
+                "fields": [("relative_type", "relative_day_of_week", "relative_month")],
+                "classes": ["when-relative"],
+            },
+        ),
+        (
+            None,
+            {
+                "fields": [("time_change_start", "time_change_stop")],
+                "classes": ["when-time-change"],
             },
         ),
     ]
+
+
+class PublicHolidaysForm(forms.Form):
+    """The choices of add_public_holidays (calendars/public_holidays.py)."""
+
+    country = forms.ChoiceField(label="Country")
+    subdivision = forms.CharField(
+        label="Subdivision",
+        required=False,
+        max_length=64,
+        help_text="Optional: a state, province or region code, e.g. NY.",
+    )
+    years = forms.CharField(label="Years", max_length=9, help_text="A year or FIRST-LAST.")
+    override_lock = forms.BooleanField(
+        label="Override another user's lock",
+        required=False,
+        help_text="Add to calendars another user has locked (needs OVERRIDE_LOCKS).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = public_holidays.countries()
+        self.fields["country"].choices = [
+            ("", "---------"),
+            *((code, f"{name} ({code})") for code, name in names.items()),
+        ]
+        year = timezone.now().year
+        self.fields["years"].initial = f"{year}-{year + 4}"
+
+    def clean(self):
+        cleaned = super().clean()
+        if "years" in cleaned:
+            try:
+                cleaned["years"] = public_holidays.parse_years(cleaned["years"])
+            except ValidationError as error:
+                self.add_error(None, error)
+        if cleaned.get("country"):
+            try:
+                public_holidays.check_place(cleaned["country"], cleaned.get("subdivision"))
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
 
 
 @admin.register(Tenant)
@@ -118,7 +368,7 @@ class CalendarAdmin(admin.ModelAdmin):
     list_select_related = ["package", "lock_session__user"]
     search_fields = ["name"]
     readonly_fields = ["external_id", "uuid", "lock_state", "updated_at", "working_week"]
-    actions = ["unlock"]
+    actions = ["unlock", "add_public_holidays"]
 
     @admin.display(description="working week")
     def working_week(self, calendar: Calendar) -> str:
@@ -126,7 +376,7 @@ class CalendarAdmin(admin.ModelAdmin):
         if not calendar.pk:
             return "-"
         today = pages.local_today(calendar)
-        context = pages.week_context(calendar, pages.week_start(None, today))
+        context = pages.week_context(calendar, today - timedelta(days=today.weekday()))
         context["upcoming"] = pages.next_exceptions(calendar, today)
         return render_to_string("staff/_calendar_admin_week.html", context)
 
@@ -138,6 +388,57 @@ class CalendarAdmin(admin.ModelAdmin):
     def lock_state(self, calendar: Calendar) -> str:
         owner = calendar.lock_owner(timezone.now())
         return f"locked by {owner}" if owner else "unlocked"
+
+    @admin.action(description="Add public holidays to selected calendars", permissions=["change"])
+    def add_public_holidays(self, request, queryset) -> TemplateResponse | None:
+        """Asks for the country, subdivision and years (a page of its own), then adds the
+        holidays to each calendar as add_public_holidays does, one message per calendar."""
+        form = PublicHolidaysForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            if data["override_lock"] and not request.user.has_perm("calendars.OVERRIDE_LOCKS"):
+                form.add_error("override_lock", rules.permission_missing("OVERRIDE_LOCKS"))
+            elif queryset.count() > rules.HOLIDAY_ACTION_MAX:
+                # One request must stay short: the command has no such limit.
+                form.add_error(None, rules.holiday_action_too_many(queryset.count()))
+            else:
+                for calendar in queryset:
+                    self._add_holidays(request, calendar, data)
+                return None
+        return TemplateResponse(
+            request,
+            "admin/calendars/calendar/public_holidays.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Add public holidays",
+                "opts": self.model._meta,
+                "form": form,
+                "calendars": queryset,
+                "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+                "select_across": request.POST.get("select_across", "0"),
+            },
+        )
+
+    def _add_holidays(self, request, calendar: Calendar, data: dict) -> None:
+        try:
+            created, present = services.calendar_public_holidays_add(
+                calendar=calendar,
+                country=data["country"],
+                subdivision=data["subdivision"] or None,
+                years=data["years"],
+                user=request.user,
+                override=data["override_lock"],
+            )
+        except services.LockHeld:
+            self.message_user(request, f"{calendar}: {rules.LOCK_HELD_OVERRIDE}", messages.ERROR)
+        except ValidationError as error:
+            self.message_user(request, f"{calendar}: {' '.join(error.messages)}", messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"{calendar}: added {len(created)} holiday exception(s) ({present} already there).",
+                messages.SUCCESS,
+            )
 
     @admin.action(description="Unlock selected calendars")
     def unlock(self, request, queryset) -> None:

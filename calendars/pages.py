@@ -10,12 +10,13 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from calendars import business_time, selectors
 from calendars.models import Calendar
 from calendars.timezones import java_zone
+from calendarsite.pages import BadDate, bad_date_page, staff_page, week_monday
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -29,6 +30,7 @@ class Block:
     end: datetime
     top: float
     height: float
+    changed: str = ""  # the time change that set this interval's hours, if any
 
 
 @dataclass
@@ -39,21 +41,41 @@ class ExceptionOn:
     hours: str
 
 
+@dataclass
+class Day:
+    """A date of the grid and what its exceptions make of it: the holiday wins over a
+    time change, the first time change over later ones (as the engine decides)."""
+
+    day: date
+    holiday: str = ""
+    changed: str = ""
+    hours: str = ""
+
+
 def _wall_minutes(moment: datetime, day: date) -> float:
     """Minutes from the local midnight of ``day`` to ``moment``'s wall-clock time."""
     naive = moment.replace(tzinfo=None) - datetime.combine(day, time())
     return naive.total_seconds() / 60
 
 
-def week_blocks(calendar: Calendar, monday: date) -> tuple[list[Block], list[ExceptionOn]]:
+def week_blocks(
+    calendar: Calendar, monday: date, spec: business_time.CalendarSpec | None = None
+) -> tuple[list[Block], list[ExceptionOn]]:
     """The working intervals of the local week from ``monday``, split at local midnights
-    (an overnight interval shows in both its days), and the exceptions on its dates."""
+    (an overnight interval shows in both its days, marked with the time change of the
+    date it started on), and the exceptions on its dates."""
     tz = java_zone(calendar.time_zone_id)
-    spec = calendar.business_spec()
+    spec = spec or calendar.business_spec()
     days = [monday + timedelta(days=n) for n in range(8)]
     edges = [datetime.combine(d, time(), tz) for d in days]
     blocks = []
+    changed = {
+        day: info.changed
+        for n in range(-1, 7)
+        if (info := _day_exceptions(spec, day := monday + timedelta(days=n))).changed
+    }
     for start, end in business_time.working_intervals(spec, edges[0], edges[7]):
+        origin = start.astimezone(tz).date()  # the date whose hours this interval is
         for n in range(7):
             s, e = max(start, edges[n]), min(end, edges[n + 1])
             if s < e:
@@ -67,6 +89,7 @@ def week_blocks(calendar: Calendar, monday: date) -> tuple[list[Block], list[Exc
                         local_e.replace(tzinfo=None),
                         100 * top / MINUTES_PER_DAY,
                         100 * max(bottom - top, 0) / MINUTES_PER_DAY,
+                        changed.get(origin, ""),
                     )
                 )
     exceptions = [
@@ -76,6 +99,20 @@ def week_blocks(calendar: Calendar, monday: date) -> tuple[list[Block], list[Exc
         if ex.falls_on(day)
     ]
     return blocks, exceptions
+
+
+def _day_exceptions(spec: business_time.CalendarSpec, day: date) -> Day:
+    info = Day(day)
+    for ex in spec.exceptions:
+        if not ex.falls_on(day):
+            continue
+        if ex.type is business_time.ExceptionType.HOLIDAY and not info.holiday:
+            info.holiday = ex.name
+        elif ex.type is business_time.ExceptionType.TIME_CHANGE and not info.changed:
+            info.changed, info.hours = ex.name, _hours_text(ex)
+    if info.holiday:
+        info.changed = info.hours = ""
+    return info
 
 
 def _hours_text(ex: business_time.CalendarException) -> str:
@@ -104,19 +141,14 @@ def next_exceptions(calendar: Calendar, after: date, count: int = 5) -> list[Exc
     return found
 
 
-def week_start(value: str | None, today: date) -> date:
-    try:
-        day = date.fromisoformat(value) if value else today
-    except ValueError:
-        day = today
-    return day - timedelta(days=day.weekday())
-
-
 def week_context(calendar: Calendar, monday: date) -> dict:
-    blocks, exceptions = week_blocks(calendar, monday)
+    spec = calendar.business_spec()
+    blocks, exceptions = week_blocks(calendar, monday, spec)
+    days = [monday + timedelta(days=n) for n in range(7)]
     return {
         "calendar": calendar,
-        "days": [monday + timedelta(days=n) for n in range(7)],
+        "days": days,
+        "day_info": [_day_exceptions(spec, day) for day in days],
         "hours": range(24),
         "blocks": blocks,
         "exceptions": exceptions,
@@ -134,5 +166,20 @@ def calendar_week(request: HttpRequest, calendar_id: str) -> HttpResponse:
     calendar = selectors.calendar_get_any(calendar_id=calendar_id)
     if calendar is None:
         raise Http404("No such calendar.")
-    monday = week_start(request.GET.get("date"), local_today(calendar))
-    return render(request, "staff/calendar_week.html", week_context(calendar, monday))
+    crumbs = [
+        (Calendar._meta.app_config.verbose_name, reverse("admin:app_list", args=["calendars"])),
+        ("Calendars", reverse("admin:calendars_calendar_changelist")),
+        (str(calendar), reverse("admin:calendars_calendar_change", args=[calendar.pk])),
+        ("Working week", ""),
+    ]
+    try:
+        monday = week_monday(request.GET.get("date"), local_today(calendar))
+    except BadDate as error:
+        return bad_date_page(request, error, crumbs)
+    return staff_page(
+        request,
+        "staff/calendar_week.html",
+        week_context(calendar, monday),
+        title=f"{calendar}, week of {monday:%-d %b %Y}, {calendar.time_zone_id}",
+        crumbs=crumbs,
+    )

@@ -208,6 +208,8 @@ EXCEPTION_NOT_AN_OBJECT = "Each exception must be a JSON object."
 UNUSED_CODE = "1115"
 ANNUAL_DAY = "annualDay is invalid. Must be a day of annualMonth."
 
+# relativeDayOfWeek, weekStarts and weekEnds number the days from 1 = Sunday (Java's).
+WEEK_DAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 TYPES = ("HOLIDAY", "TIME_CHANGE")
 PLACEMENTS = ("FIXED", "ANNUAL", "RELATIVE")
 RELATIVE_TYPES = ("FIRST", "SECOND", "THIRD", "FOURTH", "LAST")
@@ -342,3 +344,36 @@ def exception_model_check(exception: CalendarException, *, exclude: Collection[s
         return  # already reported, by the form
     for attr, value in values.items():
         setattr(exception, attr, value)
+
+
+# Public holidays added by staff (add_public_holidays, the admin action: docs/business-time.md).
+HOLIDAY_YEARS_MAX = 100
+HOLIDAY_YEARS_INVALID = (
+    f"years must be a year or a range FIRST-LAST (e.g. 2026-2030) within 1 to 9999, at most "
+    f"{HOLIDAY_YEARS_MAX} years."
+)
+LOCK_HELD_OVERRIDE = f"{LOCK_HELD}; override it to add holidays anyway."
+
+
+# Calendars one run of the admin action may touch (a request must stay short).
+HOLIDAY_ACTION_MAX = 100
+
+
+def holiday_action_too_many(count: int) -> str:
+    return (
+        f"{count} calendars are selected; add holidays to at most {HOLIDAY_ACTION_MAX} at a "
+        "time here, or use manage.py add_public_holidays."
+    )
+
+
+def country_unknown(country: str) -> str:
+    return f"Unknown country {country!r}; use a two-letter ISO 3166 code, e.g. US."
+
+
+def subdivision_unknown(subdivision: str, country: str, known: Collection[str]) -> str:
+    listed = ", ".join(known) if known else "none"
+    return f"Unknown subdivision {subdivision!r} of {country}; its subdivisions are: {listed}."
+
+
+def too_many_exceptions(count: int) -> str:
+    return f"The calendar would have {count} exceptions; {EXCEPTIONS_INVALID}"

@@ -27,7 +27,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from calendars import rules, selectors
+from calendars import business_time, rules, selectors
 from calendars.models import (
     Calendar,
     CalendarException,
@@ -37,6 +37,7 @@ from calendars.models import (
     session_cutoff,
     session_refresh_due,
 )
+from calendars.timezones import java_zone
 from calendarsite import perms
 
 
@@ -222,6 +223,99 @@ def calendar_exceptions_replace(
         CalendarException(calendar=calendar, **values) for values in exceptions
     )
     return created
+
+
+@transaction.atomic
+def calendar_exceptions_add(
+    *,
+    calendar: Calendar,
+    items: Sequence[dict[str, Any]],
+    user: AbstractBaseUser | None = None,
+    override: bool = False,
+) -> tuple[list[CalendarException], int]:
+    """Staff's addition (public holidays: add_public_holidays, the admin action): append
+    the exceptions ``items`` (the API's JSON shape, checked by its rules) that the
+    calendar does not have yet, after its own. A HOLIDAY is already there when one with
+    the same placement is, or, for a FIXED date, when a holiday falls on that date.
+    Refuses (LockHeld) a calendar whose lock another user's live session holds, unless
+    ``override``. Returns the new exceptions and how many were already there.
+    """
+    # Touch the row first, as the API's writes do (_claim): from here to commit no lock
+    # can be taken or moved under us, and readers see a new version.
+    if not Calendar.objects.filter(pk=calendar.pk).update(updated_at=timezone.now()):
+        raise CalendarGone
+    row = Calendar.objects.select_related("lock_session").get(pk=calendar.pk)
+    holder = row.live_lock()
+    if holder is not None and not override and (user is None or holder.user_id != user.pk):
+        raise LockHeld
+    values, problems = rules.exceptions_parse({"exceptions": list(items)})
+    if problems:
+        raise ValidationError([f"{p.field}: {p.message}" for p in problems])
+    tz = java_zone(row.time_zone_id)
+    count = row.exceptions.count()
+    holidays = _Holidays(ex.business_exception(tz) for ex in row.exceptions.filter(type="HOLIDAY"))
+    new = []
+    for value in values:
+        candidate = CalendarException(**value).business_exception(tz)
+        if candidate.type != "HOLIDAY" or not holidays.has(candidate):
+            new.append(value)
+            holidays.add(candidate)
+    if count + len(new) > rules.MAX_EXCEPTIONS:
+        raise ValidationError(rules.too_many_exceptions(count + len(new)))
+    created = CalendarException.objects.bulk_create(
+        CalendarException(calendar=row, **value) for value in new
+    )
+    return created, len(values) - len(new)
+
+
+def calendar_public_holidays_add(
+    *,
+    calendar: Calendar,
+    country: str,
+    subdivision: str | None,
+    years: range,
+    user: AbstractBaseUser | None = None,
+    override: bool = False,
+) -> tuple[list[CalendarException], int]:
+    """The public holidays of ``country`` (``subdivision``) in ``years`` added to the
+    calendar as exceptions (calendars/public_holidays.py), as calendar_exceptions_add
+    adds them; ValidationError for an unknown country or subdivision."""
+    from calendars import public_holidays  # the holidays library: loaded when used
+
+    items = public_holidays.holiday_exceptions(
+        country=country, subdivision=subdivision, years=years, tz=java_zone(calendar.time_zone_id)
+    )
+    return calendar_exceptions_add(calendar=calendar, items=items, user=user, override=override)
+
+
+class _Holidays:
+    """A calendar's holidays, to tell whether another is already there: FIXED dates in a
+    set, so that adding hundreds of dates stays linear."""
+
+    def __init__(self, holidays: Iterable[business_time.CalendarException]) -> None:
+        self.days: set = set()
+        self.rules: list[business_time.CalendarException] = []
+        for holiday in holidays:
+            self.add(holiday)
+
+    def add(self, holiday: business_time.CalendarException) -> None:
+        if holiday.type != "HOLIDAY":
+            return
+        if holiday.placement == "FIXED":
+            self.days.add(holiday.fixed_date)
+        else:
+            self.rules.append(holiday)
+
+    def has(self, holiday: business_time.CalendarException) -> bool:
+        if holiday.placement == "FIXED":
+            day = holiday.fixed_date
+            return day in self.days or any(rule.falls_on(day) for rule in self.rules)
+        return any(_same_rule(holiday, rule) for rule in self.rules)
+
+
+def _same_rule(a: business_time.CalendarException, b: business_time.CalendarException) -> bool:
+    keys = ("placement", "annual_month", "annual_day", "relative_type", "relative_day_of_week")
+    return all(getattr(a, k) == getattr(b, k) for k in (*keys, "relative_month"))
 
 
 # --- locks --------------------------------------------------------------------------

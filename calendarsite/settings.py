@@ -132,6 +132,8 @@ STORAGES = {
 # (local runs, tests). Once it has (`make serve` runs it), serve only STATIC_ROOT: the
 # finders' copies would shadow its precompressed .gz files.
 WHITENOISE_USE_FINDERS = not STATIC_ROOT.is_dir()
+# Files served at the site's root: /favicon.ico.
+WHITENOISE_ROOT = BASE_DIR / "calendarsite" / "root"
 warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
 # Request bodies larger than this are refused (413) before they are parsed.

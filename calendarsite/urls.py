@@ -1,12 +1,19 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 
 from calendars import pages as calendar_pages
+from calendarsite import pages as site_pages
 from calendarsite.admin_login import admin_login
 from events import pages as event_pages
 
+# The admin says whose it is (its "View site" link goes to the front page, "/").
+admin.site.site_header = "Calendar service administration"
+admin.site.site_title = "Calendar service admin"
+admin.site.index_title = "Business calendars, events and API access"
+
 urlpatterns = [
+    path("", site_pages.home, name="home"),
     # The admin's own login, limited per address and per username (before admin/).
     path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
@@ -18,7 +25,7 @@ urlpatterns = [
     ),
     # The OpenAPI document of both families (YAML, or JSON with ?format=json) and its
     # interactive page (docs/openapi.md).
-    path("api/schema/", SpectacularAPIView.as_view(), name="openapi-schema"),
+    path("api/schema/", site_pages.SchemaView.as_view(), name="openapi-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),
     path("", include("events.urls")),
     path("", include("calendars.urls")),

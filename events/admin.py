@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -7,6 +9,7 @@ from django.forms import Media
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 
 from events import services
 from events.models import ApiKey, CalendarEvent, FeedToken
@@ -82,14 +85,15 @@ class AtLeast(int):
 
 @admin.register(CalendarEvent)
 class CalendarEventAdmin(admin.ModelAdmin):
+    # Times are stored and shown in UTC, saying so; the title gets the room that is left
+    # (templates/admin/events/calendarevent/change_list.html).
     list_display = [
         "external_id",
-        "user",
+        "student",
         "type_id",
-        "start_time",
-        "end_time",
+        "when",
         "title",
-        "deleted_at",
+        "deleted",
     ]
     list_filter = [
         DeletedFilter,
@@ -127,6 +131,26 @@ class CalendarEventAdmin(admin.ModelAdmin):
         widget = AutocompleteSelect(field, admin.site)
         return super().media + widget.media + Media(js=["events/student_filter.js"])
 
+    @admin.display(description="when", ordering="start_time")
+    def when(self, event: CalendarEvent) -> str:
+        """Start and end in one column, the end's date only when it differs."""
+        start, end = event.start_time, event.end_time
+        if start.date() == end.date():
+            return f"{start:%Y-%m-%d %H:%M}\u2013{end:%H:%M} UTC"
+        return f"{start:%Y-%m-%d %H:%M} \u2013 {end:%Y-%m-%d %H:%M} UTC"
+
+    @admin.display(description="deleted", ordering="deleted_at", empty_value="")
+    def deleted(self, event: CalendarEvent) -> str | None:
+        return _utc(event.deleted_at) if event.deleted_at else None
+
+    @admin.display(description="user", ordering="user")
+    def student(self, event: CalendarEvent) -> str:
+        """The student, and a link to their week holding the event (staff page)."""
+        url = reverse("staff-user-week", args=[event.user_id])
+        return format_html(
+            '{} · <a href="{}?date={}">week</a>', event.user, url, f"{event.start_time:%Y-%m-%d}"
+        )
+
     # Deleting here does what the API's delete does, so syncing clients see it; a
     # second delete of the tombstone removes it for good.
     def delete_model(self, request: HttpRequest, obj: CalendarEvent) -> None:
@@ -134,6 +158,10 @@ class CalendarEventAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request: HttpRequest, queryset) -> None:
         services.calendar_events_discard(queryset=queryset)
+
+
+def _utc(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
 class IssuedSecretAdmin(admin.ModelAdmin):

@@ -8,8 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
+from calendarsite.pages import BadDate, bad_date_page, staff_page, week_monday
 from events.models import CalendarEvent
 
 MINUTES_PER_DAY = 24 * 60
@@ -23,14 +25,6 @@ class Block:
     day: int  # 0 = Monday
     top: float
     height: float
-
-
-def week_start(value: str | None) -> date:
-    try:
-        day = date.fromisoformat(value) if value else datetime.now(UTC).date()
-    except ValueError:
-        day = datetime.now(UTC).date()
-    return day - timedelta(days=day.weekday())
 
 
 def week_blocks(events, monday: date) -> list[Block]:
@@ -57,8 +51,22 @@ def week_blocks(events, monday: date) -> list[Block]:
 
 @staff_member_required
 def user_week(request: HttpRequest, user_id: int) -> HttpResponse:
-    student = get_object_or_404(get_user_model(), pk=user_id)
-    monday = week_start(request.GET.get("date"))
+    User = get_user_model()
+    student = get_object_or_404(User, pk=user_id)
+    users = f"admin:{User._meta.app_label}_{User._meta.model_name}"
+    crumbs = [
+        (
+            User._meta.app_config.verbose_name,
+            reverse("admin:app_list", args=[User._meta.app_label]),
+        ),
+        (User._meta.verbose_name_plural.capitalize(), reverse(f"{users}_changelist")),
+        (student.get_username(), reverse(f"{users}_change", args=[student.pk])),
+        ("Week of events", ""),
+    ]
+    try:
+        monday = week_monday(request.GET.get("date"), datetime.now(UTC).date())
+    except BadDate as error:
+        return bad_date_page(request, error, crumbs)
     start = datetime.combine(monday, time(), UTC)
     events = (
         CalendarEvent.objects.live()
@@ -66,7 +74,7 @@ def user_week(request: HttpRequest, user_id: int) -> HttpResponse:
         .order_by("start_time")
     )
     days = [monday + timedelta(days=n) for n in range(7)]
-    return render(
+    return staff_page(
         request,
         "staff/user_week.html",
         {
@@ -77,4 +85,6 @@ def user_week(request: HttpRequest, user_id: int) -> HttpResponse:
             "previous": monday - timedelta(days=7),
             "next": monday + timedelta(days=7),
         },
+        title=f"{student.get_username()} (UserId {student.pk}), week of {monday:%-d %b %Y}, UTC",
+        crumbs=crumbs,
     )

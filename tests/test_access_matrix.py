@@ -217,6 +217,8 @@ PUBLIC = [
     Public("GET", "api/docs/", 200),
     # The admin's login form, rate-limited (tests/test_admin_login.py).
     Public("GET", "admin/login/", 200),
+    # The front page: what the service is, links; no data.
+    Public("GET", "", 200),
 ]
 
 # Not an API: behind Django's staff login (admin session), which sends anyone else there.

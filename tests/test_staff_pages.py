@@ -71,3 +71,16 @@ def test_staff_page_needs_a_staff_login(client, db):
     response = client.get(f"/staff/users/{student.pk}/week/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_user_week_bad_date_is_a_400_that_says_why(admin_client):
+    student = get_user_model().objects.create(username="ada")
+    response = admin_client.get(f"/staff/users/{student.pk}/week/", {"date": "2026-02-30"})
+    assert response.status_code == 400
+    assert "date must be a calendar date written YYYY-MM-DD" in response.content.decode()
+
+
+def test_user_week_is_linked_from_the_users_admin_page(admin_client):
+    student = get_user_model().objects.create(username="ada")
+    page = admin_client.get(f"/admin/auth/user/{student.pk}/change/").content.decode()
+    assert f'href="/staff/users/{student.pk}/week/"' in page

@@ -41,12 +41,22 @@ GOOD = {
     "name": "Support desk",
     "week_starts": 2,
     "week_ends": 6,
-    "day_starts_hour": 8,
-    "day_starts_min": 0,
-    "day_ends_hour": 18,
-    "day_ends_min": 0,
+    "day_starts": "08:00",
+    "day_ends": "18:00",
     "time_zone_id": "PST",
 }
+
+
+def values_of(calendar) -> dict:
+    """The calendar's values as its change page posts them."""
+    return {
+        "name": calendar.name,
+        "week_starts": calendar.week_starts,
+        "week_ends": calendar.week_ends,
+        "day_starts": f"{calendar.day_starts_hour:02d}:{calendar.day_starts_min:02d}",
+        "day_ends": f"{calendar.day_ends_hour:02d}:{calendar.day_ends_min:02d}",
+        "time_zone_id": calendar.time_zone_id,
+    }
 
 
 def field_errors(response) -> dict[str, list[str]]:
@@ -85,10 +95,10 @@ def test_add_calendar_with_an_exception(staff, package):
         ("name", "   ", "name must be specified"),
         ("week_starts", "0", "weekStarts is invalid. Must be between 1 and 7."),
         ("week_ends", "", "weekEnds is invalid. Must be between 1 and 7."),
-        ("day_starts_hour", "abc", "dayStartsHour is invalid. Must be between 0 and 23."),
-        ("day_ends_hour", "-1", "dayEndsHour is invalid. Must be between 0 and 23."),
-        ("day_starts_min", "60", "dayStartsMin is invalid. Must be between 0 and 59."),
-        ("day_ends_min", "7.5", "dayEndsMin is invalid. Must be between 0 and 59."),
+        ("week_starts", "Monday", "weekStarts is invalid. Must be between 1 and 7."),
+        ("day_starts", "abc", "dayStartsHour is invalid. Must be between 0 and 23."),
+        ("day_ends", "24:00", "dayEndsHour is invalid. Must be between 0 and 23."),
+        ("day_starts", "09:60", "dayStartsHour is invalid. Must be between 0 and 23."),
         ("time_zone_id", "america/new_york", "Unrecognized time zone ID."),
         ("time_zone_id", "", "Unrecognized time zone ID."),
     ],
@@ -99,26 +109,124 @@ def test_calendar_form_uses_the_api_messages(staff, package, field, value, messa
     assert not Calendar.objects.exists()
 
 
+def test_an_empty_working_hour_names_both_its_fields(staff, package):
+    response = staff.post(ADD, form({**GOOD, "day_ends": ""}, package))
+    assert field_errors(response) == {
+        "day_ends": [
+            "dayEndsHour is invalid. Must be between 0 and 23.",
+            "dayEndsMin is invalid. Must be between 0 and 59.",
+        ]
+    }
+
+
 def test_exception_inline_uses_the_api_messages(staff, calendar):
     bad = {"name": "Day", "type": "HOLIDAY", "placement": "ANNUAL", "annual_month": 2,
-           "annual_day": 30, "relative_month": 3}  # fmt: skip
-    values = {k: getattr(calendar, k) for k in GOOD}
-    response = staff.post(CHANGE.format(calendar.pk), form(values, calendar.package, [bad]))
+           "annual_day": 30}  # fmt: skip
+    response = staff.post(
+        CHANGE.format(calendar.pk), form(values_of(calendar), calendar.package, [bad])
+    )
     assert response.status_code == 200
     inline_errors = response.context["inline_admin_formsets"][0].formset.errors
     assert inline_errors == [
-        {
-            "annual_day": ["annualDay is invalid. Must be a day of annualMonth."],
-            "relative_month": ["relativeMonth must be null when placement is ANNUAL."],
-        }
+        {"annual_day": ["annualDay is invalid. Must be a day of annualMonth."]}
     ]
     assert not CalendarException.objects.exists()
 
 
+def test_fields_the_placement_and_type_do_not_use_are_ignored(staff, calendar):
+    # Hidden on the page, they may keep values from before the placement or type changed.
+    item = {"name": "Day", "type": "HOLIDAY", "placement": "ANNUAL", "annual_month": 2,
+            "annual_day": 29, "relative_month": 3, "relative_type": "LAST",
+            "fixed_day": "2026-06-10", "time_change_start": "09:00"}  # fmt: skip
+    response = staff.post(
+        CHANGE.format(calendar.pk), form(values_of(calendar), calendar.package, [item])
+    )
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+    saved = CalendarException.objects.get()
+    assert (saved.annual_month, saved.annual_day) == (2, 29)
+    assert saved.relative_month is saved.relative_type is saved.fixed_date is None
+    assert saved.time_change_start_hour is None
+
+
+def test_fixed_date_is_picked_as_a_date_in_the_calendars_zone(staff, package):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from calendars import business_time
+    from calendars.timezones import java_zone
+
+    day = {"name": "Inventory", "type": "TIME_CHANGE", "placement": "FIXED",
+           "fixed_day": "2026-06-10", "time_change_start": "10:00",
+           "time_change_stop": "14:30"}  # fmt: skip
+    response = staff.post(ADD, form({**GOOD, "time_zone_id": "Asia/Tokyo"}, package, [day]))
+    assert response.status_code == 302
+    saved = CalendarException.objects.get()
+    tokyo_midnight = datetime(2026, 6, 10, tzinfo=ZoneInfo("Asia/Tokyo"))
+    assert saved.fixed_date == int(tokyo_midnight.timestamp() * 1000)
+    assert business_time.local_date_of_epoch_ms(saved.fixed_date, java_zone("Asia/Tokyo")) == (
+        tokyo_midnight.date()
+    )
+    assert (saved.time_change_start_hour, saved.time_change_start_min) == (10, 0)
+    assert (saved.time_change_stop_hour, saved.time_change_stop_min) == (14, 30)
+    # The page shows the date back; saving it unchanged keeps the stored value, even one
+    # the API set to another instant of that day.
+    saved.fixed_date += 5 * 3600 * 1000
+    saved.save()
+    calendar = saved.calendar
+    page = staff.get(CHANGE.format(calendar.pk)).content.decode()
+    assert 'type="date" name="exceptions-0-fixed_day" value="2026-06-10"' in page
+    kept = {**day, "id": saved.pk, "calendar": calendar.pk}
+    response = staff.post(
+        CHANGE.format(calendar.pk), form(values_of(calendar), package, [kept], initial=1)
+    )
+    assert response.status_code == 302
+    assert CalendarException.objects.get().fixed_date == saved.fixed_date
+
+
+@pytest.mark.parametrize(
+    ("fixed_day", "message"),
+    [
+        ("", "fixedDate must be specified with placement FIXED, in epoch milliseconds."),
+        ("10/06/2026", "fixedDate must be specified with placement FIXED, in epoch milliseconds."),
+        # Midnight of 1 January 0001 in Tokyo is before the year 1 in UTC.
+        ("0001-01-01", "fixedDate must be specified with placement FIXED, in epoch milliseconds."),
+    ],
+)
+def test_fixed_date_problems_use_the_api_message(staff, package, fixed_day, message):
+    day = {"name": "Inventory", "type": "HOLIDAY", "placement": "FIXED", "fixed_day": fixed_day}
+    response = staff.post(ADD, form({**GOOD, "time_zone_id": "Asia/Tokyo"}, package, [day]))
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][0].formset.errors == [{"fixed_day": [message]}]
+    assert not Calendar.objects.exists()
+
+
+def test_fixed_dates_at_the_ends_of_the_range(staff, package):
+    last = {"name": "Last", "type": "HOLIDAY", "placement": "FIXED", "fixed_day": "9999-12-31"}
+    first = {**last, "name": "First", "fixed_day": "0001-01-01"}
+    response = staff.post(ADD, form({**GOOD, "time_zone_id": "Etc/GMT+12"}, package, [last]))
+    assert response.status_code == 302
+    assert CalendarException.objects.get().fixed_date == 253_402_300_800_000 - 12 * 3600_000
+    response = staff.post(ADD, form({**GOOD, "time_zone_id": "UTC"}, package, [first]))
+    assert response.status_code == 302
+    assert CalendarException.objects.get(name="First").fixed_date == -62_135_596_800_000
+
+
+def test_change_page_names_days_and_offers_the_java_zones(staff, calendar):
+    page = staff.get(CHANGE.format(calendar.pk)).content.decode()
+    assert '<option value="2" selected>Monday</option>' in page
+    assert '<option value="1">Sunday</option>' in page
+    assert 'type="time" name="day_starts" value="09:00"' in page
+    assert 'list="java-zone-ids"' in page
+    assert '<option value="America/Argentina/ComodRivadavia">' in page  # a Java-only link
+    assert '<option value="SystemV/EST5EDT">' in page
+    assert f'href="/staff/calendars/{calendar.external_id}/week/"' in page
+
+
 def test_exception_inline_type_and_placement_messages(staff, calendar):
     bad = {"name": "", "type": "", "placement": "WEEKLY"}
-    values = {k: getattr(calendar, k) for k in GOOD}
-    response = staff.post(CHANGE.format(calendar.pk), form(values, calendar.package, [bad]))
+    response = staff.post(
+        CHANGE.format(calendar.pk), form(values_of(calendar), calendar.package, [bad])
+    )
     inline_errors = response.context["inline_admin_formsets"][0].formset.errors
     assert inline_errors == [
         {

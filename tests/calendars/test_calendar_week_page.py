@@ -101,9 +101,30 @@ def test_unknown_calendar_is_a_404(staff_client, calendar_id):
     assert staff_client.get(f"/staff/calendars/{calendar_id}/week/").status_code == 404
 
 
-def test_bad_date_shows_this_week(staff_client):
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("2026-13-99", "date must be a calendar date written YYYY-MM-DD, e.g. 2026-06-08; "),
+        ("next week", "date must be a calendar date written YYYY-MM-DD"),
+        ("0001-01-01", "date must lie between 0002-01-07 and 9998-12-27 (whole weeks in the"),
+        ("0002-01-06", "got &#x27;0002-01-06&#x27;."),
+        ("9998-12-28", "date must lie between 0002-01-07 and 9998-12-27"),
+    ],
+)
+def test_bad_date_is_a_400_that_says_why(staff_client, value, why):
     calendar = nine_to_five()
-    response = staff_client.get(f"/staff/calendars/{calendar.external_id}/week/?date=2026-13-99")
+    response = staff_client.get(f"/staff/calendars/{calendar.external_id}/week/", {"date": value})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert why in page
+    assert "Calendar service administration" in page  # in the admin's frame
+    assert f'href="/staff/calendars/{calendar.external_id}/week/"' in page  # this week
+
+
+@pytest.mark.parametrize("value", ["", "0002-01-07", "9998-12-27", "2028-02-29"])
+def test_edge_dates_draw_their_week(staff_client, value):
+    calendar = nine_to_five()
+    response = staff_client.get(f"/staff/calendars/{calendar.external_id}/week/", {"date": value})
     assert response.status_code == 200
 
 
@@ -113,3 +134,46 @@ def test_dst_week_in_new_york(staff_client):
     response = staff_client.get(f"/staff/calendars/{calendar.external_id}/week/?date=2026-03-09")
     blocks = response.context["blocks"]
     assert [(b.day, b.start.hour, b.end.hour) for b in blocks] == [(d, 9, 17) for d in range(5)]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_grid_marks_holidays_and_changed_hours_on_their_days(browser, live_server):
+    calendar = nine_to_five()
+    CalendarException.objects.create(
+        calendar=calendar,
+        name="Short Thursday",
+        type="TIME_CHANGE",
+        placement="ANNUAL",
+        annual_month=6,
+        annual_day=11,
+        time_change_start_hour=10,
+        time_change_start_min=0,
+        time_change_stop_hour=14,
+        time_change_stop_min=30,
+    )
+    log_in(browser, live_server)
+    browser.get(f"{live_server.url}/staff/calendars/{calendar.external_id}/week/?date={WEEK}")
+
+    wednesday = browser.find_element("css selector", '.day[data-day="2"]')
+    assert "holiday" in wednesday.get_attribute("class").split()
+    assert wednesday.text == "Holiday\nMidweek holiday"
+    head = browser.find_element("css selector", '.head[data-day="2"]')
+    assert head.find_element("css selector", ".tag.holiday").text == "Midweek holiday"
+    thursday = browser.find_element("css selector", '.head[data-day="3"]')
+    assert thursday.find_element("css selector", ".tag.changed").text == (
+        "Short Thursday · 10:00-14:30"
+    )
+    changed = browser.find_elements("css selector", ".block.working.changed")
+    assert [(day_of(browser, b), b.text) for b in changed] == [(3, "10:00-14:30\nShort Thursday")]
+    plain = browser.find_elements("css selector", ".block.working:not(.changed)")
+    assert sorted(day_of(browser, b) for b in plain) == [0, 1, 4]
+    # The page is in the admin's frame: its header, breadcrumbs and logout.
+    assert browser.find_element("id", "site-name").text == "Calendar service administration"
+    crumbs = browser.find_element("css selector", ".breadcrumbs").text
+    assert crumbs.startswith(
+        "Home \u203a Business calendars (GRS) \u203a Calendars \u203a Calendar_"
+    )
+    assert crumbs.endswith("Working week")
+    assert browser.find_element("css selector", "#logout-form button").text.lower() == "log out"
+    assert browser.save_screenshot(str(SCREENSHOTS / "calendar_week_exceptions.png"))
