@@ -84,6 +84,7 @@ from __future__ import annotations
 
 import calendar
 import heapq
+import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -397,9 +398,9 @@ def add(spec: CalendarSpec, start: datetime, minutes: int) -> datetime:
             # Many years ahead: their running sums, up to the year of the answer (past a
             # few decades without it, whole Gregorian cycles are jumped instead).
             ahead = min(400, 2 * remaining // table[-1] + 2, MAX_YEAR - year)
-            target = plan.work_before(year, year + ahead) + remaining
-            if plan.work_before(year + ahead) >= target:
-                year, remaining = plan.year_reaching(target)
+            reached = plan.years_reaching(year, ahead, remaining)
+            if reached is not None:
+                year, remaining = reached
                 table = plan.year_table(year)
                 break
     # The week that holds the answer, then the answer inside it.
@@ -606,6 +607,7 @@ class _Plan:
         self._tables: dict[int, tuple[int, ...]] = {}
         self._tables_by_kind: dict[tuple, tuple[int, ...]] = {}
         self._cycle: int | None = None
+        self._lock = threading.Lock()
         self._sums: list[int] = [0]
         self._sums_base: int | None = None
         self._this_year: tuple[int, int, dict[int, _Rank]] = (0, 0, {})
@@ -781,15 +783,22 @@ class _Plan:
             self._tables[year] = found
         return found
 
-    def work_before(self, year: int, *also: int) -> int:
-        """Working microseconds from 1 January of the first year of the running sums to
-        1 January of ``year`` (sums kept per spec, extended to ``year`` and ``also`` first,
-        so that values read together share a base)."""
-        for needed in (*also, year):
-            self._cover(needed)
-        return self._sums[year - self._sums_base]
+    def years_reaching(self, year: int, ahead: int, remaining: int) -> tuple[int, int] | None:
+        """(the year in which ``remaining`` working microseconds from 1 January of ``year``
+        run out, the work left at its start), if within ``ahead`` years; by the running
+        sums of the years' work (kept per spec, extended as asked)."""
+        with self._lock:  # a cached spec may serve threads: sums and base change together
+            self._cover(year + ahead)
+            self._cover(year)
+            sums, base = self._sums, self._sums_base
+            target = sums[year - base] + remaining
+            if sums[year + ahead - base] < target:
+                return None
+            i = bisect_left(sums, target, lo=year - base)
+            return base + i - 1, target - sums[i - 1]
 
     def _cover(self, year: int) -> None:
+        """Extends the running sums to ``year``."""
         sums, base = self._sums, self._sums_base
         if base is None:
             base = self._sums_base = year
@@ -802,16 +811,13 @@ class _Plan:
         while base + len(sums) - 1 < year:
             sums.append(sums[-1] + self.year_table(base + len(sums) - 1)[-1])
 
-    def year_reaching(self, target: int) -> tuple[int, int]:
-        """(the year in which the running sums reach ``target``, the work left at its
-        start); the sums must reach it."""
-        i = bisect_left(self._sums, target)
-        return self._sums_base + i - 1, target - self._sums[i - 1]
-
     def years_work(self, first: int, last: int) -> int:
         """Working microseconds in the years first .. last - 1, whole."""
         if last - first <= 800:
-            return self.work_before(last, first) - self.work_before(first)
+            with self._lock:
+                self._cover(last)
+                self._cover(first)
+                return self._sums[last - self._sums_base] - self._sums[first - self._sums_base]
         total, year = 0, first
         while year < last:
             cycle = self.cycle_work(year) if year + 400 <= last else None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from functools import lru_cache
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Exists, OuterRef, QuerySet, Value
@@ -123,6 +125,15 @@ def calendar_business_spec(
     )
     if not rows:
         return None
+    return _spec_of_rows(tuple(rows))
+
+
+@lru_cache(maxsize=256)
+def _spec_of_rows(rows: tuple[tuple[Any, ...], ...]) -> CalendarSpec:
+    """The spec of a calendar's rows, built once per process for each content the calendar
+    has had: keyed by every field the engine reads, so any write (API, admin, command,
+    shell) makes a new key and no version needs bumping. The spec keeps its year tables,
+    so a calendar's later questions skip both the building and the tabulating."""
     width = len(_SPEC_FIELDS)
     calendar = Calendar(**dict(zip(_SPEC_FIELDS, rows[0][:width], strict=True)))
     exceptions = [
