@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: install run serve test lint format bench
+.PHONY: install run serve test lint format bench bench-latency
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,3 +45,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/batch.py $(BENCH_ARGS)
 	$(BIN)/python bench/business_time.py
+
+# Latency of the cheap reads over HTTP through gunicorn, each beside a JSON 404 (the floor),
+# and 1,000 business-time questions in one bulk request (BENCH_DATABASE_URL, PostgreSQL).
+bench-latency: $(STAMP)
+	$(BIN)/python bench/latency.py $(BENCH_ARGS)
