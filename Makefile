@@ -9,7 +9,7 @@ PORT ?= 8000
 WORKERS ?= 2
 INSTANCES ?= 2
 
-.PHONY: install run serve test lint format bench bench-scale
+.PHONY: install run serve test lint format bench bench-scale bench-latency
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,3 +54,8 @@ bench: $(STAMP)
 # BENCH_DATABASE_URL, dropped and made afresh), with each growth ratio: docs/scale.md.
 bench-scale: $(STAMP)
 	$(BIN)/python bench/scale.py $(BENCH_ARGS)
+
+# Latency of the cheap reads over HTTP through gunicorn, each beside a JSON 404 (the floor),
+# and 1,000 business-time questions in one bulk request (BENCH_DATABASE_URL, PostgreSQL).
+bench-latency: $(STAMP)
+	$(BIN)/python bench/latency.py $(BENCH_ARGS)

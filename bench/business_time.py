@@ -1,18 +1,20 @@
-"""Benchmark of business-time arithmetic: add and duration over a day, a year, ten years.
+"""Benchmark of business-time arithmetic: add and duration from a day to a hundred years,
+and the worst calendars found (issue 10) beside a plain office calendar.
 
 Run from the repository root: ``.venv/bin/python bench/business_time.py`` (no Django).
 
 Prints the median of repeated runs in microseconds, next to two baselines measured in the
 same run so the ratios hold on a noisy machine: one ``is_working`` call, and building one
 week of working intervals the plain way (seven local dates, each converted by the zone).
-Ten years should cost about what a day does where there is no DST and no exception; with
-them, each transition and exception date in the span adds a little.
+Once a spec's year tables are built, every span should cost about what a day does (two
+weeks of walking at most). The worst shapes are timed twice: cold (a fresh spec, so its
+tables are built; the zone's transitions already cached for the process) and warm.
 """
 
 import statistics
 import sys
 import timeit
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -20,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from calendars import business_time as bt
 from calendars.timezones import java_zone
 
-REPEAT = 15
+REPEAT = 7
 WORKDAY_MINUTES = 8 * 60
 
 
@@ -64,12 +66,171 @@ def mon_fri(zone: str, exceptions=()) -> bt.CalendarSpec:
     )
 
 
+def night_shift(zone: str, exceptions=()) -> bt.CalendarSpec:
+    """Monday to Friday nights, 22:00 to 06:00: across every DST night of the year."""
+    return bt.CalendarSpec(
+        week_starts=2,
+        week_ends=6,
+        day_starts_hour=22,
+        day_starts_min=0,
+        day_ends_hour=6,
+        day_ends_min=0,
+        tz=java_zone(zone),
+        exceptions=exceptions,
+    )
+
+
 CALENDARS = [
-    ("Asia/Kolkata, no DST, no exceptions", mon_fri("Asia/Kolkata")),
-    ("EST (fixed -05:00), 8 exceptions/yr", mon_fri("EST", US_HOLIDAYS)),
-    ("America/New_York, DST, 8 exceptions/yr", mon_fri("America/New_York", US_HOLIDAYS)),
+    ("Asia/Kolkata, no DST, no exceptions", lambda: mon_fri("Asia/Kolkata")),
+    ("EST (fixed -05:00), 8 exceptions/yr", lambda: mon_fri("EST", US_HOLIDAYS)),
+    ("America/New_York, DST, 8 exceptions/yr", lambda: mon_fri("America/New_York", US_HOLIDAYS)),
+    ("New York night shift, US holidays", lambda: night_shift("America/New_York", US_HOLIDAYS)),
 ]
-SPANS = [("1 day", 1), ("1 year", 365), ("10 years", 3652)]
+SPANS = [
+    ("1 day", 1),
+    ("1 week", 7),
+    ("1 month", 30),
+    ("1 year", 365),
+    ("10 years", 3652),
+    ("100 years", 36524),
+]
+
+DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+
+def every_date_one_minute(zone: str) -> bt.CalendarSpec:
+    """Wednesdays only, and 366 ANNUAL time changes giving every date one minute (09:00)."""
+    changes = tuple(
+        bt.CalendarException(
+            type="TIME_CHANGE",
+            placement="ANNUAL",
+            annual_month=month,
+            annual_day=day,
+            time_change_start_hour=9,
+            time_change_start_min=0,
+            time_change_stop_hour=9,
+            time_change_stop_min=1,
+        )
+        for month in range(1, 13)
+        for day in range(1, DAYS_IN_MONTH[month - 1] + 1)
+    )
+    return bt.CalendarSpec(
+        week_starts=4,
+        week_ends=4,
+        day_starts_hour=9,
+        day_starts_min=0,
+        day_ends_hour=9,
+        day_ends_min=1,
+        tz=java_zone(zone),
+        exceptions=changes,
+    )
+
+
+def one_minute_a_week(zone: str) -> bt.CalendarSpec:
+    """Sundays 02:30-02:31: inside New York's spring-forward gap once a year."""
+    return bt.CalendarSpec(
+        week_starts=1,
+        week_ends=1,
+        day_starts_hour=2,
+        day_starts_min=30,
+        day_ends_hour=2,
+        day_ends_min=31,
+        tz=java_zone(zone),
+    )
+
+
+def many_fixed(zone: str) -> bt.CalendarSpec:
+    """1000 FIXED exceptions (the most a body holds), one every 36 days over a century,
+    holidays and overnight time changes in turn, and the US holidays."""
+    fixed = tuple(
+        bt.CalendarException(type="HOLIDAY", placement="FIXED", fixed_date=day)
+        if n % 2
+        else bt.CalendarException(
+            type="TIME_CHANGE",
+            placement="FIXED",
+            fixed_date=day,
+            time_change_start_hour=20,
+            time_change_start_min=0,
+            time_change_stop_hour=4,
+            time_change_stop_min=0,
+        )
+        for n in range(992)
+        for day in [date(2026, 1, 1) + timedelta(days=36 * n)]
+    )
+    return mon_fri(zone, US_HOLIDAYS + fixed)
+
+
+def never_working(zone: str) -> bt.CalendarSpec:
+    """Sundays only, and every Sunday a RELATIVE holiday: no working time at all."""
+    holidays = tuple(
+        holiday(placement="RELATIVE", relative_type=kind, relative_day_of_week=1, relative_month=m)
+        for m in range(1, 13)
+        for kind in ("FIRST", "SECOND", "THIRD", "FOURTH", "LAST")
+    )
+    spec = mon_fri(zone, holidays)
+    return bt.CalendarSpec(
+        week_starts=1,
+        week_ends=1,
+        day_starts_hour=9,
+        day_starts_min=0,
+        day_ends_hour=17,
+        day_ends_min=0,
+        tz=spec.tz,
+        exceptions=holidays,
+    )
+
+
+CAP = 52_596_000  # the API's cap on add's minutes: 100 years
+START = datetime(2026, 1, 5, 10, tzinfo=UTC)
+WORST = [
+    ("plain office, New York", lambda: mon_fri("America/New_York"), "add", CAP),
+    ("366 annual 1-minute days, UTC", lambda: every_date_one_minute("UTC"), "add", CAP),
+    (
+        "366 annual 1-minute days, New York",
+        lambda: every_date_one_minute("America/New_York"),
+        "add",
+        CAP,
+    ),
+    ("1 minute a week, New York", lambda: one_minute_a_week("America/New_York"), "add", CAP),
+    ("1 minute a week, New York", lambda: one_minute_a_week("America/New_York"), "next", None),
+    ("1000 fixed + US holidays, New York", lambda: many_fixed("America/New_York"), "add", CAP),
+    (
+        "1000 fixed + US holidays, New York",
+        lambda: many_fixed("America/New_York"),
+        "duration",
+        None,
+    ),
+    ("night shift, US holidays, New York", lambda: night_shift("America/New_York"), "add", CAP),
+    ("no working time, New York", lambda: never_working("America/New_York"), "next", None),
+    ("no working time, New York", lambda: never_working("America/New_York"), "add", CAP),
+]
+
+
+def ask(spec: bt.CalendarSpec, question: str, minutes: int | None) -> str:
+    """One worst-case question; its answer or error, briefly."""
+    try:
+        if question == "add":
+            return bt.add(spec, START, minutes).isoformat()[:10]
+        if question == "next":
+            return bt.next_working(spec, START).isoformat()[:10]
+        return str(bt.duration(spec, START, START + timedelta(days=36524)))
+    except bt.BusinessTimeError as error:
+        return type(error).__name__
+
+
+def worst_cases() -> None:
+    print("\nWorst calendars (issue 10): one question each, ms; cold = a fresh spec")
+    print(f"{'calendar':38}  {'question':8}  {'cold ms':>8}  {'warm ms':>8}  answer")
+    for name, make, question, minutes in WORST:
+        ask(make(), question, minutes)  # the zone's transitions, once per process
+        colds = []
+        for _ in range(3):
+            spec = make()
+            before = timeit.default_timer()
+            answer = ask(spec, question, minutes)
+            colds.append((timeit.default_timer() - before) * 1e3)
+        warm = median_us(lambda s=spec, q=question, m=minutes: ask(s, q, m)) / 1e3
+        print(f"{name:38}  {question:8}  {statistics.median(colds):8.2f}  {warm:8.3f}  {answer}")
 
 
 def median_us(call) -> float:
@@ -101,13 +262,15 @@ def _line(cells, widths) -> str:
 
 def main() -> None:
     rows = []
-    for name, spec in CALENDARS:
+    for name, make in CALENDARS:
+        spec = make()
         start = datetime(2026, 1, 5, 10, tzinfo=spec.tz)  # a Monday, in working time
         is_working = median_us(lambda spec=spec, start=start: bt.is_working(spec, start))
         week = median_us(lambda spec=spec, start=start: plain_week(spec, start))
         for span, days in SPANS:
             end = start + timedelta(days=days)
             minutes = round(bt.duration(spec, start, end))
+            bt.add(spec, start, minutes)  # the year tables: built once per spec
             for question, call in (
                 ("add", lambda s=spec, a=start, m=minutes: bt.add(s, a, m)),
                 ("duration", lambda s=spec, a=start, b=end: bt.duration(s, a, b)),
@@ -119,7 +282,7 @@ def main() -> None:
 
     # The one cost that grows with the span: finding a zone's DST transitions, once per
     # (zone, year) for the whole process.
-    new_york = CALENDARS[2][1]
+    new_york = CALENDARS[2][1]()
     start = datetime(2026, 1, 5, 10, tzinfo=new_york.tz)
     bt._transitions.cache_clear()
     before = timeit.default_timer()
@@ -135,6 +298,20 @@ def main() -> None:
         cells = (name, question, span, f"{us:.1f}", f"{per_check:.1f}", f"{per_week:.2f}")
         print(_line(cells, widths))
     print(f"\nNew York ten-year add with the transition cache cold (first call): {cold:.0f} us")
+    side_by_side(rows)
+    worst_cases()
+
+
+def side_by_side(rows) -> None:
+    """add and duration per span, one line per calendar (issue 15: each <= 100 us)."""
+    print("\nSpans side by side, median us (add / duration)")
+    print(f"{'calendar':40}" + "".join(f"{span:>18}" for span, _ in SPANS))
+    for name, _make in CALENDARS:
+        cells = []
+        for span, _days in SPANS:
+            got = {q: us for n, q, s, us, _, _ in rows if n == name and s == span}
+            cells.append(f"{got['add']:.0f} / {got['duration']:.0f}".rjust(18))
+        print(f"{name:40}" + "".join(cells))
 
 
 if __name__ == "__main__":

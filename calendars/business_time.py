@@ -54,39 +54,46 @@ answers lie in the years 2 to 9998 (UTC); beyond, ``OutOfRange`` is raised. Both
 
 Cost
 ----
-Nothing is walked minute by minute, nor day by day across stretches with nothing special in
-them. From an instant on, time falls into stretches (``_Plan.stretch``):
+Nothing is walked minute by minute, nor day by day across long spans:
 
-* around a DST transition (the offset's change plus an hour, either side): each local date's
-  interval is converted by the zone;
-* elsewhere the UTC offset is constant, so local times convert by integer arithmetic, and
-  a local time converted with the offset of the transition's other side would move by at
-  most the change: far enough from the transition both give the same working instants;
-* where, besides, no exception date is near (its interval lies within 16 hours before its
-  midnight read as UTC and 2 days 16 hours after), working time repeats every 7 days
-  exactly: a week holds (working week days x day length) of work, and ``add`` and
-  ``duration`` jump whole weeks by division. The part week left, and the days around an
-  exception date, are walked date by date with arithmetic.
+* Short walks (``_Plan.walk``) go stretch by stretch: around a DST transition (the offset's
+  change plus an hour, either side) each local date's interval is converted by the zone;
+  elsewhere the offset is constant and local times convert by integer arithmetic, whole
+  weeks repeating where no exception date is near.
+* Long spans use **year tables**: each UTC year is cut at checkpoints, 1 January 00:00 UTC
+  and every 7 days after (``_point_us``), and its table holds the work from 1 January to
+  each checkpoint (``_Plan.year_table``). ``add``, ``duration`` and ``next_working`` walk
+  to the first checkpoint, jump whole years and weeks by the tables, and walk the last part
+  week: at most two weeks of walking whatever the span. A table is built once per spec in
+  one pass over the year's dates, and shared by every year of the same kind
+  (``_Plan._year_kind``: leap years and week day of 1 January around it, the zone's offsets
+  through it, no FIXED exception near), so a calendar has some 28 tables however far a
+  question reaches. Where every year is of such a kind (past the zone's last explicit
+  transition and the last FIXED exception) years repeat every 400 (a Gregorian cycle), which
+  ``add`` and ``duration`` jump whole.
+* A zone's transitions come from its TZif data's explicit list (``timezones.
+  transition_seconds``); past it, from the zone's final rule, probed once per kind of year
+  and moved (``_transitions``). Both are cached for the process.
 
-So the cost grows with the number of DST transitions and exception dates in the span, not
-with its length: ten years in a zone without DST, on a calendar without exceptions, cost
-what an hour does. A zone's transitions are found by probing its offset once a day and
-bisecting to the second, once per (zone, year), cached for the process; a
-``datetime.timezone`` has none. (Daily probes would miss an offset change undone within a
-day; tzdata's closest pair is four days apart, Africa/Freetown in 1939.)
+So the first long question on a spec costs the tables (a few to tens of milliseconds on a
+calendar with an exception on every date), and every question after about what two weeks
+of walking does. ``bench/business_time.py`` measures both.
 """
 
 from __future__ import annotations
 
 import calendar
 import heapq
-from bisect import bisect_left
+import threading
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any, NamedTuple
+
+from calendars.timezones import JavaZone, transition_seconds
 
 __all__ = [
     "BusinessTimeError",
@@ -132,6 +139,9 @@ MAX_TRANSITION_MARGIN = 2 * DAY
 EXCEPTION_BEFORE = MAX_OFFSET
 EXCEPTION_AFTER = 2 * DAY + MAX_OFFSET
 GREGORIAN_CYCLE_DAYS = 146_097  # 400 years
+MAX_YEAR = 9999
+# A year with more exception dates than this is tabulated in one pass over its dates.
+DENSE_YEAR = 40
 IDLE_DAYS_BEFORE_YEAR_SKIP = 400
 
 
@@ -350,15 +360,18 @@ def is_working(spec: CalendarSpec, at: datetime) -> bool:
 def next_working(spec: CalendarSpec, after: datetime) -> datetime:
     """The first working instant at or after ``after``, in UTC."""
     t = _to_us(after, "after")
-    plan, idle = spec._plan, _Idle(spec._plan, t)
-    while t < MAX_US:
-        # A week at a time: a merged run of working time only ends at the end of the
-        # stretch asked for, and a calendar always at work has one run to the end of time.
-        stretch = plan.stretch(t, min(MAX_US, t + WEEK))
-        for start, _end in plan.intervals(t, stretch):
-            return _from_us(start)
-        t = idle.go_on(stretch.end)
-    raise OutOfRange("no working time before the year 9999")
+    plan = spec._plan
+    year, point = _checkpoint_after(t)
+    for s, _e in plan.walk(t, _point_us(year, point)):
+        return _from_us(s)
+    idle = _Idle(plan, t)
+    while True:
+        year, point, table = idle.next_year_with_work(year, point)
+        # The first week of the year with work after this checkpoint.
+        point = bisect_right(table, table[point], lo=point)
+        for s, _e in plan.walk(_point_us(year, point - 1), _point_us(year, point)):
+            return _from_us(s)
+        raise AssertionError("a week the year table says has work has none")  # pragma: no cover
 
 
 def add(spec: CalendarSpec, start: datetime, minutes: int) -> datetime:
@@ -366,26 +379,35 @@ def add(spec: CalendarSpec, start: datetime, minutes: int) -> datetime:
     t = _to_us(start, "start")
     if type(minutes) is not int or minutes < 0:
         raise ValueError(f"minutes must be an integer >= 0, not {minutes!r}")
-    plan, idle = spec._plan, _Idle(spec._plan, t)
     remaining = minutes * MINUTE
-    while remaining:
-        horizon = min(MAX_US, t + ((remaining - 1) // plan.week_us + 2) * WEEK)
-        stretch = plan.stretch(t, horizon)
-        # Jump whole weeks, keeping some work back so the answer is found by walking.
-        weeks = min((remaining - 1) // plan.week_us, (stretch.jump_until - t) // WEEK)
-        if weeks:
-            t += weeks * WEEK
-            remaining -= weeks * plan.week_us
-            idle.worked(t)
-        for s, e in plan.intervals(t, stretch):
-            if e - s >= remaining:
-                return _from_us(s + remaining)
-            remaining -= e - s
-            idle.worked(e)
-        if stretch.end >= MAX_US:
-            raise OutOfRange("the answer lies after the year 9998")
-        t = idle.go_on(stretch.end)
-    return _from_us(t)
+    if not remaining:
+        return _from_us(t)
+    plan = spec._plan
+    year, point = _checkpoint_after(t)
+    found, remaining = plan.find(t, _point_us(year, point), remaining)
+    if found is not None:
+        return _from_us(found)
+    idle = _Idle(plan, t)
+    while True:
+        year, point, table = idle.next_year_with_work(year, point, remaining)
+        if table[-1] - table[point] >= remaining:
+            break
+        remaining -= table[-1] - table[point]
+        year, point = year + 1, 0
+        if remaining > 4 * table[-1] and idle.years <= 28:
+            # Many years ahead: their running sums, up to the year of the answer (past a
+            # few decades without it, whole Gregorian cycles are jumped instead).
+            ahead = min(400, 2 * remaining // table[-1] + 2, MAX_YEAR - year)
+            reached = plan.years_reaching(year, ahead, remaining)
+            if reached is not None:
+                year, remaining = reached
+                table = plan.year_table(year)
+                break
+    # The week that holds the answer, then the answer inside it.
+    end = bisect_left(table, table[point] + remaining, lo=point)
+    remaining -= table[end - 1] - table[point]
+    found, _ = plan.find(_point_us(year, end - 1), _point_us(year, end), remaining)
+    return _from_us(found)
 
 
 def duration(spec: CalendarSpec, start: datetime, end: datetime) -> int | float:
@@ -393,22 +415,22 @@ def duration(spec: CalendarSpec, start: datetime, end: datetime) -> int | float:
     t, stop = _to_us(start, "start"), _to_us(end, "end")
     if stop < t:
         raise ValueError("end must not be before start")
-    plan, idle = spec._plan, _Idle(spec._plan, t)
-    total = 0
-    while t < stop:
-        stretch = plan.stretch(t, stop)
-        weeks = (stretch.jump_until - t) // WEEK
-        if weeks:
-            t += weeks * WEEK
-            total += weeks * plan.week_us
-            idle.worked(t)
-        for s, e in plan.intervals(t, stretch):
-            total += e - s
-            idle.worked(e)
-        try:
-            t = idle.go_on(stretch.end)
-        except NoWorkingTime:
-            break
+    plan = spec._plan
+    year, point = _checkpoint_after(t)
+    first = _point_us(year, point)
+    if stop <= first:
+        total = plan.work(t, stop)
+    else:
+        last_year, last_point = _checkpoint_after(stop)
+        last_point -= 1  # the last checkpoint at or before stop
+        total = plan.work(t, first) + plan.work(_point_us(last_year, last_point), stop)
+        if year == last_year:
+            table = plan.year_table(year)
+            total += table[last_point] - table[point]
+        else:
+            total += plan.year_table(year)[-1] - plan.year_table(year)[point]
+            total += plan.years_work(year + 1, last_year)
+            total += plan.year_table(last_year)[last_point]
     return total // MINUTE if total % MINUTE == 0 else total / MINUTE
 
 
@@ -432,29 +454,72 @@ def working_intervals(
 
 
 class _Idle:
-    """Keeps walks through long stretches without work short.
+    """Walks the year tables from a checkpoint on, to the first year with work left.
 
-    After a year without work it skips whole years in which no date has hours (every
-    working day a holiday) and raises ``NoWorkingTime`` when no such year is left, or when
-    400 years (a Gregorian cycle, after which annual and relative exceptions repeat) have
-    passed after both the start and the last FIXED exception without any work.
+    Raises ``NoWorkingTime`` once 400 years (a Gregorian cycle, after which annual and
+    relative exceptions repeat) without work have passed after both the instant asked about
+    and the last FIXED exception, and ``OutOfRange`` at the year 9999.
     """
 
     def __init__(self, plan: _Plan, t: int) -> None:
-        self.plan, self.since = plan, t
+        self.plan, self.since, self.years = plan, t, 0
         self.give_up = max(t, _naive_us(plan.last_fixed)) + GREGORIAN_CYCLE_DAYS * DAY
 
-    def worked(self, t: int) -> None:
-        self.since = t
+    def next_year_with_work(
+        self, year: int, point: int, remaining: int = 1
+    ) -> tuple[int, int, tuple[int, ...]]:
+        """(year, point, the year's table) for the first year from (year, point) on with
+        work after that point; whole Gregorian cycles are jumped while ``remaining`` (work
+        still to find) exceeds one."""
+        plan = self.plan
+        while True:
+            if year >= MAX_YEAR:
+                raise OutOfRange("the answer lies after the year 9998")
+            self.years += 1
+            if point == 0 and self.years > 28:  # a cycle's table costs every kind of year's
+                cycle = plan.cycle_work(year)
+                if cycle is not None and year + 400 < MAX_YEAR:
+                    if cycle == 0:
+                        # No work ever after: what walking on would find, at once.
+                        if max(self.give_up, self.since + 400 * DAY) < MAX_US:
+                            raise NoWorkingTime(
+                                "the calendar has no working time after this instant"
+                            )
+                        raise OutOfRange("the answer lies after the year 9998")
+                    cycles = min((remaining - 1) // cycle, (MAX_YEAR - 1 - year) // 400)
+                    if cycles:
+                        year += 400 * cycles
+                        remaining -= cycles * cycle
+                        self.since = _year_us(year)
+                        continue
+            table = plan.year_table(year)
+            if table[-1] > table[point]:
+                return year, point, table
+            end = _year_us(year + 1)
+            if end - self.since > IDLE_DAYS_BEFORE_YEAR_SKIP * DAY and end > self.give_up:
+                raise NoWorkingTime("the calendar has no working time after this instant")
+            year, point = year + 1, 0
 
-    def go_on(self, t: int) -> int:
-        """Where to walk on from t, all work before t being counted."""
-        if t - self.since <= IDLE_DAYS_BEFORE_YEAR_SKIP * DAY:
-            return t
-        if t > self.give_up:
-            raise NoWorkingTime("the calendar has no working time after this instant")
-        self.since = t = self.plan.after_idle_years(t)
-        return t
+
+def _year_us(year: int) -> int:
+    """1 January of ``year``, 00:00 UTC."""
+    return (date(year, 1, 1).toordinal() - EPOCH_ORDINAL) * DAY if year < MAX_YEAR else MAX_US
+
+
+# Checkpoints split each UTC year into 52 weeks from 1 January 00:00 UTC and a last part of
+# one or two days, up to the next 1 January: point 0 .. 53 of the year.
+POINTS = 53
+
+
+def _point_us(year: int, point: int) -> int:
+    return _year_us(year) + point * WEEK if point < POINTS else _year_us(year + 1)
+
+
+def _checkpoint_after(t: int) -> tuple[int, int]:
+    """The first checkpoint strictly after t, as (year, point)."""
+    year = _utc_year(t)
+    point = min((t - _year_us(year)) // WEEK + 1, POINTS)
+    return year, point
 
 
 def _to_us(value: datetime, name: str) -> int:
@@ -539,15 +604,30 @@ class _Plan:
         self.last_fixed = self.fixed_ordinals[-1] if self.fixed_ordinals else 0
         self._recurring_by_year: dict[int, tuple[dict[int, _Rank], list[int]]] = {}
         self._tz_intervals: dict[int, tuple[int, int]] = {}
-        self._year_type_has_hours: dict[tuple[bool, int], bool] = {}
+        self._tables: dict[int, tuple[int, ...]] = {}
+        self._tables_by_kind: dict[tuple, tuple[int, ...]] = {}
+        self._cycle: int | None = None
+        self._lock = threading.Lock()
+        self._sums: list[int] = [0]
+        self._sums_base: int | None = None
+        self._this_year: tuple[int, int, dict[int, _Rank]] = (0, 0, {})
+        # From this year on the zone follows its final rule: transitions repeat with the
+        # kind of year (see _transitions).
+        self.footer_year = 0 if self.fixed_offset is not None else _footer_year(self.tz)
 
     # -- one date ---------------------------------------------------------------------------
 
-    def day_hours(self, ordinal: int, with_fixed: bool = True) -> tuple[int, int] | None:
+    def day_hours(self, ordinal: int) -> tuple[int, int] | None:
         """The hours of a local date (minutes after its midnight), or None."""
-        best = self.fixed.get(ordinal) if with_fixed else None
+        best = self.fixed.get(ordinal)
         if self.annual or self.relative:
-            recurring = self._recurring(date.fromordinal(ordinal).year)[0].get(ordinal)
+            low, high, winners = self._this_year
+            if not low <= ordinal < high:
+                year = date.fromordinal(ordinal).year
+                low, high = _jan1(year), _jan1(year + 1) if year < MAX_YEAR else MAX_ORDINAL + 1
+                winners = self._recurring(year)[0]
+                self._this_year = low, high, winners
+            recurring = winners.get(ordinal)
             if recurring is not None and (best is None or recurring[0] < best[0]):
                 best = recurring
         if best is not None:
@@ -597,6 +677,9 @@ class _Plan:
         workday, plain_hours = self.workday, self.hours
         if offset is None:
             offset = self.fixed_offset
+        if offset is not None:
+            yield from self._constant_intervals(t, until, offset, plain)
+            return
         if offset is None:
             # A date's interval ends before its date + 2 days + 16 h (+ a DST gap): dates
             # four days before t cannot reach it. Later dates start 16 h before their date.
@@ -638,35 +721,204 @@ class _Plan:
                 return
             ordinal += 1
 
-    def after_idle_years(self, t: int) -> int:
-        """t, or later if no date has hours from t's year to some later year's Jan 1.
-        Raises NoWorkingTime if no later year has a date with hours."""
-        ordinal = self._next_year_with_hours(_utc_year(t - 2 * DAY))
-        # Intervals of Jan 1 start no earlier than 16 hours before its midnight read as UTC.
-        return max(t, _naive_us(ordinal) - MAX_OFFSET - DAY)
+    def _constant_intervals(
+        self, t: int, until: int, offset: int, plain: bool
+    ) -> Iterator[tuple[int, int]]:
+        """``intervals`` where the offset is constant: dates' intervals start in date order,
+        so they merge as they come."""
+        workday, plain_hours, day_hours = self.workday, self.hours, self.day_hours
+        # The day before t's local date may run past midnight into it; none before that.
+        ordinal = (t + offset) // DAY + EPOCH_ORDINAL - 1
+        base = _naive_us(ordinal) - offset
+        run_start = run_end = None
+        while base < until:  # later dates start after until
+            if not plain:
+                hours = day_hours(ordinal)
+            elif workday[ordinal % 7]:
+                hours = plain_hours
+            else:
+                hours = None
+            if hours is not None:
+                s, e = base + hours[0] * MINUTE, base + hours[1] * MINUTE
+                if e > t and s < until:
+                    if run_end is not None and s <= run_end:
+                        run_end = max(run_end, e)
+                    else:
+                        if run_end is not None:
+                            yield max(run_start, t), min(run_end, until)
+                        run_start, run_end = s, e
+            ordinal += 1
+            base += DAY
+        if run_end is not None:
+            yield max(run_start, t), min(run_end, until)
 
-    def _next_year_with_hours(self, year: int) -> int:
-        """The ordinal of Jan 1 of the first year from ``year`` that has a date with hours."""
-        seen: set[tuple[bool, int]] = set()
-        for y in range(year, 10_000):
-            first, last = date(y, 1, 1).toordinal(), date(y, 12, 31).toordinal()
-            i = bisect_left(self.fixed_ordinals, first)
-            has_fixed = i < len(self.fixed_ordinals) and self.fixed_ordinals[i] <= last
-            if has_fixed:
-                if any(self.day_hours(o) for o in range(first, last + 1)):
-                    return first
+    def work(self, t: int, until: int) -> int:
+        """Working microseconds in [t, until), walked (for a week or so)."""
+        return sum(e - s for s, e in self.walk(t, until))
+
+    def find(self, t: int, until: int, remaining: int) -> tuple[int | None, int]:
+        """(the instant ``remaining`` working microseconds after t, or None if it lies at
+        or after until; the work still to find)."""
+        for s, e in self.walk(t, until):
+            if e - s >= remaining:
+                return s + remaining, 0
+            remaining -= e - s
+        return None, remaining
+
+    # -- year tables ----------------------------------------------------------------------
+
+    def year_table(self, year: int) -> tuple[int, ...]:
+        """Working microseconds from 1 January 00:00 UTC of ``year`` to each of its
+        checkpoints (``_point_us``): 54 sums, the last the year's whole work. Built once per
+        kind of year (``_year_kind``), else once per year."""
+        found = self._tables.get(year)
+        if found is None:
+            kind = self._year_kind(year)
+            if kind is None:
+                found = self._build_table(year)
+            else:
+                found = self._tables_by_kind.get(kind)
+                if found is None:
+                    found = self._tables_by_kind[kind] = self._build_table(year)
+            self._tables[year] = found
+        return found
+
+    def years_reaching(self, year: int, ahead: int, remaining: int) -> tuple[int, int] | None:
+        """(the year in which ``remaining`` working microseconds from 1 January of ``year``
+        run out, the work left at its start), if within ``ahead`` years; by the running
+        sums of the years' work (kept per spec, extended as asked)."""
+        with self._lock:  # a cached spec may serve threads: sums and base change together
+            self._cover(year + ahead)
+            self._cover(year)
+            sums, base = self._sums, self._sums_base
+            target = sums[year - base] + remaining
+            if sums[year + ahead - base] < target:
+                return None
+            i = bisect_left(sums, target, lo=year - base)
+            return base + i - 1, target - sums[i - 1]
+
+    def _cover(self, year: int) -> None:
+        """Extends the running sums to ``year``."""
+        sums, base = self._sums, self._sums_base
+        if base is None:
+            base = self._sums_base = year
+        if year < base:
+            before = [0]
+            for y in range(year, base):
+                before.append(before[-1] + self.year_table(y)[-1])
+            sums = self._sums = before[:-1] + [before[-1] + work for work in sums]
+            base = self._sums_base = year
+        while base + len(sums) - 1 < year:
+            sums.append(sums[-1] + self.year_table(base + len(sums) - 1)[-1])
+
+    def years_work(self, first: int, last: int) -> int:
+        """Working microseconds in the years first .. last - 1, whole."""
+        if last - first <= 800:
+            with self._lock:
+                self._cover(last)
+                self._cover(first)
+                return self._sums[last - self._sums_base] - self._sums[first - self._sums_base]
+        total, year = 0, first
+        while year < last:
+            cycle = self.cycle_work(year) if year + 400 <= last else None
+            if cycle is not None:
+                cycles = (last - year) // 400
+                total, year = total + cycles * cycle, year + 400 * cycles
                 continue
-            kind = (calendar.isleap(y), first % 7)
-            if kind not in self._year_type_has_hours:
-                self._year_type_has_hours[kind] = any(
-                    self.day_hours(o, with_fixed=False) for o in range(first, last + 1)
-                )
-            if self._year_type_has_hours[kind]:
-                return first
-            seen.add(kind)
-            if len(seen) == 14 and first > self.last_fixed:
-                break  # every kind of year is idle and no fixed exception is left
-        raise NoWorkingTime("the calendar has no working time after this instant")
+            total, year = total + self.year_table(year)[-1], year + 1
+        return total
+
+    def cycle_work(self, year: int) -> int | None:
+        """The work of the 400 years from ``year`` when every one of them, and any 400 after,
+        is of a kind (see ``_year_kind``) that repeats every Gregorian cycle: no FIXED
+        exception near, the zone on its final rule. Else None."""
+        if year < self.footer_year or _jan1(year) - 8 <= self.last_fixed:
+            return None
+        if self._cycle is None:
+            self._cycle = sum(self.year_table(y)[-1] for y in range(year, year + 400))
+        return self._cycle
+
+    def _year_kind(self, year: int) -> tuple | None:
+        """What a year's table depends on, when years of one kind share a table: the leap
+        years and week days around it and the zone's offsets through it (each transition
+        relative to 1 January UTC). None when a FIXED exception falls near: such a year's
+        table is its own.
+
+        A year's work comes from the local dates 4 days before 1 January to 2 days into
+        the next year, placed by the zone's offsets over that span (give or take a day)."""
+        first, last = _jan1(year), _jan1(year + 1)
+        i = bisect_left(self.fixed_ordinals, first - 8)
+        if i < len(self.fixed_ordinals) and self.fixed_ordinals[i] <= last + 8:
+            return None
+        if self.fixed_offset is not None:
+            return calendar.isleap(year - 1), calendar.isleap(year), first % 7
+        start, end = _year_us(year) - 6 * DAY, _year_us(year) + (last - first + 6) * DAY
+        offsets = [self.offset_at(start)]
+        for y in (year - 1, year, year + 1):
+            for moment, _margin in _transitions(self.tz, y):
+                if start < moment <= end:
+                    offsets.append((moment - start, self.offset_at(moment)))
+        return calendar.isleap(year - 1), calendar.isleap(year), first % 7, tuple(offsets)
+
+    def _build_table(self, year: int) -> tuple[int, ...]:
+        points = [_point_us(year, p) for p in range(POINTS + 1)]
+        sums, total, k = [0], 0, 1
+
+        def add(intervals: Iterator[tuple[int, int]]) -> None:
+            nonlocal total, k
+            for s, e in intervals:
+                while points[k] <= s:
+                    sums.append(total)
+                    k += 1
+                while points[k] < e:
+                    total += points[k] - s
+                    s = points[k]
+                    sums.append(total)
+                    k += 1
+                total += e - s
+
+        first, last = _jan1(year), _jan1(year + 1)
+        i, j = bisect_left(self.fixed_ordinals, first), bisect_left(self.fixed_ordinals, last)
+        recurring = self._recurring(year)[1] if self.annual or self.relative else ()
+        if j - i + len(recurring) > DENSE_YEAR:
+            add(self._dense_walk(points[0], points[-1]))
+        else:
+            # Stretch by stretch: plain weeks from a checkpoint are jumped, the days around
+            # exceptions and transitions walked.
+            t = points[0]
+            while t < points[-1]:
+                stretch = self.stretch(t, points[-1])
+                while (
+                    t == points[k - 1] and points[k] - t == WEEK and points[k] <= stretch.jump_until
+                ):
+                    total += self.week_us
+                    sums.append(total)
+                    t, k = points[k], k + 1
+                if t >= stretch.end:
+                    continue
+                end = stretch.end
+                if stretch.plain and t != points[k - 1]:
+                    end = min(end, points[k])  # to the checkpoint, then jump from it
+                add(self.intervals(t, _Stretch(end, end, stretch.offset, stretch.plain)))
+                while k <= POINTS and points[k] <= end:
+                    sums.append(total)
+                    k += 1
+                t = end
+        sums.extend([total] * (POINTS + 1 - len(sums)))
+        return tuple(sums)
+
+    def _dense_walk(self, t: int, until: int) -> Iterator[tuple[int, int]]:
+        """``walk`` for a long span dense with exceptions: one pass per stretch of constant
+        offset, every date looked up, rather than a stretch per exception date."""
+        plain = not (self.fixed or self.annual or self.relative)
+        while t < until:
+            zone_start, zone_end = self._transition_zone(t, until)
+            if zone_start <= t:
+                stretch = _Stretch(t, min(zone_end, until), None, plain)
+            else:
+                stretch = _Stretch(zone_start, zone_start, self.offset_at(t), plain)
+            yield from self.intervals(t, stretch)
+            t = stretch.end
 
     # -- where the weekly pattern breaks ------------------------------------------------------
 
@@ -752,8 +1004,84 @@ class _Plan:
 @lru_cache(maxsize=4096)
 def _transitions(tz: tzinfo, year: int) -> tuple[tuple[int, int], ...]:
     """(instant, margin) in UTC microseconds for each change of ``tz``'s offset in (Jan 1
-    of ``year``, Jan 1 of the next] UTC, found by daily probes bisected to the second; the
-    margin is the change plus TRANSITION_SLACK."""
+    of ``year``, Jan 1 of the next] UTC; the margin is the change plus TRANSITION_SLACK.
+
+    Before the zone's final rule, from its TZif data's explicit transitions (or probes of
+    the offset once a day, bisected to the second, for a zone read from elsewhere). On the
+    final rule (a POSIX TZ string: "the second Sunday of March at 02:00"), a year's changes
+    fall where those of any year of the same kind (leap years and the week day of 1 January
+    around it) do: they are probed once per kind, a week apart (no such rule keeps DST for
+    less than a week), and moved."""
+    if isinstance(tz, timezone):
+        return ()
+    footer = _footer_year(tz)
+    if year >= footer:
+        model = _model_year(footer, _kind_of_year(year))
+        if model != year:
+            shift = _year_us(year) - _year_us(model)
+            return tuple((moment + shift, margin) for moment, margin in _transitions(tz, model))
+        return _probe_transitions(tz, year, 7 * 86_400)
+    explicit = _explicit_transitions(tz)
+    if not explicit or year >= _utc_year(explicit[-1] * 1_000_000):
+        return _probe_transitions(tz, year, 86_400)
+    first, last = _year_us(year) // 1_000_000, _year_us(year + 1) // 1_000_000
+    found = []
+    for second in explicit[bisect_right(explicit, first) : bisect_right(explicit, last)]:
+        change = _offset_at_second(tz, second) - _offset_at_second(tz, second - 1)
+        if change:
+            found.append((second * 1_000_000, abs(change) * 1_000_000 + TRANSITION_SLACK))
+    return tuple(found)
+
+
+@lru_cache(maxsize=1024)
+def _model_year(footer: int, kind: tuple[bool, bool, bool, int]) -> int:
+    return next(y for y in range(footer, footer + 400) if _kind_of_year(y) == kind)
+
+
+def _kind_of_year(year: int) -> tuple[bool, bool, bool, int]:
+    return (
+        calendar.isleap(year - 1),
+        calendar.isleap(year),
+        calendar.isleap(year + 1),
+        _jan1(year) % 7,
+    )
+
+
+def _jan1(year: int) -> int:
+    return date(year, 1, 1).toordinal()
+
+
+def _explicit_transitions(tz: tzinfo) -> tuple[int, ...] | None:
+    """The zone's explicit transitions (UTC seconds) when its TZif data is known."""
+    if type(tz) is not JavaZone:
+        return None
+    return transition_seconds(tz.key)
+
+
+@lru_cache(maxsize=1024)
+def _footer_year(tz: tzinfo) -> int:
+    """The first UTC year whose transitions, and the previous year's, all come from the
+    zone's final rule: after its last explicit transition, or from 2100 when unknown."""
+    explicit = _explicit_transitions(tz)
+    if explicit is None:
+        return 2100
+    if not explicit:
+        return 3
+    return max(3, _utc_year(explicit[-1] * 1_000_000) + 2)
+
+
+def _offset_at_second(tz: tzinfo, second: int) -> int:
+    """The zone's UTC offset in seconds at an instant, or 0 at the ends of datetime's range."""
+    try:
+        offset = (EPOCH + timedelta(seconds=second)).astimezone(tz).utcoffset()
+    except (OverflowError, ValueError):
+        return 0
+    return offset // timedelta(seconds=1)
+
+
+def _probe_transitions(tz: tzinfo, year: int, step: int) -> tuple[tuple[int, int], ...]:
+    """Changes of the offset in the year (as ``_transitions``), found by probing every
+    ``step`` seconds and bisecting to the second."""
     first = (date(year, 1, 1).toordinal() - EPOCH_ORDINAL) * 86_400
     last = first + (366 if calendar.isleap(year) else 365) * 86_400
     last = min(last, (MAX_ORDINAL - 1 - EPOCH_ORDINAL) * 86_400)
@@ -767,7 +1095,7 @@ def _transitions(tz: tzinfo, year: int) -> tuple[tuple[int, int], ...]:
     found = []
     here, here_offset = first, offset(first)
     while here < last:
-        there = min(here + 86_400, last)
+        there = min(here + step, last)
         there_offset = offset(there)
         if there_offset != here_offset and None not in (here_offset, there_offset):
             low, high = here, there  # offset(low) == here_offset != offset(high)
@@ -779,7 +1107,7 @@ def _transitions(tz: tzinfo, year: int) -> tuple[tuple[int, int], ...]:
                     high = middle
             change = abs(offset(high) - here_offset) // timedelta(microseconds=1)
             found.append((high * 1_000_000, change + TRANSITION_SLACK))
-            # Probe on from the change, so a second change within the day is seen.
+            # Probe on from the change, so a second change within the step is seen.
             here, here_offset = high, offset(high)
             continue
         here, here_offset = there, there_offset

@@ -208,7 +208,9 @@ class Calendar(models.Model):
             day_ends_hour=self.day_ends_hour,
             day_ends_min=self.day_ends_min,
             tz=tz,
-            exceptions=tuple(ex.business_exception(tz) for ex in exceptions),
+            exceptions=tuple(
+                found for ex in exceptions if (found := ex.business_exception(tz)) is not None
+            ),
         )
 
     def clean_fields(self, exclude: Collection[str] | None = None) -> None:
@@ -337,14 +339,24 @@ class CalendarException(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def business_exception(self, tz: tzinfo) -> business_time.CalendarException:
+    def business_exception(self, tz: tzinfo) -> business_time.CalendarException | None:
         """This exception for the engine; ``tz`` is the calendar's zone, in which
-        ``fixed_date`` (epoch milliseconds) names a local date."""
+        ``fixed_date`` (epoch milliseconds) names a local date. None for a FIXED one whose
+        local date falls outside the years 1 to 9999 (stored before the write-time check, or
+        the zone changed since): it names no date the engine answers about, and stored data
+        must never make a read fail."""
         fixed = self.fixed_date
+        if fixed is not None:
+            try:
+                fixed = business_time.local_date_of_epoch_ms(fixed, tz)
+            except ValueError:
+                if self.placement == self.Placement.FIXED:
+                    return None
+                fixed = None  # unused by other placements
         return business_time.CalendarException(
             type=self.type,
             placement=self.placement,
-            fixed_date=None if fixed is None else business_time.local_date_of_epoch_ms(fixed, tz),
+            fixed_date=fixed,
             annual_month=self.annual_month,
             annual_day=self.annual_day,
             relative_type=self.relative_type,

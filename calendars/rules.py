@@ -59,6 +59,11 @@ MAX_SPAN_YEARS = 100
 MAX_SPAN_MINUTES = MAX_SPAN_YEARS * 525_960  # 365.25 days a year
 SPAN_TOO_LONG = f"end must be within {MAX_SPAN_YEARS} years of start."
 MINUTES_TOO_MANY = f"minutes must be at most {MAX_SPAN_MINUTES} ({MAX_SPAN_YEARS} years)."
+# Business-time questions in bulk (docs/business-time.md).
+MAX_QUESTIONS = 1000
+QUESTIONS_INVALID = f"The body must be a JSON array of at most {MAX_QUESTIONS} questions."
+QUESTION_NOT_AN_OBJECT = "A question must be a JSON object."
+QUESTION_OP_INVALID = "op must be working, next-working, add or duration."
 ANSWER_TOO_LATE = "minutes takes the answer past the year 9998."
 NO_WORKING_TIME_BEFORE_9999 = "after: the calendar has no working time before the year 9999."
 

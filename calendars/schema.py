@@ -654,3 +654,69 @@ bt_duration = _bt(
     "Working minutes in [start, end), start <= end.",
     [_instant("start", "From this instant."), _instant("end", "Up to this instant.")],
 )
+
+
+class BulkQuestionSerializer(serializers.Serializer):
+    op = serializers.ChoiceField(
+        choices=["working", "next-working", "add", "duration"], help_text="The question."
+    )
+    at = serializers.CharField(required=False, help_text="working: the instant.")
+    after = serializers.CharField(required=False, help_text="next-working: from this instant.")
+    start = serializers.CharField(required=False, help_text="add, duration: from this instant.")
+    end = serializers.CharField(required=False, help_text="duration: up to this instant.")
+    minutes = serializers.IntegerField(
+        required=False, min_value=0, help_text="add: working minutes (or a string of digits)."
+    )
+
+    class Meta:
+        ref_name = "GrsBusinessTimeQuestion"
+
+
+class BulkResultSerializer(serializers.Serializer):
+    """One result: the single endpoint's answer, or its error with the status it would have."""
+
+    at = serializers.DateTimeField(required=False, help_text=f"working, next-working. {INSTANT}")
+    working = serializers.BooleanField(required=False, help_text="working.")
+    end = serializers.DateTimeField(required=False, help_text=f"add. {INSTANT}")
+    minutes = serializers.FloatField(required=False, help_text="duration.")
+    status = serializers.IntegerField(
+        required=False, help_text="On an error: the status the single endpoint answers (400, 422)."
+    )
+    message = serializers.CharField(
+        required=False, help_text="On an error: the single endpoint's message."
+    )
+
+    class Meta:
+        ref_name = "GrsBusinessTimeResult"
+
+
+BULK_EXAMPLE = [
+    {"op": "working", "at": "2026-03-09T13:30:00Z"},
+    {"op": "add", "start": "2026-03-06T16:00:00-05:00", "minutes": 90},
+    {"op": "duration", "start": "2026-03-06T21:00:00Z", "end": "2026-03-05T14:00:00Z"},
+]
+BULK_ANSWER = [
+    {"at": "2026-03-09T13:30:00Z", "working": True},
+    {"end": "2026-03-09T13:30:00Z"},
+    {"status": 400, "message": rules.END_BEFORE_START},
+]
+
+bt_bulk = _op(
+    "grsBusinessTimeBulk",
+    "Business-time questions in bulk",
+    description=f"Needs CALENDAR_VIEW. A JSON array of up to {rules.MAX_QUESTIONS} questions, "
+    'each `{"op": ..., ...}` with the single endpoint\'s parameters, answered in order: one '
+    "result per question, the single endpoint's answer or its error as `status` and "
+    "`message`. A bad question fails alone; a body that is not such an array is a 400. "
+    "docs/business-time.md has the rules.",
+    parameters=IN_CALENDAR,
+    request=BulkQuestionSerializer(many=True),
+    responses={
+        200: R(BulkResultSerializer(many=True), "One result per question, in order."),
+        **_errors(*PACKAGE, *BODY, e400=f"`{rules.QUESTIONS_INVALID}` (or not JSON)"),
+    },
+    examples=[
+        OpenApiExample("Three questions", value=BULK_EXAMPLE, request_only=True),
+        OpenApiExample("Their results", value=BULK_ANSWER, response_only=True),
+    ],
+)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from functools import lru_cache
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet, Value
 
 from calendars.business_time import CalendarSpec
@@ -116,13 +119,74 @@ def calendar_business_spec(
     package_pk = _uuid(package_id)
     if lookup is None or package_pk is None or not _TENANT_ID.fullmatch(tenant_id):
         return None
-    rows = list(
-        Calendar.objects.filter(package_id=package_pk, package__tenant_id=int(tenant_id), **lookup)
-        .order_by("exceptions__id")
-        .values_list(*_SPEC_FIELDS, *(f"exceptions__{f}" for f in _EXCEPTION_FIELDS))
-    )
+    ((name, value),) = lookup.items()
+    sql, slots = _spec_sql(name)
+    params = [None] * len(slots)
+    for i, (slot, field) in enumerate(slots):
+        given = {"package": package_pk, "tenant": int(tenant_id), "calendar": value}[slot]
+        params[i] = field.get_db_prep_value(given, connection, prepared=False)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     if not rows:
         return None
+    return _spec_of_rows(tuple(map(tuple, rows)))
+
+
+# Stand-ins for the spec query's parameters, told apart in the compiled parameters.
+_STAND_INS = {
+    "package": uuid.UUID(int=0x5EED_0001),
+    "tenant": -0x5EED_0002,
+    "pk": -0x5EED_0003,
+    "uuid": uuid.UUID(int=0x5EED_0004),
+}
+
+
+def _spec_sql(name: str) -> tuple[str, list[tuple[str, Any]]]:
+    """The spec query for a calendar looked up by ``name`` (pk or uuid), compiled by the ORM
+    once per process and database rather than on every question (compiling costs about
+    what running it does): its SQL, and for each parameter which value goes there and the
+    field that prepares it."""
+    key = (connection.alias, connection.vendor, name)
+    found = _SPEC_SQL.get(key)
+    if found is None:
+        query = (
+            Calendar.objects.filter(
+                package_id=_STAND_INS["package"],
+                package__tenant_id=_STAND_INS["tenant"],
+                **{name: _STAND_INS[name]},
+            )
+            .order_by("exceptions__id")
+            .values_list(*_SPEC_FIELDS, *(f"exceptions__{f}" for f in _EXCEPTION_FIELDS))
+        )
+        sql, compiled = query.query.get_compiler(connection=connection).as_sql()
+        fields = {
+            "package": Package._meta.pk,
+            "tenant": Tenant._meta.pk,
+            "calendar": Calendar._meta.pk if name == "pk" else Calendar._meta.get_field(name),
+        }
+        slots = []
+        for param in compiled:
+            for slot, field in fields.items():
+                stand_in = _STAND_INS[name if slot == "calendar" else slot]
+                if param == field.get_db_prep_value(stand_in, connection, prepared=False):
+                    slots.append((slot, field))
+                    break
+            else:  # pragma: no cover - the query above has no other parameter
+                raise AssertionError(f"unexpected parameter {param!r} in the spec query")
+        found = _SPEC_SQL[key] = (sql, slots)
+    return found
+
+
+_SPEC_SQL: dict[tuple[str, str, str], tuple[str, list[tuple[str, Any]]]] = {}
+
+
+@lru_cache(maxsize=256)
+def _spec_of_rows(rows: tuple[tuple[Any, ...], ...]) -> CalendarSpec:
+    """The spec of a calendar's rows, built once per process for each content the calendar
+    has had: keyed by every field the engine reads, so any write (API, admin, command,
+    shell) makes a new key and no version needs bumping. The spec keeps its year tables,
+    so a calendar's later questions skip both the building and the tabulating."""
     width = len(_SPEC_FIELDS)
     calendar = Calendar(**dict(zip(_SPEC_FIELDS, rows[0][:width], strict=True)))
     exceptions = [

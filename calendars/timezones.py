@@ -51,11 +51,33 @@ def java_zone(zone_id: str) -> datetime.tzinfo:
     mapping = _ZONES[zone_id]
     if "offset" in mapping:
         return datetime.datetime.strptime(mapping["offset"], "%z").tzinfo
+    return JavaZone.from_file(io.BytesIO(_tzif(mapping)), key=zone_id)
+
+
+def _tzif(mapping: dict[str, str]) -> bytes:
     if "zone" in mapping:
-        tzif = files("tzdata").joinpath("zoneinfo", *mapping["zone"].split("/")).read_bytes()
-    else:
-        tzif = _tzif_of_rule(mapping["posix"])
-    return JavaZone.from_file(io.BytesIO(tzif), key=zone_id)
+        return files("tzdata").joinpath("zoneinfo", *mapping["zone"].split("/")).read_bytes()
+    return _tzif_of_rule(mapping["posix"])
+
+
+@functools.cache
+def transition_seconds(zone_id: str) -> tuple[int, ...] | None:
+    """The explicit transition times (UTC epoch seconds, sorted) of the TZif data that
+    ``java_zone(zone_id)`` reads; None for a fixed offset. After the last one the file's
+    POSIX rule (its footer) applies: the business-time engine reads transitions from here
+    rather than probing the zone day by day."""
+    mapping = _ZONES[zone_id]
+    if "offset" in mapping:
+        return None
+    data = _tzif(mapping)
+    # RFC 8536: a v1 header and data block, then (version 2+) a header and 64-bit data.
+    counts = struct.unpack(">6l", data[20:44])
+    isut, isstd, leap, time_count, type_count, char_count = counts
+    skip = 44 + time_count * 5 + type_count * 6 + char_count + leap * 8 + isstd + isut
+    if data[4:5] == b"\0" or data[skip : skip + 4] != b"TZif":
+        return tuple(struct.unpack(f">{time_count}l", data[44 : 44 + 4 * time_count]))
+    time_count = struct.unpack(">l", data[skip + 32 : skip + 36])[0]
+    return tuple(struct.unpack(f">{time_count}q", data[skip + 44 : skip + 44 + 8 * time_count]))
 
 
 def _tzif_of_rule(posix: str) -> bytes:

@@ -38,4 +38,9 @@ urlpatterns = [
         views.DurationView.as_view(),
         name="grs-business-time-duration",
     ),
+    path(
+        PACKAGE + "calendar/<str:calendar_id>/business-time",
+        views.BusinessTimeBulkView.as_view(),
+        name="grs-business-time-bulk",
+    ),
 ]

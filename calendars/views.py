@@ -9,6 +9,7 @@ body that is not JSON or not an object); 412 lock; 422 fields.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -287,10 +288,12 @@ _INSTANT = re.compile(
 _MINUTES = re.compile(r"[0-9]+")  # ASCII digits only: no sign, exponent or fraction
 
 
-def instant_param(request: Request, name: str) -> datetime:
-    """A required query parameter holding an ISO 8601 instant: with an offset or Z, since
-    a local time alone names no instant (which zone: the calendar's? UTC?)."""
-    value = request.query_params.get(name, "")
+def instant_param(params: Mapping[str, Any], name: str) -> datetime:
+    """A required parameter holding an ISO 8601 instant: with an offset or Z, since a local
+    time alone names no instant (which zone: the calendar's? UTC?)."""
+    value = params.get(name, "")
+    if not isinstance(value, str):
+        value = ""
     try:
         instant = datetime.fromisoformat(value.upper()) if _INSTANT.fullmatch(value) else None
     except ValueError:  # a month 13, a 25th hour
@@ -306,15 +309,75 @@ def instant_param(request: Request, name: str) -> datetime:
     return instant
 
 
-def minutes_param(request: Request) -> int:
-    value = request.query_params.get("minutes", "")
-    if not _MINUTES.fullmatch(value):
+def minutes_param(params: Mapping[str, Any]) -> int:
+    """``minutes``: ASCII digits in a query string; in a bulk question, also a JSON integer."""
+    value = params.get("minutes", "")
+    if type(value) is int and value >= 0:
+        value = str(value)
+    if not isinstance(value, str) or not _MINUTES.fullmatch(value):
         raise BadRequest(rules.MINUTES_INVALID)
     if len(value.lstrip("0")) > 12:
         # Over 10^12 minutes (1.9 million years): past the year 9998 from anywhere, and
         # int() of thousands of digits is refused or slow.
         raise BadRequest(rules.ANSWER_TOO_LATE)
     return int(value)
+
+
+class NoWorkingTimeAfter(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
+def _working(spec: CalendarSpec, params: Mapping[str, Any]) -> dict[str, Any]:
+    at = instant_param(params, "at")
+    return {"at": instant_json(at), "working": business_time.is_working(spec, at)}
+
+
+def _next_working(spec: CalendarSpec, params: Mapping[str, Any]) -> dict[str, Any]:
+    after = instant_param(params, "after")
+    try:
+        found = business_time.next_working(spec, after)
+    except business_time.NoWorkingTime:
+        raise NoWorkingTimeAfter(rules.no_working_time(instant_json(after))) from None
+    except business_time.OutOfRange:
+        raise BadRequest(rules.NO_WORKING_TIME_BEFORE_9999) from None
+    return {"at": instant_json(found)}
+
+
+def _add(spec: CalendarSpec, params: Mapping[str, Any]) -> dict[str, Any]:
+    start = instant_param(params, "start")
+    minutes = minutes_param(params)
+    if minutes * 60 > (_INSTANT_MAX - start).total_seconds():
+        # More minutes than there are before the year 9999, working or not: no need to
+        # ask the engine (which would walk there).
+        raise BadRequest(rules.ANSWER_TOO_LATE)
+    if minutes > rules.MAX_SPAN_MINUTES:
+        raise BadRequest(rules.MINUTES_TOO_MANY)
+    try:
+        end = business_time.add(spec, start, minutes)
+    except business_time.NoWorkingTime:
+        raise NoWorkingTimeAfter(rules.no_working_time(instant_json(start))) from None
+    except business_time.OutOfRange:
+        raise BadRequest(rules.ANSWER_TOO_LATE) from None
+    return {"end": instant_json(end)}
+
+
+def _duration(spec: CalendarSpec, params: Mapping[str, Any]) -> dict[str, Any]:
+    start = instant_param(params, "start")
+    end = instant_param(params, "end")
+    if end < start:
+        raise BadRequest(rules.END_BEFORE_START)
+    if (end - start).total_seconds() > rules.MAX_SPAN_MINUTES * 60:
+        raise BadRequest(rules.SPAN_TOO_LONG)
+    return {"minutes": business_time.duration(spec, start, end)}
+
+
+# The four questions by the name a bulk question gives in "op".
+QUESTIONS = {
+    "working": _working,
+    "next-working": _next_working,
+    "add": _add,
+    "duration": _duration,
+}
 
 
 class BusinessTimeView(PackageView):
@@ -334,61 +397,53 @@ class BusinessTimeView(PackageView):
         return spec
 
 
-def _no_working_time(after: datetime) -> HttpResponse:
-    return error_response(GRS, 422, rules.no_working_time(instant_json(after)))
-
-
 class WorkingView(BusinessTimeView):
     @schema.bt_working
     def get(self, request: Request, **kwargs: str) -> Response:
-        spec = self.spec(request, kwargs)
-        at = instant_param(request, "at")
-        return Response({"at": instant_json(at), "working": business_time.is_working(spec, at)})
+        return Response(_working(self.spec(request, kwargs), request.query_params))
 
 
 class NextWorkingView(BusinessTimeView):
     @schema.bt_next_working
-    def get(self, request: Request, **kwargs: str) -> HttpResponse:
-        spec = self.spec(request, kwargs)
-        after = instant_param(request, "after")
-        try:
-            found = business_time.next_working(spec, after)
-        except business_time.NoWorkingTime:
-            return _no_working_time(after)
-        except business_time.OutOfRange:
-            raise BadRequest(rules.NO_WORKING_TIME_BEFORE_9999) from None
-        return Response({"at": instant_json(found)})
+    def get(self, request: Request, **kwargs: str) -> Response:
+        return Response(_next_working(self.spec(request, kwargs), request.query_params))
 
 
 class AddView(BusinessTimeView):
     @schema.bt_add
-    def get(self, request: Request, **kwargs: str) -> HttpResponse:
-        spec = self.spec(request, kwargs)
-        start = instant_param(request, "start")
-        minutes = minutes_param(request)
-        if minutes * 60 > (_INSTANT_MAX - start).total_seconds():
-            # More minutes than there are before the year 9999, working or not: no need
-            # to ask the engine (which would walk there).
-            raise BadRequest(rules.ANSWER_TOO_LATE)
-        if minutes > rules.MAX_SPAN_MINUTES:
-            raise BadRequest(rules.MINUTES_TOO_MANY)
-        try:
-            end = business_time.add(spec, start, minutes)
-        except business_time.NoWorkingTime:
-            return _no_working_time(start)
-        except business_time.OutOfRange:
-            raise BadRequest(rules.ANSWER_TOO_LATE) from None
-        return Response({"end": instant_json(end)})
+    def get(self, request: Request, **kwargs: str) -> Response:
+        return Response(_add(self.spec(request, kwargs), request.query_params))
 
 
 class DurationView(BusinessTimeView):
     @schema.bt_duration
     def get(self, request: Request, **kwargs: str) -> Response:
+        return Response(_duration(self.spec(request, kwargs), request.query_params))
+
+
+class BusinessTimeBulkView(BusinessTimeView):
+    """Up to 1,000 questions in one request, answered in order against one spec: each
+    result is the single endpoint's answer, or its error as {"status", "message"}."""
+
+    @schema.bt_bulk
+    def post(self, request: Request, **kwargs: str) -> Response:
         spec = self.spec(request, kwargs)
-        start = instant_param(request, "start")
-        end = instant_param(request, "end")
-        if end < start:
-            raise BadRequest(rules.END_BEFORE_START)
-        if (end - start).total_seconds() > rules.MAX_SPAN_MINUTES * 60:
-            raise BadRequest(rules.SPAN_TOO_LONG)
-        return Response({"minutes": business_time.duration(spec, start, end)})
+        media_type = (request.content_type or "").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            raise exceptions.UnsupportedMediaType(request.content_type or "")
+        questions = request.data
+        if not isinstance(questions, list) or len(questions) > rules.MAX_QUESTIONS:
+            raise BadRequest(rules.QUESTIONS_INVALID)
+        return Response([_answer(spec, question) for question in questions])
+
+
+def _answer(spec: CalendarSpec, question: Any) -> dict[str, Any]:
+    if not isinstance(question, dict):
+        return {"status": 400, "message": rules.QUESTION_NOT_AN_OBJECT}
+    ask = QUESTIONS.get(question.get("op")) if isinstance(question.get("op"), str) else None
+    if ask is None:
+        return {"status": 400, "message": rules.QUESTION_OP_INVALID}
+    try:
+        return ask(spec, question)
+    except exceptions.APIException as error:
+        return {"status": error.status_code, "message": str(error.detail)}

@@ -183,6 +183,12 @@ ENDPOINTS = [
         VIEW,
         query="?start=2026-01-05T10:00:00Z&end=2026-01-06T10:00:00Z",
     ),
+    grs(
+        "POST",
+        CALENDAR + "/business-time",
+        VIEW,
+        body=[{"op": "working", "at": "2026-01-05T10:00:00Z"}],
+    ),
     twelve("GET", "calendar-events", EV_VIEW, query="?UserId={userid}"),
     twelve("GET", "calendar-events/<int:event_id>", EV_VIEW),
     twelve("PUT", "calendar-events/batch", EV_ADD, EV_CHANGE, body=upsert_body),

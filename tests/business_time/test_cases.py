@@ -356,9 +356,9 @@ def test_ten_years_match_a_sum_over_every_date(zone, exceptions):
 @pytest.fixture
 def work_done(monkeypatch):
     """Counts, without timing anything, the engine's pieces of work: stretches handled (a
-    jump plus a partial week, or the few days around a transition or an exception) and
-    local dates whose exceptions were looked up."""
-    counts = {"stretches": 0, "dates": 0}
+    jump plus a partial week, or the few days around a transition or an exception), local
+    dates whose exceptions were looked up, and year tables built."""
+    counts = {"stretches": 0, "dates": 0, "tables": 0}
 
     def counting(name, key):
         original = getattr(bt._Plan, name)
@@ -371,9 +371,10 @@ def work_done(monkeypatch):
 
     counting("stretch", "stretches")
     counting("day_hours", "dates")
+    counting("_build_table", "tables")
 
     def measure(call):
-        counts.update(stretches=0, dates=0)
+        counts.update(stretches=0, dates=0, tables=0)
         call()
         return dict(counts)
 
@@ -383,22 +384,54 @@ def work_done(monkeypatch):
 TEN_YEARS_OF_WORKDAYS = 10 * 52 * 5 * 480
 
 
-def test_ten_years_cost_what_an_hour_does_without_transitions_or_exceptions(work_done):
+def test_ten_years_cost_what_an_hour_does_once_the_year_tables_are_built(work_done):
     spec, start = calendar(zone="Asia/Kolkata"), local("Asia/Kolkata", 2026, 1, 5, 10)
+    # The first long question builds a table per kind of year met (leap years, the week
+    # day of 1 January), never more than 28.
+    first = work_done(lambda: bt.add(spec, start, TEN_YEARS_OF_WORKDAYS))
+    assert 1 < first["tables"] <= 28
+    # Then a question walks a week at each end at most, and looks up no date.
     one_hour = work_done(lambda: bt.add(spec, start, 60))
     ten_years = work_done(lambda: bt.add(spec, start, TEN_YEARS_OF_WORKDAYS))
-    assert ten_years == one_hour == {"stretches": 1, "dates": 0}
+    assert one_hour == {"stretches": 1, "dates": 0, "tables": 0}
+    assert ten_years == {"stretches": 2, "dates": 0, "tables": 0}
     end = bt.add(spec, start, TEN_YEARS_OF_WORKDAYS)
-    assert work_done(lambda: bt.duration(spec, start, end)) == {"stretches": 1, "dates": 0}
+    assert work_done(lambda: bt.duration(spec, start, end)) == ten_years
 
 
-def test_ten_years_cost_grows_with_transitions_and_exceptions_not_days(work_done):
-    # New York, 2 DST transitions and 8 exception dates a year: 100 in ten years.
+def test_long_spans_cost_two_weeks_of_walking_with_transitions_and_exceptions(work_done):
+    # New York, 2 DST transitions and 8 exception dates a year.
     spec, start = calendar(exceptions=US_HOLIDAYS), local(NY, 2026, 1, 5, 10)
-    ten_years = work_done(lambda: bt.add(spec, start, TEN_YEARS_OF_WORKDAYS))
-    assert ten_years["stretches"] <= 2 * 100 + 2
-    # Up to a week before each and the days around it; a day-by-day walk looks at 3650.
-    assert ten_years["dates"] <= 12 * 100
+    for minutes in (TEN_YEARS_OF_WORKDAYS, 10 * TEN_YEARS_OF_WORKDAYS):
+        bt.add(spec, start, minutes)  # builds the tables
+        warm = work_done(lambda minutes=minutes: bt.add(spec, start, minutes))
+        assert warm["tables"] == 0
+        assert warm["stretches"] <= 2 * 7
+        assert warm["dates"] <= 2 * 7 * 4  # a week at each end, a few days per stretch
+
+
+def test_a_year_table_is_built_once_per_kind_of_year_whatever_the_span(work_done):
+    # One working minute a day from 366 annual time changes, in a DST zone: every date is
+    # special, and add must search to the year 9998 to find the minutes are not there.
+    every_day = [
+        time_change((9, 0), (9, 1), **annual(month, day))
+        for month in range(1, 13)
+        for day in range(1, 32)
+        if day <= [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    ]
+    spec = calendar(week=(4, 4), exceptions=every_day)
+    start = local(NY, 2026, 1, 5, 10)
+
+    def too_far():
+        with pytest.raises(bt.OutOfRange):
+            bt.add(spec, start, 52_596_000)
+
+    cold = work_done(too_far)
+    # 28 kinds of year (leap or not, before and now, seven week days) and the years before
+    # the zone's final rule: each table one pass over the year's dates.
+    assert cold["tables"] <= 28 + 2
+    assert cold["dates"] <= (cold["tables"] + 2) * 375
+    assert work_done(too_far)["tables"] == 0
 
 
 # --- no working time, and the ends of time -----------------------------------------------

@@ -1,0 +1,161 @@
+"""The year tables (whole years jumped, weeks looked up) against the plain reference, on the
+shapes that once cost seconds: every date an exception, one working minute a day or a week,
+overnight days, DST zones, years near 2 and 9998 and past the zones' last explicit rules."""
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from calendars import business_time as bt
+
+from .reference import interval_duration, merged_intervals
+from .strategies import ZONE_NAMES, day_hours, zone
+from .test_against_reference import end_of_minutes
+
+ZONES = [*ZONE_NAMES, "UTC", "Pacific/Kiritimati", "Africa/Casablanca"]
+DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+ALL_DATES = [(m, d) for m in range(1, 13) for d in range(1, DAYS_IN_MONTH[m - 1] + 1)]
+# Modern years, early ones (local mean time), and years far past every zone's explicit rules.
+YEARS = st.one_of(st.integers(1995, 2040), st.integers(3, 1900), st.integers(2090, 9990))
+
+
+def examples(n: int) -> settings:
+    return settings(max_examples=n, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def time_change(hours, **placement):
+    sh, sm, eh, em = hours
+    return bt.CalendarException(
+        type="TIME_CHANGE",
+        time_change_start_hour=sh,
+        time_change_start_min=sm,
+        time_change_stop_hour=eh,
+        time_change_stop_min=em,
+        **placement,
+    )
+
+
+@st.composite
+def calendars(draw, dense: bool):
+    """A calendar: one to seven working week days with random hours (one minute, overnight,
+    24 hours), and either up to all 366 annual time changes and holidays (dense) or a few
+    exceptions of every placement."""
+    hours = draw(st.one_of(day_hours(), st.just((2, 30, 2, 31)), st.just((9, 0, 9, 1))))
+    week_starts = draw(st.integers(1, 7))
+    exceptions = []
+    if dense:
+        picked = draw(st.sampled_from(["all", "some"]))
+        dates = ALL_DATES if picked == "all" else draw(st.lists(st.sampled_from(ALL_DATES)))
+        change = draw(st.one_of(day_hours(), st.just((9, 0, 9, 1))))
+        for month, day in dates:
+            if draw(st.integers(0, 9)) == 0:
+                exceptions.append(
+                    bt.CalendarException(
+                        type="HOLIDAY", placement="ANNUAL", annual_month=month, annual_day=day
+                    )
+                )
+            else:
+                exceptions.append(
+                    time_change(change, placement="ANNUAL", annual_month=month, annual_day=day)
+                )
+    for _ in range(draw(st.integers(0, 3))):
+        placement = draw(st.sampled_from(["ANNUAL", "RELATIVE"]))
+        fields = (
+            {"annual_month": draw(st.integers(1, 12)), "annual_day": draw(st.integers(1, 28))}
+            if placement == "ANNUAL"
+            else {
+                "relative_type": draw(st.sampled_from(["FIRST", "SECOND", "LAST"])),
+                "relative_day_of_week": draw(st.integers(1, 7)),
+                "relative_month": draw(st.integers(1, 12)),
+            }
+        )
+        if draw(st.booleans()):
+            exceptions.append(time_change(draw(day_hours()), placement=placement, **fields))
+        else:
+            exceptions.append(bt.CalendarException(type="HOLIDAY", placement=placement, **fields))
+    return hours, week_starts, exceptions
+
+
+def spec_of(name, hours, week_starts, week_ends, exceptions, fixed=()):
+    return bt.CalendarSpec(
+        week_starts=week_starts,
+        week_ends=week_ends,
+        day_starts_hour=hours[0],
+        day_starts_min=hours[1],
+        day_ends_hour=hours[2],
+        day_ends_min=hours[3],
+        tz=zone(name),
+        exceptions=(*exceptions, *fixed),
+    )
+
+
+@st.composite
+def scenarios(draw, dense: bool, max_days: int):
+    """(spec, start, end): a span of up to max_days days across 1 January, most often
+    across whole years, the engine's tables against every date's interval."""
+    hours, week_starts, exceptions = draw(calendars(dense))
+    week_ends = draw(st.integers(1, 7)) if not dense else week_starts
+    name = draw(st.sampled_from(ZONES))
+    year = draw(YEARS)
+    start = datetime(year, 1, 1, tzinfo=UTC) + timedelta(
+        minutes=draw(st.integers(-20 * 1440, 20 * 1440))
+    )
+    end = start + timedelta(minutes=draw(st.integers(0, max_days * 1440)))
+    if end.year > 9998:
+        end = datetime(9998, 12, 31, tzinfo=UTC)
+    fixed = []
+    if draw(st.booleans()):  # a FIXED exception inside the span: its year is its own
+        day = (start + (end - start) * draw(st.floats(0, 1))).date()
+        fixed.append(time_change(draw(day_hours()), placement="FIXED", fixed_date=day))
+    return spec_of(name, hours, week_starts, week_ends, exceptions, fixed), start, end
+
+
+def check_span(spec, start, end, data):
+    intervals = merged_intervals(
+        spec, start.date() - timedelta(days=3), end.date() + timedelta(days=1)
+    )
+    work = interval_duration(spec, start, end)
+    assert bt.duration(spec, start, end) == work / timedelta(minutes=1)
+    minutes = data.draw(st.integers(0, work // timedelta(minutes=1)), label="minutes")
+    clipped = [(s, min(e, end)) for s, e in intervals if s < end]
+    assert bt.add(spec, start, minutes) == end_of_minutes(clipped, start, minutes)
+    following = [max(s, start) for s, e in intervals if e > start]
+    if following and following[0] < end:
+        assert bt.next_working(spec, start) == following[0]
+
+
+@examples(60)
+@given(scenario=scenarios(dense=False, max_days=12 * 366), data=st.data())
+def test_spans_of_years_match_the_reference(scenario, data):
+    check_span(*scenario, data)
+
+
+@examples(25)
+@given(scenario=scenarios(dense=True, max_days=400), data=st.data())
+def test_dense_calendars_across_years_match_the_reference(scenario, data):
+    check_span(*scenario, data)
+
+
+@examples(40)
+@given(
+    name=st.sampled_from(ZONES),
+    week_day=st.integers(1, 7),
+    minute=st.sampled_from([(2, 30), (1, 30), (0, 0), (23, 59)]),
+    year=YEARS,
+    shift=st.integers(0, 14 * 1440),
+)
+def test_one_working_minute_a_week(name, week_day, minute, year, shift):
+    """A minute a week, often inside a DST gap or overlap: next-working is the reference's
+    first interval, and add of many minutes lands on the same minute of some week."""
+    end = (minute[0] * 60 + minute[1] + 1) % 1440
+    spec = spec_of(name, (*minute, end // 60, end % 60), week_day, week_day, [])
+    start = datetime(year, 3, 1, tzinfo=UTC) + timedelta(minutes=shift)
+    intervals = merged_intervals(
+        spec, start.date() - timedelta(days=3), start.date() + timedelta(days=15)
+    )
+    following = [max(s, start) for s, e in intervals if e > start]
+    assert bt.next_working(spec, start) == following[0]
+    far = bt.add(spec, start, 520)  # some ten years of minutes
+    assert bt.duration(spec, start, far) == 520
+    assert bt.is_working(spec, far - timedelta(minutes=1))
