@@ -236,7 +236,11 @@ def _successes(events: list[rules.EventInput], ids: dict[str, int]) -> list[dict
 
 def _failures(raw_ids: list[Any], problems: list[list[str]]) -> list[dict[str, Any]]:
     return [
-        {"ExternalId": ext, "ErrorMessage": " ".join(item_problems), "IsSuccessful": False}
+        {
+            "ExternalId": ext,
+            "ErrorMessage": rules.join_messages(item_problems),
+            "IsSuccessful": False,
+        }
         for ext, item_problems in zip(raw_ids, problems, strict=True)
         if item_problems
     ]
