@@ -3,9 +3,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from calendars import pages as calendar_pages
+from calendarsite import ops
 from events import pages as event_pages
 
 urlpatterns = [
+    # For load balancers and Prometheus (docs/operations.md).
+    path("healthz", ops.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("metrics", ops.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("staff/users/<int:user_id>/week/", event_pages.user_week, name="staff-user-week"),
     path(

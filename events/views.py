@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from calendarsite import fastjson
+from calendarsite.ops import BATCH_SIZE
 from calendarsite.api import (
     EVENTS,
     CredentialsRateThrottle,
@@ -82,9 +83,11 @@ class BatchView(EventsView):
     def run(service, request: Request) -> Response:
         """The batch's per-item results, or 400 for a body that is no batch at all."""
         try:
-            return Response(service(items=request.data))
+            results = service(items=request.data)
         except services.BatchRejected as exc:
             return error_response(EVENTS, 400, exc.message)
+        BATCH_SIZE.labels(request.method.lower()).observe(len(request.data))
+        return Response(results)
 
 
 class EventListView(EventsView):

@@ -215,6 +215,12 @@ PUBLIC = [
     # The API's own description: it holds no data.
     Public("GET", "api/schema/", 200),
     Public("GET", "api/docs/", 200),
+    # Operations (docs/operations.md): liveness and readiness are public and say nothing
+    # but "ok"; the metrics answer loopback only (METRICS_ALLOWED_ADDRESSES), which the
+    # test client is (tests/test_operations.py checks the refusal).
+    Public("GET", "healthz", 200, {"status": "ok"}),
+    Public("GET", "readyz", 200, {"status": "ok", "database": "ok"}),
+    Public("GET", "metrics", 200),
 ]
 
 # Not an API: behind Django's staff login (admin session), which sends anyone else there.
