@@ -9,13 +9,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from calendarsite import fastjson
-from calendarsite.ops import BATCH_SIZE
 from calendarsite.api import (
     EVENTS,
     CredentialsRateThrottle,
     error_response,
     make_exception_handler,
 )
+from calendarsite.ops import BATCH_SIZE
 from events import rules, schema, selectors, services
 from events.auth import (
     DENIED,

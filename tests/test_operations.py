@@ -6,7 +6,6 @@ import time
 
 import pytest
 from django.db import OperationalError
-from django.test import Client
 
 from calendarsite import ops
 from calendarsite.logs import JsonFormatter
