@@ -46,8 +46,8 @@ def user_missing(user_id: int) -> str:
     return f"User {user_id} does not exist."
 
 
-def duplicated(external_id: str) -> str:
-    return f"ExternalId '{external_id}' appears more than once in the batch."
+def duplicated(external_id: str, within: str = "batch") -> str:
+    return f"ExternalId '{external_id}' appears more than once in the {within}."
 
 
 def event_missing(external_id: str) -> str:
