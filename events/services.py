@@ -47,8 +47,9 @@ def calendar_events_upsert(
 
     Returns the vendor's per-item results: on success one per item, in request order,
     with the event's Id; otherwise only the failed items, in request order, and nothing
-    is written (``numbered``: each failure also gives its position, "Item", from 0). Runs a constant number of queries whatever the batch size: a valid batch
-    is one set-based write that checks users and owners itself; a batch with problems
+    is written (``numbered``: each failure also gives its position, "Item", from 0).
+    Runs a constant number of queries whatever the batch size: a valid batch is one
+    set-based write that checks users and owners itself; a batch with problems
     reads the users and the existing events once each, to name every problem.
     """
     if not isinstance(items, list):
