@@ -145,7 +145,7 @@ def calendar_events_import(
                 if not summary.failed:
                     # Before the write: an ExternalId already stored is an update (a
                     # tombstone's too: the event comes back).
-                    updated = CalendarEvent.objects.filter(external_id__in=ids).count()
+                    updated = _stored_count(ids)
                     summary.updated += updated
                     summary.new += len(chunk) - updated
                 results = calendar_events_upsert(items=chunk, dry_run=dry_run, numbered=True)
@@ -161,6 +161,18 @@ def calendar_events_import(
     except _ImportFailed:
         pass
     return summary
+
+
+def _stored_count(external_ids: list[str | None]) -> int:
+    """How many of these ExternalIds are stored. On PostgreSQL as one array parameter:
+    a thousand placeholders cost ten times the lookup itself."""
+    wanted = [ext for ext in external_ids if ext is not None]
+    if connection.vendor != "postgresql":
+        return CalendarEvent.objects.filter(external_id__in=wanted).count()
+    table = CalendarEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table} WHERE external_id = ANY(%s)", [wanted])  # noqa: S608
+        return cursor.fetchone()[0]
 
 
 def _raw_external_id(raw: Any) -> str | None:
