@@ -414,6 +414,21 @@ def api_key_create(*, user: Any, name: str = "") -> tuple[ApiKey, str]:
     return api_key, key
 
 
+def event_writes_grant(*, user: Any) -> None:
+    """What a batch upsert needs: events.add_calendarevent and events.change_calendarevent."""
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="events",
+            codename__in=["add_calendarevent", "change_calendarevent"],
+        )
+    )
+    # has_perm() caches what it found; the next look must see the grant.
+    for cache in ("_perm_cache", "_user_perm_cache"):
+        user.__dict__.pop(cache, None)
+
+
 def secret_revoke(*, secret: ApiKey | FeedToken) -> None:
     """A revoked API key issues no tokens and the tokens it issued stop working; a
     revoked feed URL answers 404 at once, as one that never existed."""

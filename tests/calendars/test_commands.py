@@ -43,6 +43,23 @@ def test_create_package_prints_its_id_last(db):
     assert (package.tenant, package.name) == (tenant, "Rules")
 
 
+def test_create_tenant_refuses_a_duplicate_name(db):
+    run("create_tenant", "Environment")
+    with pytest.raises(CommandError, match="A tenant named 'Environment' already exists"):
+        run("create_tenant", " Environment ")
+    assert Tenant.objects.count() == 1
+
+
+def test_create_package_takes_the_tenant_by_name(db):
+    tenant = TenantFactory(name="Environment")
+    lines = run("create_package", "Environment", "Rules")
+    assert Package.objects.get(pk=lines[-1]).tenant == tenant
+    with pytest.raises(CommandError, match="No tenant named 'Nowhere'"):
+        run("create_package", "Nowhere", "Rules")
+    with pytest.raises(CommandError, match="No tenant with id 99999999999999999999"):
+        run("create_package", "99999999999999999999", "Rules")
+
+
 def test_create_package_errors(db):
     tenant = TenantFactory()
     with pytest.raises(CommandError, match="No tenant with id 999"):
@@ -86,6 +103,28 @@ def test_create_api_user_errors(db, args, message):
     base = ["create_api_user", "dave", "--password", "a-Long-pass-phrase"]
     with pytest.raises(CommandError, match=message):
         run(*base, *args)
+    assert not get_user_model().objects.filter(username="dave").exists()
+
+
+def test_create_api_user_reports_every_problem_at_once(db):
+    run("create_api_user", "erin", "--password", "a-Long-pass-phrase")
+    with pytest.raises(CommandError) as error:
+        run(
+            "create_api_user", "erin", "--password", "123", "--tenant", "999",
+            "--permission", "CALENDAR_EDIT", "--permission", "NOPE",
+        )  # fmt: skip
+    lines = str(error.value).splitlines()
+    assert lines[0] == "No tenant with id 999."
+    assert "A user named 'erin' already exists." in lines
+    assert any(line.startswith("This password is too short") for line in lines)
+    assert any(line.startswith("Unknown permission 'CALENDAR_EDIT'") for line in lines)
+    assert any(line.startswith("Unknown permission 'NOPE'") for line in lines)
+    assert get_user_model().objects.filter(username="erin").count() == 1
+
+
+def test_create_api_user_creates_nothing_when_only_a_tenant_is_missing(db):
+    with pytest.raises(CommandError, match=r"^No tenant with id 999\.$"):
+        run("create_api_user", "dave", "--password", "a-Long-pass-phrase", "--tenant", "999")
     assert not get_user_model().objects.filter(username="dave").exists()
 
 

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from events.models import CalendarEvent
 from events.services import api_token_issue
 
-from .conftest import event
+from .conftest import UserFactory, event
 
 T0 = datetime(2026, 1, 1, 9, tzinfo=UTC)
 T1 = datetime(2026, 1, 1, 10, tzinfo=UTC)
@@ -25,6 +25,34 @@ def run(*args) -> str:
 def test_create_api_key_prints_a_working_key_on_its_last_line(integration):
     key = run("create_api_key", "integration").strip().splitlines()[-1]
     assert api_token_issue(key=key)
+
+
+def test_create_api_key_warns_when_the_user_cannot_write_events(db):
+    UserFactory(username="plain")
+    out, err = StringIO(), StringIO()
+    call_command("create_api_key", "plain", stdout=out, stderr=err)
+    assert "lacks events.add_calendarevent, events.change_calendarevent" in err.getvalue()
+    assert "--grant" in err.getvalue()
+    assert api_token_issue(key=out.getvalue().splitlines()[-1])
+
+
+def test_create_api_key_grant_gives_what_the_batch_needs(db):
+    UserFactory(username="plain")
+    out, err = StringIO(), StringIO()
+    call_command("create_api_key", "plain", "--grant", stdout=out, stderr=err)
+    assert err.getvalue() == ""
+    token = api_token_issue(key=out.getvalue().splitlines()[-1])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    student = UserFactory()
+    response = client.put("/api/v2/calendar-events/batch", [event("g", student.pk)], format="json")
+    assert response.status_code == 200 and response.json()[0]["IsSuccessful"]
+
+
+def test_create_api_key_for_a_user_who_can_write_says_nothing_more(integration):
+    err = StringIO()
+    call_command("create_api_key", "integration", stdout=StringIO(), stderr=err)
+    assert err.getvalue() == ""
 
 
 def test_create_api_key_unknown_user(db):
