@@ -1,6 +1,5 @@
 """The operators' commands and the demo data."""
 
-import shlex
 from io import StringIO
 
 import pytest
