@@ -7,6 +7,7 @@ overridden by the environment below or on the command line.
 import gc
 import os
 import re
+import shutil
 import tempfile
 
 from gunicorn.glogging import Logger
@@ -44,7 +45,10 @@ errorlog = "-"
 # Metrics from every worker, added up (prometheus_client's multiprocess mode): each
 # worker writes its values to files in this folder and /metrics reads them all. Set
 # before Django (and so prometheus_client) is loaded; a fresh folder per server.
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="calendar-metrics-"))
+if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _METRICS_DIR = tempfile.mkdtemp(prefix="metrics-")
+else:
+    _METRICS_DIR = None  # the operator's: left as it is
 
 # LOG_FORMAT=json: gunicorn's own lines (access, errors) as JSON objects too, like Django's.
 JSON_LOGS = os.getenv("LOG_FORMAT", "text").strip().lower() == "json"
@@ -107,6 +111,11 @@ def on_starting(server) -> None:
 
     if settings.DEBUG:
         raise SystemExit("Refusing to serve with DEBUG on: unset DEBUG.")
+
+
+def on_exit(server) -> None:
+    if _METRICS_DIR:
+        shutil.rmtree(_METRICS_DIR, ignore_errors=True)
 
 
 def child_exit(server, worker) -> None:
