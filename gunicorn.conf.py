@@ -60,6 +60,7 @@ if JSON_LOGS:
         "handlers": {
             "json": {"class": "logging.StreamHandler", "formatter": "json"},
         },
+        "root": {"level": "INFO", "handlers": ["json"]},
         "loggers": {
             "gunicorn.error": {"handlers": ["json"], "propagate": False},
             "gunicorn.access": {"handlers": ["json"], "propagate": False},

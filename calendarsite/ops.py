@@ -151,8 +151,7 @@ def metrics_client_allowed(request: HttpRequest) -> bool:
     hops = [request.META.get("REMOTE_ADDR", "")]
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
     if forwarded is not None:
-        entries = [e for e in forwarded.split(",")]
-        hops += entries[-max(settings.REST_FRAMEWORK["NUM_PROXIES"], 1) :]
+        hops += forwarded.split(",")[-max(settings.REST_FRAMEWORK["NUM_PROXIES"], 1) :]
     return all(_address_allowed(hop) for hop in hops)
 
 

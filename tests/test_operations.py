@@ -2,7 +2,13 @@
 
 import json
 import logging
+import os
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 from django.db import OperationalError
@@ -10,6 +16,8 @@ from django.db import OperationalError
 from calendarsite import ops
 from calendarsite.logs import JsonFormatter
 from tests.events.conftest import UserFactory, event, grant_event_writes
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_healthz_answers_without_database_or_credentials(client):
@@ -152,3 +160,48 @@ def test_json_log_lines_carry_the_request_id_and_no_credentials(client, caplog):
         assert entry["request_id"] == "req-42"
         assert {"time", "level", "logger", "message"} <= entry.keys()
         assert "s3cret" not in line
+
+
+def test_gunicorn_with_log_format_json_writes_json_lines_with_the_request_id(tmp_path):
+    """The real server: gunicorn.conf.py's JSON logging for its own lines and Django's."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "LOG_FORMAT": "json",
+        "PORT": str(port),
+        "WORKERS": "2",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",  # /healthz needs none
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        for _ in range(300):
+            try:
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/healthz?key=s3cret",
+                    headers={"X-Request-ID": "trace-77"},
+                )
+                with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310
+                    assert answer.headers["X-Request-ID"] == "trace-77"
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("gunicorn did not answer")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    lines = (tmp_path / "server.log").read_text().splitlines()
+    entries = [json.loads(line) for line in lines]  # every line is one JSON object
+    [access] = [e for e in entries if e["logger"] == "gunicorn.access"]
+    assert access["request_id"] == "trace-77"
+    assert (access["method"], access["path"], access["status"]) == ("GET", "/healthz", 200)
+    assert any(e["logger"] == "gunicorn.error" for e in entries)
+    assert "s3cret" not in "\n".join(lines)
