@@ -217,7 +217,7 @@ CACHES = {
 
 # /metrics answers only clients at these addresses (and networks, as 10.0.0.0/8), every
 # proxy hop included (docs/operations.md): loopback by default.
-METRICS_ALLOWED_ADDRESSES = envlist("METRICS_ALLOWED_ADDRESSES", "127.0.0.1,::1")
+METRICS_ALLOWED_ADDRESSES = envlist("METRICS_ALLOWED_ADDRESSES", "127.0.0.0/8,::1")
 
 # LOG_FORMAT=json: one JSON object per line (time, level, logger, message, request_id).
 # Every line carries the request id (X-Request-ID, echoed in the answer).

@@ -120,7 +120,7 @@ def test_metrics_allowed_addresses_setting_takes_networks(client, settings):
         assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 200
         assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 403
     finally:
-        settings.METRICS_ALLOWED_ADDRESSES = ["127.0.0.1", "::1"]
+        settings.METRICS_ALLOWED_ADDRESSES = ["127.0.0.0/8", "::1"]
         ops._allowed_networks.cache_clear()
 
 
