@@ -7,6 +7,8 @@ overridden by the environment below or on the command line.
 import gc
 import os
 import re
+import shutil
+import tempfile
 
 from gunicorn.glogging import Logger
 
@@ -47,6 +49,31 @@ control_socket_disable = True
 accesslog = os.getenv("GUNICORN_ACCESSLOG", "-") or None  # empty: no access log
 errorlog = "-"
 
+# Metrics from every worker, added up (prometheus_client's multiprocess mode): each
+# worker writes its values to files in this folder and /metrics reads them all. Set
+# before Django (and so prometheus_client) is loaded; a fresh folder per server.
+if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _METRICS_DIR = tempfile.mkdtemp(prefix="metrics-")
+else:
+    _METRICS_DIR = None  # the operator's: left as it is
+
+# LOG_FORMAT=json: gunicorn's own lines (access, errors) as JSON objects too, like Django's.
+JSON_LOGS = os.getenv("LOG_FORMAT", "text").strip().lower() == "json"
+if JSON_LOGS:
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "calendarsite.logs.JsonFormatter"}},
+        "handlers": {
+            "json": {"class": "logging.StreamHandler", "formatter": "json"},
+        },
+        "root": {"level": "INFO", "handlers": ["json"]},
+        "loggers": {
+            "gunicorn.error": {"handlers": ["json"], "propagate": False},
+            "gunicorn.access": {"handlers": ["json"], "propagate": False},
+        },
+    }
+
 
 class RedactingLogger(Logger):
     """Access log lines that carry no credential: 12Twenty API keys travel in the query
@@ -66,6 +93,20 @@ class RedactingLogger(Logger):
         atoms.update(dict.fromkeys((h for h in self.HIDDEN_HEADERS if h in atoms), "-"))
         return atoms
 
+    def access(self, resp, req, environ, request_time) -> None:
+        if not (JSON_LOGS and self.access_log_enabled):
+            super().access(resp, req, environ, request_time)
+            return
+        atoms = self.atoms(resp, req, environ, request_time)
+        fields = {
+            "method": atoms["m"],
+            "path": atoms["U"],
+            "status": resp.status_code,
+            "duration_ms": round(request_time.total_seconds() * 1000, 3),
+            "request_id": atoms.get("{x-request-id}o", "-"),
+        }
+        self.access_log.info("%s %s %s", atoms["m"], atoms["U"], atoms["s"], extra=fields)
+
 
 logger_class = RedactingLogger
 loglevel = os.getenv("LOG_LEVEL", "info").lower()
@@ -78,6 +119,18 @@ def on_starting(server) -> None:
 
     if settings.DEBUG:
         raise SystemExit("Refusing to serve with DEBUG on: unset DEBUG.")
+
+
+def on_exit(server) -> None:
+    if _METRICS_DIR:
+        shutil.rmtree(_METRICS_DIR, ignore_errors=True)
+
+
+def child_exit(server, worker) -> None:
+    # A worker's counters stay counted after it exits (recycled by max_requests).
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def pre_fork(server, worker) -> None:

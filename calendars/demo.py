@@ -27,7 +27,10 @@ CALENDAR = {
     "dayEndsMin": 0,
     "timeZoneId": "EST",
 }
-MODIFIED = {**CALENDAR, "dayStartsHour": 9, "dayStartsMin": 0, "dayEndsHour": 17}
+# The walkthrough's own calendar: created, used and deleted by the printed curls, so they
+# work when pasted again, and the seeded calendar stays as it is.
+WALKTHROUGH = {**CALENDAR, "name": "Walkthrough calendar"}
+MODIFIED = {**WALKTHROUGH, "dayStartsHour": 9, "dayStartsMin": 0, "dayEndsHour": 17}
 EXCEPTIONS = {
     "exceptions": [
         {"name": "New Year's Day", "type": "HOLIDAY", "placement": "ANNUAL", "annualMonth": 1,
@@ -60,20 +63,24 @@ def demo_seed(*, base_url: str) -> list[str]:
 
     grs = f"{base_url}/grs/v1"
     scope = f"{grs}/tenant/{tenant.pk}/package/{package.pk}"
-    cal = calendar.external_id
-    auth = '-u "$GRS_USER:$TOKEN"'
+    auth = '-u "$GRS_USER:$GRS_TOKEN"'
     json_header = '-H "Content-Type: application/json"'
-    extract = "python3 -c 'import json,sys; print(json.load(sys.stdin)[\"apiToken\"])'"
+
+    def field(name: str) -> str:
+        return f"python3 -c 'import json,sys; print(json.load(sys.stdin)[\"{name}\"])'"
+
+    cal = "$GRS_CALENDAR"
     return [
         "GRS business calendars",
         f"  API user {USERNAME!r}, password {PASSWORD!r}: tenant {tenant.pk}"
-        f" ({TENANT}), package {package.pk} ({PACKAGE}), calendar {cal}",
+        f" ({TENANT}), package {package.pk} ({PACKAGE}), calendar {calendar.external_id}"
+        f" ({calendar.name})",
         "  Log in (the token lives while used, 30 minutes idle by default):",
         f"    GRS_USER={USERNAME}",
-        f"    TOKEN=$(curl -s -u {USERNAME}:{PASSWORD} {grs}/login | {extract})",
-        "  Create a calendar (the vendor's example), list them:",
-        f"    curl -s -X POST {scope}/calendar {auth} {json_header}"
-        f" -d {shlex.quote(json.dumps(CALENDAR))}",
+        f"    GRS_TOKEN=$(curl -s -u {USERNAME}:{PASSWORD} {grs}/login | {field('apiToken')})",
+        f"  Create a calendar of your own ({WALKTHROUGH['name']!r}), list them:",
+        f"    GRS_CALENDAR=$(curl -s -X POST {scope}/calendar {auth} {json_header}"
+        f" -d {shlex.quote(json.dumps(WALKTHROUGH))} | {field('calendarId')})",
         f"    curl -s {scope}/calendars {auth}",
         "  Lock it, set its holidays, change its hours, read the body, unlock:",
         f"    curl -s -i {scope}/lockcalendar/{cal} {auth}",
@@ -85,9 +92,9 @@ def demo_seed(*, base_url: str) -> list[str]:
         f"    curl -s -i {scope}/unlockcalendar/{cal} {auth}",
         "  Ask it business-time questions (is Friday 18:00 EST working? 90 working minutes"
         " after Friday 16:00 EST?):",
-        f"    curl -s '{scope}/calendar/{cal}/working?at=2026-11-27T23:00:00Z' {auth}",
-        f"    curl -s '{scope}/calendar/{cal}/add?start=2026-11-27T21:00:00Z&minutes=90' {auth}",
-        "  Delete it (lock first; `seed_demo` makes it again):",
+        f'    curl -s "{scope}/calendar/{cal}/working?at=2026-11-27T23:00:00Z" {auth}',
+        f'    curl -s "{scope}/calendar/{cal}/add?start=2026-11-27T21:00:00Z&minutes=90" {auth}',
+        "  Delete it (lock first), so that these lines work when pasted again:",
         f"    curl -s -i {scope}/lockcalendar/{cal} {auth}",
         f"    curl -s -i -X DELETE {scope}/calendar/{cal} {auth}",
     ]

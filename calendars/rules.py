@@ -92,6 +92,10 @@ def package_name_taken(name: str) -> str:
     return f"The tenant already has a package named {name!r}."
 
 
+def tenant_name_taken(name: str) -> str:
+    return f"A tenant named {name!r} already exists."
+
+
 def username_taken(username: str) -> str:
     return f"A user named {username!r} already exists."
 

@@ -400,8 +400,12 @@ def _check_name(name: str) -> str:
 
 
 @transaction.atomic
+@transaction.atomic
 def tenant_create(*, name: str) -> Tenant:
-    return Tenant.objects.create(name=_check_name(name))
+    name = _check_name(name)
+    if Tenant.objects.filter(name=name).exists():
+        raise ValidationError({"name": rules.tenant_name_taken(name)})
+    return Tenant.objects.create(name=name)
 
 
 @transaction.atomic
@@ -415,9 +419,9 @@ def package_create(*, tenant: Tenant, name: str) -> Package:
 def grs_permissions(names: Iterable[str]) -> list[Permission]:
     """The calendar permissions named (CALENDAR_VIEW ...); ValidationError for others."""
     names = list(dict.fromkeys(names))
-    for name in names:
-        if name not in rules.PERMISSIONS:
-            raise ValidationError({"permission": rules.permission_unknown(name)})
+    unknown = [rules.permission_unknown(name) for name in names if name not in rules.PERMISSIONS]
+    if unknown:
+        raise ValidationError({"permission": unknown})
     return list(Permission.objects.filter(content_type__app_label="calendars", codename__in=names))
 
 
@@ -429,13 +433,29 @@ def api_user_create(
     tenants: Iterable[Tenant] = (),
     permissions: Iterable[str] = (),
 ) -> AbstractBaseUser:
-    """A user who can log in to the GRS API, member of ``tenants``, with ``permissions``."""
+    """A user who can log in to the GRS API, member of ``tenants``, with ``permissions``.
+
+    Every problem is reported at once (username, password, permissions), not the first.
+    """
     User = get_user_model()
-    if User.objects.filter(username=username).exists():
-        raise ValidationError({"username": rules.username_taken(username)})
     user = User(username=username)
-    user.full_clean(exclude=["password"])
-    validate_password(password, user)
+    errors: dict[str, list[str]] = {}
+    if User.objects.filter(username=username).exists():
+        errors["username"] = [rules.username_taken(username)]
+    checks = [
+        lambda: user.full_clean(exclude=["password"], validate_unique=False),
+        lambda: validate_password(password, user),
+        lambda: grs_permissions(permissions),
+    ]
+    for field, check in zip(["username", "password", "permission"], checks, strict=True):
+        try:
+            check()
+        except ValidationError as error:
+            found = error.message_dict if hasattr(error, "error_dict") else {field: error.messages}
+            for key, messages in found.items():
+                errors.setdefault(key, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
     user.set_password(password)
     user.save()
     user.user_permissions.add(*grs_permissions(permissions))

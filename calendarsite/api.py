@@ -15,11 +15,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost, RequestDataTooBig
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, throttling
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from calendarsite.ops import database_error_count
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +111,8 @@ class ApiErrorMiddleware:
             return None
         if isinstance(exc, RequestDataTooBig):
             return error_response(family, 413, "Request body is too large.")
+        if isinstance(exc, DatabaseError):
+            database_error_count(exc)
         if is_database_outage(exc):
             logger.warning("database unavailable: %s", exc)
             return error_response(family, 503, "Service unavailable, try again shortly.")

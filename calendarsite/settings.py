@@ -51,6 +51,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the request id is set before anything logs, and the metrics time the
+    # whole answer, errors included.
+    "calendarsite.ops.RequestIdMiddleware",
+    "calendarsite.ops.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "calendarsite.api.ApiErrorMiddleware",
@@ -223,10 +227,30 @@ CACHES = {
     }
 }
 
+# /metrics answers only clients at these addresses (and networks, as 10.0.0.0/8), every
+# proxy hop included (docs/operations.md): loopback by default.
+METRICS_ALLOWED_ADDRESSES = envlist("METRICS_ALLOWED_ADDRESSES", "127.0.0.0/8,::1")
+
+# LOG_FORMAT=json: one JSON object per line (time, level, logger, message, request_id).
+# Every line carries the request id (X-Request-ID, echoed in the answer).
+LOG_FORMAT = os.getenv("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in ("text", "json"):
+    raise ValueError(f"LOG_FORMAT must be text or json, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "calendarsite.ops.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "calendarsite.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

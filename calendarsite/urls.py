@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerView
 
 from calendars import pages as calendar_pages
+from calendarsite import ops
 from calendarsite import pages as site_pages
 from calendarsite.admin_login import admin_login
 from events import pages as event_pages
@@ -16,6 +17,10 @@ urlpatterns = [
     path("", site_pages.home, name="home"),
     # The admin's own login, limited per address and per username (before admin/).
     path("admin/login/", admin_login, name="admin-login"),
+    # For load balancers and Prometheus (docs/operations.md).
+    path("healthz", ops.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("metrics", ops.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("staff/users/<int:user_id>/week/", event_pages.user_week, name="staff-user-week"),
     path(

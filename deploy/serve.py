@@ -90,6 +90,10 @@ class Stack:
 
     def prepare(self) -> None:
         self.run.mkdir(parents=True, exist_ok=True)
+        # One metrics folder for every instance's workers, so that /metrics, whichever
+        # instance answers it, adds up all of them (docs/operations.md); emptied per start.
+        shutil.rmtree(self.run / "metrics", ignore_errors=True)
+        (self.run / "metrics").mkdir()
         if os.geteuid() == 0:
             # nginx's workers (user nobody) write request bodies to temp dirs in here.
             self.run.chmod(0o755)
@@ -111,6 +115,7 @@ class Stack:
             "NUM_PROXIES": os.getenv("NUM_PROXIES", "1"),
             # nginx's access log is the one (redacted the same way); set it to keep both.
             "GUNICORN_ACCESSLOG": os.getenv("GUNICORN_ACCESSLOG", ""),
+            "PROMETHEUS_MULTIPROC_DIR": str(self.run / "metrics"),
         }
         command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
                    "--pid", str(self.run / f"instance-{port}.pid")]  # fmt: skip

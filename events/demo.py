@@ -1,29 +1,78 @@
 """Demo data for a first local run: a staff user, students, an integration user and key,
 a student's feed."""
 
+import base64
+import hashlib
+import hmac
 import json
 import secrets
 import shlex
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from events.services import api_key_create, feed_token_create
+from events.models import ApiKey, FeedToken, hash_secret
+from events.services import secret_revoke
 
 STUDENTS = ["ada", "grace", "alan"]
 
 
-def demo_seed(*, base_url: str) -> list[str]:
-    """Idempotent, except that each run issues a fresh API key, feed URL and staff
-    password, because none of them is stored in a form that could be printed again."""
+DEMO = "demo"
+
+
+def _derived(staff: Any, purpose: str) -> str:
+    """A secret only this database and SECRET_KEY give, the same on every run."""
+    message = f"seed_demo:{purpose}:{staff.pk}:{staff.date_joined.isoformat()}"
+    digest = hmac.new(settings.SECRET_KEY.encode(), message.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _staff_password(staff: Any, reset: bool) -> str | None:
+    """The staff password to print, or None when --reset set one that is kept."""
+    password = secrets.token_urlsafe(12) if reset else _derived(staff, "staff")[:16]
+    if reset or not staff.password or not staff.has_usable_password():
+        staff.set_password(password)
+        staff.save()
+        return password
+    return password if staff.check_password(password) else None
+
+
+def _stable_secret(model: type, user: Any, prefix: str, derived: str, reset: bool) -> str | None:
+    """The demo's API key or feed secret (``model``) for ``user``: the derived one, made
+    once and then found again; with --reset a random one, the earlier ones revoked. None
+    once the derived one is revoked: what --reset printed stays, and is not stored."""
+    hash_field = "key_hash" if model is ApiKey else "token_hash"
+    live = model.objects.filter(user=user, name=DEMO, revoked_at__isnull=True)
+    secret = prefix + derived
+    if reset:
+        for old in live:
+            secret_revoke(secret=old)
+        secret = prefix + secrets.token_urlsafe(32)
+    elif live.filter(**{hash_field: hash_secret(secret)}).exists():
+        return secret
+    elif model.objects.filter(**{hash_field: hash_secret(secret)}).exists():
+        # Revoked (by --reset, or in the admin): the one --reset printed is still valid.
+        return None
+    model.objects.create(
+        user=user, name=DEMO, prefix=secret[:12], **{hash_field: hash_secret(secret)}
+    )
+    return secret
+
+
+def demo_seed(*, base_url: str, reset: bool = False) -> list[str]:
+    """Idempotent: a second run prints the same staff password, API key and feed URL, and
+    what a run printed stays valid. These secrets are derived from SECRET_KEY and the
+    staff user's creation time, so they are not stored in clear. ``reset`` issues new
+    random ones instead and revokes the demo's earlier key and feed URL; later runs then
+    leave them be (and say so), since only a hash of them is kept."""
     User = get_user_model()
     staff, _ = User.objects.get_or_create(
         username="staff", defaults={"is_staff": True, "is_superuser": True}
     )
-    staff_password = secrets.token_urlsafe(12)
-    staff.set_password(staff_password)
-    staff.save()
+    staff_password = _staff_password(staff, reset)
 
     students = [User.objects.get_or_create(username=name)[0] for name in STUDENTS]
     integration, _ = User.objects.get_or_create(username="school-integration")
@@ -38,8 +87,14 @@ def demo_seed(*, base_url: str) -> list[str]:
             ],
         )
     )
-    _, key = api_key_create(user=integration, name="demo")
-    _, feed_secret = feed_token_create(user=students[0], name="demo")
+    key = _stable_secret(ApiKey, integration, "key_", _derived(staff, "api-key"), reset)
+    feed_secret = _stable_secret(FeedToken, students[0], "feed_", _derived(staff, "feed"), reset)
+    kept = "unchanged (issued before, stored hashed; `seed_demo --reset` issues a new one)"
+    key_text = key or kept
+    feed_text = (
+        f"{base_url}{reverse('calendar-events-feed', args=[feed_secret])}" if feed_secret else kept
+    )
+    password_text = staff_password or "unchanged (set before; `seed_demo --reset` sets a new one)"
 
     body = json.dumps(
         [
@@ -61,20 +116,20 @@ def demo_seed(*, base_url: str) -> list[str]:
             },
         ]
     )
-    token_url = f"{base_url}/api/client/generateAuthenticationToken?key={key}"
+    token_url = f"{base_url}/api/client/generateAuthenticationToken?key={key or 'KEY'}"
     return [
         "12Twenty calendar events",
-        f"  admin: {base_url}/admin/  user 'staff', password {staff_password}",
+        f"  admin: {base_url}/admin/  user 'staff', password {password_text}",
         f"  students: {', '.join(f'{s.username} (UserId {s.pk})' for s in students)}",
-        f"  API key of 'school-integration': {key}",
+        f"  API key of 'school-integration': {key_text}",
         "  Get a bearer token, then upsert a batch:",
-        f"    TOKEN=$(curl -s {shlex.quote(token_url)} | tr -d '\"')",
+        f"    EVENTS_TOKEN=$(curl -s {shlex.quote(token_url)} | tr -d '\"')",
         f"    curl -s -X PUT {base_url}/api/v2/calendar-events/batch"
-        ' -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json"'
+        ' -H "Authorization: Bearer $EVENTS_TOKEN" -H "Content-Type: application/json"'
         f" -d {shlex.quote(body)}",
         "  Read them back, a page at a time:",
         f"    curl -s '{base_url}/api/v2/calendar-events?UserId={students[0].pk}&PageSize=10'"
-        ' -H "Authorization: Bearer $TOKEN"',
+        ' -H "Authorization: Bearer $EVENTS_TOKEN"',
         f"  {students[0].username}'s iCalendar feed (subscribe from a calendar app):",
-        f"    {base_url}{reverse('calendar-events-feed', args=[feed_secret])}",
+        f"    {feed_text}",
     ]

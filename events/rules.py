@@ -26,6 +26,18 @@ MAX_ID = 2**63 - 1  # UserId is a 64-bit integer
 START_BEFORE_END = "StartTime must be before EndTime"
 
 
+def join_messages(messages: list[str]) -> str:
+    """An item's problems as one ErrorMessage: sentences joined by a space.
+
+    A message alone is given exactly as written, so the vendor's own two read to the
+    letter; beside others, each ends with a full stop (the vendor's "StartTime must be
+    before EndTime" has none), so the text reads as sentences, not as one run-on line.
+    """
+    if len(messages) == 1:
+        return messages[0]
+    return " ".join(m if m.endswith((".", "!", "?")) else m + "." for m in messages)
+
+
 def owned_by_another(external_id: str, owner_id: int) -> str:
     return f"Event '{external_id}' is owned by another student ({owner_id})."
 
@@ -34,8 +46,8 @@ def user_missing(user_id: int) -> str:
     return f"User {user_id} does not exist."
 
 
-def duplicated(external_id: str) -> str:
-    return f"ExternalId '{external_id}' appears more than once in the batch."
+def duplicated(external_id: str, within: str = "batch") -> str:
+    return f"ExternalId '{external_id}' appears more than once in the {within}."
 
 
 def event_missing(external_id: str) -> str:

@@ -92,7 +92,7 @@ class BatchFailureSerializer(serializers.Serializer):
         allow_null=True, allow_blank=True, help_text="As sent; null if it was not a string."
     )
     ErrorMessage = serializers.CharField(
-        help_text="Every problem of the item, separated by spaces."
+        help_text="Every problem of the item, as sentences joined by a space."
     )
     IsSuccessful = serializers.ChoiceField(choices=[False])
 

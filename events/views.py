@@ -15,6 +15,7 @@ from calendarsite.api import (
     error_response,
     make_exception_handler,
 )
+from calendarsite.ops import BATCH_SIZE
 from events import rules, schema, selectors, services
 from events.auth import (
     DENIED,
@@ -82,9 +83,11 @@ class BatchView(EventsView):
     def run(service, request: Request) -> Response:
         """The batch's per-item results, or 400 for a body that is no batch at all."""
         try:
-            return Response(service(items=request.data))
+            results = service(items=request.data)
         except services.BatchRejected as exc:
             return error_response(EVENTS, 400, exc.message)
+        BATCH_SIZE.labels(request.method.lower()).observe(len(request.data))
+        return Response(results)
 
 
 class EventListView(EventsView):

@@ -225,6 +225,12 @@ PUBLIC = [
     Public("GET", "admin/login/", 200),
     # The front page: what the service is, links; no data.
     Public("GET", "", 200),
+    # Operations (docs/operations.md): liveness and readiness are public and say nothing
+    # but "ok"; the metrics answer loopback only (METRICS_ALLOWED_ADDRESSES), which the
+    # test client is (tests/test_operations.py checks the refusal).
+    Public("GET", "healthz", 200, {"status": "ok"}),
+    Public("GET", "readyz", 200, {"status": "ok", "database": "ok"}),
+    Public("GET", "metrics", 200),
 ]
 
 # Not an API: behind Django's staff login (admin session), which sends anyone else there.
@@ -421,7 +427,9 @@ def call(
 
 def as_bytes(response) -> tuple:
     """All a client can see of an answer."""
-    return response.status_code, sorted(response.items()), response.content
+    # X-Request-ID is new on every answer (calendarsite/ops.py), whoever asks.
+    headers = sorted((k, v) for k, v in response.items() if k != "X-Request-ID")
+    return response.status_code, headers, response.content
 
 
 def assert_error(response, family: str, status: int, message: str) -> None:

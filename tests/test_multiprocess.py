@@ -215,6 +215,22 @@ def test_a_12twenty_token_works_on_every_worker(server):
     )
 
 
+def test_metrics_add_up_across_workers(server):
+    def healthz_count() -> float:
+        text = server.get("/metrics").body.decode()
+        line = 'calendar_http_requests_total{method="GET",route="healthz",status="200"} '
+        found = [ln for ln in text.splitlines() if ln.startswith(line)]
+        return float(found[0].rsplit(" ", 1)[1]) if found else 0.0
+
+    before = healthz_count()
+    since = server.mark()
+    answers = in_threads([lambda: server.get("/healthz") for _ in range(60)])
+    assert [a.status for a in answers] == [200] * 60
+    assert len({pid for pid, path in server.served_since(since) if path == "/healthz"}) == WORKERS
+    # Whichever worker answers /metrics, it counts every worker's requests.
+    assert [healthz_count() - before for _ in range(4)] == [60.0] * 4
+
+
 def test_the_credentials_rate_limit_counts_across_workers(server):
     api_user("carol")
 

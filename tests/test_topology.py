@@ -250,3 +250,18 @@ def test_a_body_larger_than_nginx_keeps_in_memory_reaches_the_app(stack):
     body = b"[" + b",".join([b'{"Title": "' + b"x" * 100 + b'"}'] * 9000) + b"]"
     answer = stack.request("PUT", "/api/v2/calendar-events/batch", body=body)
     assert (answer.status, answer.headers["WWW-Authenticate"]) == (401, "Bearer")
+
+
+def test_metrics_through_the_front_add_up_across_instances(stack):
+    def healthz_count() -> float:
+        answer = stack.get("/metrics")
+        assert answer.status == 200
+        line = 'calendar_http_requests_total{method="GET",route="healthz",status="200"} '
+        found = [ln for ln in answer.body.decode().splitlines() if ln.startswith(line)]
+        return float(found[0].rsplit(" ", 1)[1]) if found else 0.0
+
+    before = healthz_count()
+    for n in range(20):
+        # From several loopback addresses: each is this machine, so each may read /metrics.
+        assert stack.request("GET", "/healthz", source=f"127.0.0.{2 + n % 3}").status == 200
+    assert [healthz_count() - before for _ in range(4)] == [20.0] * 4

@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from events import rules
 from events.models import CalendarEvent
 
 from .conftest import UserFactory, event, put_batch
@@ -143,9 +144,20 @@ def test_item_with_several_problems_names_them_all(client, student):
     assert result == {
         "ExternalId": "e1",
         "ErrorMessage": "TypeId must be 1 (Class), 2 (Interview) or 3 (Other)."
-        " StartTime must be before EndTime Title is required. User 99 does not exist.",
+        " StartTime must be before EndTime. Title is required. User 99 does not exist.",
         "IsSuccessful": False,
     }
+
+
+def test_joined_messages_read_as_sentences_and_vendor_texts_alone_stay_exact():
+    assert rules.join_messages([rules.START_BEFORE_END]) == "StartTime must be before EndTime"
+    owned = rules.owned_by_another("load-test-10", 20100323)
+    assert rules.join_messages([owned]) == (
+        "Event 'load-test-10' is owned by another student (20100323)."
+    )
+    assert rules.join_messages([rules.START_BEFORE_END, rules.user_missing(99)]) == (
+        "StartTime must be before EndTime. User 99 does not exist."
+    )
 
 
 def test_unknown_user_reported_with_other_problems(client, db):

@@ -72,7 +72,25 @@ def test_unknown_user(db, user_id):
         export("--user", user_id)
 
 
-@pytest.mark.parametrize("args", [["--user", "ada"], ["--format", "csv"]])
-def test_bad_arguments(db, args):
+def test_user_by_username_and_ics_says_whose_events(events):
+    assert [i["ExternalId"] for i in json.loads(export("--user", "grace"))] == ["c"]
+    calendar = Calendar.from_ical(export("--user", "ada", "--format", "ics"))
+    assert str(calendar["X-WR-CALNAME"]) == "Calendar events of ada"
+    assert str(calendar["NAME"]) == "Calendar events of ada"
+    assert len(calendar.events) == 2
+
+
+def test_username_made_of_digits_when_no_user_has_that_id(events):
+    UserFactory(username="424242")
+    calendar = Calendar.from_ical(export("--user", "424242", "--format", "ics"))
+    assert str(calendar["X-WR-CALNAME"]) == "Calendar events of 424242"
+
+
+def test_unknown_username(db):
+    with pytest.raises(CommandError, match=r"User 'ghost' does not exist\."):
+        export("--user", "ghost")
+
+
+def test_bad_format(db):
     with pytest.raises(CommandError):
-        export(*args)
+        export("--format", "csv")

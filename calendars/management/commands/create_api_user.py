@@ -1,8 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from calendars import rules, services
-from calendars.management import command_error
 from calendars.models import Tenant
 
 
@@ -30,14 +30,20 @@ class Command(BaseCommand):
     def handle(self, *args, username, password, tenants, permissions, **options) -> None:
         found = list(Tenant.objects.filter(pk__in=tenants))
         missing = sorted(set(tenants) - {t.pk for t in found})
-        if missing:
-            raise CommandError(f"No tenant with id {', '.join(map(str, missing))}.")
+        # Every problem at once: the tenants' and the service's (username, password,
+        # permissions); nothing is created unless there are none.
+        problems = [f"No tenant with id {', '.join(map(str, missing))}."] if missing else []
         try:
-            user = services.api_user_create(
-                username=username, password=password, tenants=found, permissions=permissions
-            )
+            with transaction.atomic():
+                user = services.api_user_create(
+                    username=username, password=password, tenants=found, permissions=permissions
+                )
+                if problems:
+                    raise ValidationError(problems)
         except ValidationError as error:
-            raise command_error(error) from None
+            problems = list(dict.fromkeys([*problems, *error.messages]))
+        if problems:
+            raise CommandError("\n".join(problems))
         self.stdout.write(
             f"Created GRS API user {user.get_username()!r}"
             f" (tenants: {', '.join(str(t.pk) for t in found) or 'none'};"

@@ -1,4 +1,5 @@
 import json
+import re
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -8,25 +9,42 @@ from events.models import CalendarEvent
 from events.serializers import calendar_event_item, calendar_events_ics
 
 
+def user_by_id_or_name(value: str):
+    """The user with this id (digits), or else with this username."""
+    users = get_user_model().objects
+    text = value.strip()
+    if re.fullmatch(r"-?\d+", text):
+        number = int(text)
+        found = users.filter(pk=number).first() if 0 < number <= rules.MAX_ID else None
+        found = found or users.filter(username=value).first()
+        if found is None:
+            raise CommandError(rules.user_missing(number))
+        return found
+    found = users.filter(username=value).first()
+    if found is None:
+        raise CommandError(f"User {value!r} does not exist.")
+    return found
+
+
 class Command(BaseCommand):
     help = (
         "Write the live calendar events (of one user with --user) to stdout, as a JSON "
-        "array of the list API's items or as an iCalendar document."
+        "array of the list API's items or as an iCalendar document named for its user."
     )
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--user", type=int, metavar="ID", help="Only this user's events.")
+        parser.add_argument(
+            "--user",
+            metavar="ID_OR_USERNAME",
+            help="Only this user's events: a user id, or else a username.",
+        )
         parser.add_argument("--format", choices=["json", "ics"], default="json")
 
-    def handle(self, *args, user: int | None, format: str, **options) -> None:
+    def handle(self, *args, user: str | None, format: str, **options) -> None:
         events = CalendarEvent.objects.live().order_by("start_time", "id")
         name = "Calendar events"
         if user is not None:
-            owner = None
-            if 0 < user <= rules.MAX_ID:
-                owner = get_user_model().objects.filter(pk=user).first()
-            if owner is None:
-                raise CommandError(rules.user_missing(user))
+            owner = user_by_id_or_name(user)
             events = events.filter(user=owner)
             name = f"Calendar events of {owner.get_username()}"
         if format == "ics":
