@@ -58,6 +58,9 @@ class CalendarEvent(models.Model):
             # The list's default order (StartTime, then Id): a page is read from the
             # index instead of sorting the whole table.
             models.Index(fields=["start_time", "id"], name="event_start_order"),
+            # When a student's events last changed (a feed's ETag and Last-Modified):
+            # one index probe, however many events they have.
+            models.Index(fields=["user", "updated_at"], name="event_user_last_change"),
         ]
 
     def __str__(self) -> str:
