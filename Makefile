@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: install run serve test lint format bench
+.PHONY: install run serve test lint format bench tools
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,12 @@ $(STAMP): requirements.txt
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)
+
+# Redocly CLI, which lints the OpenAPI document in the suite (needs npm; .ci/run runs this).
+tools: tools/node_modules/.bin/redocly
+
+tools/node_modules/.bin/redocly: tools/package-lock.json
+	npm ci --prefix tools --no-audit --no-fund --loglevel=error
 
 # Local use: migrate, load the demo data (prints ready-to-paste curls), serve.
 run: $(STAMP)

@@ -159,11 +159,16 @@ SPECTACULAR_SETTINGS = {
         "calendars.schema.postprocess",
         "events.schema.postprocess",
         "calendarsite.schema.tidy",
+        "calendarsite.schema.for_generators",  # last: servers, enum names, nullable enums
     ],
+    # Tag names become generated clients' module names (grs, calendar_events).
     "TAGS": [
         {"name": "GRS", "description": "Genesys Rules System business calendars."},
-        {"name": "12Twenty", "description": "12Twenty calendar events."},
+        {"name": "CalendarEvents", "description": "12Twenty calendar events."},
     ],
+    # The repository has no open-source licence: the document says so.
+    "CONTACT": {"name": "Calendar service maintainers"},
+    "LICENSE": {"name": "Proprietary"},
 }
 
 # Guessing keys and passwords: the credential endpoints (GRS login, 12Twenty token) allow

@@ -13,13 +13,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
 from icalendar import Calendar
 
 from events import rules
 from events.models import CalendarEvent
 from events.services import calendar_events_delete, calendar_events_upsert, feed_token_create
-from tests.conftest import on_postgres
 
 from .conftest import UserFactory, stored
 
@@ -176,7 +176,7 @@ def test_the_feed_reads_only_the_windows_rows_on_postgresql(student, secret):
     the window's rows and one index entry for the last change."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {CalendarEvent._meta.db_table}"  # noqa: S608 - our own table name
+            f"INSERT INTO {CalendarEvent._meta.db_table}"
             " (external_id, user_id, type_id, start_time, end_time, title, created_at,"
             " updated_at) SELECT 'bulk' || i, %s, 1, now() - interval '4000 days'"
             " + i * interval '1 hour', now() - interval '4000 days' + i * interval '1 hour'"
@@ -189,8 +189,6 @@ def test_the_feed_reads_only_the_windows_rows_on_postgresql(student, secret):
     in_window = CalendarEvent.objects.filter(
         start_time__gte=datetime.now(UTC) - timedelta(days=91)
     ).count()
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as captured:
         parse(Client().get(feed_url(secret)))
     assert len(captured.captured_queries) == 2
