@@ -4,10 +4,12 @@ a student's feed."""
 import json
 import secrets
 import shlex
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from events.services import api_key_create, feed_token_create
 
@@ -41,22 +43,25 @@ def demo_seed(*, base_url: str) -> list[str]:
     _, key = api_key_create(user=integration, name="demo")
     _, feed_secret = feed_token_create(user=students[0], name="demo")
 
+    # Next week, so that the events fall in the feed's default window (docs/events.md).
+    day = (timezone.now() + timedelta(days=7)).date()
+    next_day = day + timedelta(days=1)
     body = json.dumps(
         [
             {
                 "ExternalId": "demo-1",
                 "UserId": students[0].pk,
                 "TypeId": 1,
-                "StartTime": "2026-06-10T20:00:00Z",
-                "EndTime": "2026-06-10T22:00:00Z",
+                "StartTime": f"{day}T20:00:00Z",
+                "EndTime": f"{day}T22:00:00Z",
                 "Title": "Course FMAR2: Fin. Meas., Analysis & Rept. 2",
             },
             {
                 "ExternalId": "demo-2",
                 "UserId": students[1].pk,
                 "TypeId": 2,
-                "StartTime": "2026-06-11T09:00:00-04:00",
-                "EndTime": "2026-06-11T10:00:00-04:00",
+                "StartTime": f"{next_day}T09:00:00-04:00",
+                "EndTime": f"{next_day}T10:00:00-04:00",
                 "Title": "Interview with Acme",
             },
         ]
