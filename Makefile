@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
+INSTANCES ?= 2
 
 .PHONY: install run serve test lint format bench tools
 
@@ -29,12 +30,15 @@ run: $(STAMP)
 	$(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
 	$(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
-# Serving for real: gunicorn (settings in gunicorn.conf.py), static files by whitenoise.
-# Set SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL in the environment; DEBUG stays off.
+# Serving for real: nginx on HOST:PORT in front of INSTANCES gunicorn instances of
+# WORKERS sync workers each (deploy/serve.py, deploy/nginx.conf, gunicorn.conf.py;
+# docs/serving.md), static files by whitenoise. Set SECRET_KEY, ALLOWED_HOSTS and
+# DATABASE_URL in the environment; DEBUG stays off.
 serve: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) exec $(BIN)/gunicorn -c gunicorn.conf.py
+	HOST=$(HOST) PORT=$(PORT) INSTANCES=$(INSTANCES) WORKERS=$(WORKERS) \
+		exec $(BIN)/python deploy/serve.py
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -17,7 +17,14 @@ bind = [f"{os.getenv('HOST', '127.0.0.1')}:{os.getenv('PORT', '8000')}"]
 # Sync workers: a batch is CPU and database work, done in one go; two per core is
 # plenty, since each mostly waits on PostgreSQL for part of its request.
 workers = int(os.getenv("WORKERS", "2"))
-worker_class = "sync"
+# gunicorn's sync worker, answering its own errors under /api/ and /grs/ in JSON.
+worker_class = "calendarsite.gunicorn_worker.JsonErrorSyncWorker"
+
+# Above the front's limits (deploy/nginx.conf: 8 KB per line, 32 KB of headers), which
+# refuse first, in JSON; its X-Forwarded-For may add to a line the client sent.
+limit_request_line = 16384
+limit_request_fields = 32768  # gunicorn's maximum
+limit_request_field_size = 16384
 
 # Load Django once in the master and fork: workers start fast and share its pages.
 # No database connection is opened at import time, so none is shared across the fork.

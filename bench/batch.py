@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import http.client
 import json
 import math
@@ -48,12 +49,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from calendars import business_time as bt
 from calendars.timezones import java_zone
+from deploy.pgbouncer import pgbouncer
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 BIN = Path(sys.executable).parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench"
 HOST = "127.0.0.1"  # loopback only
+CONNECT: dict = {}  # the floors' psycopg.connect options (--pgbouncer adds some)
 BATCH_PATH = "/api/v2/calendar-events/batch"
 BATCH_SIZE = 1000
 STUDENTS = 10
@@ -540,7 +543,7 @@ def concurrent(url, port, token, students, clients, rounds) -> tuple[float, floa
     plain psycopg connections and for HTTP clients."""
     first = [make_batch(f"c{c}", students, 0) for c in range(clients)]
     second = [make_batch(f"c{c}", students, 1) for c in range(clients)]
-    conns = [psycopg.connect(url) for _ in range(clients)]
+    conns = [psycopg.connect(url, **CONNECT) for _ in range(clients)]
     for conn, batch in zip(conns, first, strict=True):
         delete_ids(conn, batch.ids)
         floor_upsert(conn, batch)
@@ -789,6 +792,11 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=int(os.getenv("WORKERS", "2")))
     parser.add_argument("--background", type=int, default=100_000, help="other events")
+    parser.add_argument(
+        "--pgbouncer",
+        action="store_true",
+        help="route the server and the floors through pgbouncer (transaction pooling)",
+    )
     args = parser.parse_args()
     rounds = max(1, min(args.rounds, 10_000))
     url = os.getenv("BENCH_DATABASE_URL", DEFAULT_URL)
@@ -811,9 +819,20 @@ def main() -> int:
 
     # SIGTERM (a timeout, a closed terminal) unwinds through `finally` like Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    bouncer = contextlib.ExitStack()
+    if args.pgbouncer:
+        # Everything through it, the floors too (without prepared statements, which
+        # transaction pooling does not keep; Django never prepares either), so every
+        # ratio compares like with like.
+        url = bouncer.enter_context(pgbouncer(url, pool_size=max(args.clients, args.workers)))
+        env.update(DATABASE_URL=url, PGBOUNCER="true")
+        CONNECT["prepare_threshold"] = None
     server = Server(env, args.workers)
     try:
-        with psycopg.connect(url) as conn, psycopg.connect(url, autocommit=True) as admin:
+        with (
+            psycopg.connect(url, **CONNECT) as conn,
+            psycopg.connect(url, autocommit=True, **CONNECT) as admin,
+        ):
             ensure_background(conn, students[-1], args.background)
             token = server.wait_ready(fixtures["key"])
             pg = conn.execute("SHOW server_version").fetchone()[0]
@@ -824,6 +843,7 @@ def main() -> int:
                 f"commit {commit or '?'}; PostgreSQL {pg}, Python {platform.python_version()},"
                 f" {os.cpu_count()} CPUs,"
                 f" load average {os.getloadavg()[0]:.2f}; gunicorn {args.workers} sync workers"
+                f"{'; through pgbouncer (transaction pooling)' if args.pgbouncer else ''}"
                 f" on {HOST}:{server.port}; {rounds} rounds; {args.background} other events\n"
             )
             times = sequential(conn, admin, server.port, token, students, rounds)
@@ -843,6 +863,7 @@ def main() -> int:
             master = memory_of(server.proc.pid)
     finally:
         server.stop()
+        bouncer.close()
 
     print(HEADER)
     for name, label in (("ins", "insert pass"), ("upd", "update pass")):

@@ -90,6 +90,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Behind PgBouncer in transaction pooling mode (docs/serving.md), a server connection is
+# lent for one transaction only: nothing may live in the session across transactions.
+# Django's server-side cursors outside a transaction are WITH HOLD ones that later
+# FETCHes would look for on another connection, and prepared statements are named in
+# the session: both off. (Prepared statements are already off by Django's default,
+# prepare_threshold None; stated here so that nobody turns them on. The batch's
+# server-side binding uses the unnamed statement, which lives within one exchange.)
+# Everything else the app keeps per connection is transaction-scoped: advisory locks are
+# pg_advisory_xact_lock, row locks are SELECT ... FOR UPDATE in a transaction.
+PGBOUNCER = envbool("PGBOUNCER", "false")
+if PGBOUNCER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several writers (dev server threads, tests with threads) wait for the lock
     # instead of failing at once with "database is locked".

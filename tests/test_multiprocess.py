@@ -8,13 +8,6 @@ that they both did.
 
 from __future__ import annotations
 
-import http.client
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,16 +18,16 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
-from django.db import connection
 
 from calendars import rules
 from calendars.models import Calendar
 from events.models import CalendarEvent
 from events.services import api_key_create
+from tests import served
 from tests.calendars.factories import CalendarFactory, PackageFactory
 from tests.helpers import basic, check_racing_batches, racing_batches, run_concurrently
+from tests.served import Answer, database_url, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
 RATE = 5  # credential attempts per minute and address, for the whole server
 PASSWORD = "a-Long-pass-phrase-4711"
@@ -48,15 +41,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @dataclass
-class Answer:
-    status: int
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-@dataclass
 class Server:
     port: int
     logs: Path
@@ -64,20 +48,7 @@ class Server:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def request(self, method: str, path: str, *, auth: str = "", body: Any = None) -> Answer:
-        headers = {"Connection": "close"}
-        if auth:
-            headers["Authorization"] = auth
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        try:
-            conn.request(method, path, body=data, headers=headers)
-            response = conn.getresponse()
-            answer = Answer(response.status, response.read())
-        finally:
-            conn.close()
+        answer = served.request(self.port, method, path, auth=auth, body=body)
         with self.lock:
             self.answered += 1
         return answer
@@ -111,18 +82,6 @@ class Server:
         return {pid for pid, _ in self.served_since(since)}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture(scope="module")
 def server(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Server]:
     with django_db_blocker.unblock():
@@ -130,60 +89,22 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Ser
     logs = tmp_path_factory.mktemp("gunicorn")
     port = free_port()
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "calendarsite.settings",
         "DATABASE_URL": url,
         "CONN_MAX_AGE": "600",  # production's: workers keep their connections
         "CREDENTIALS_RATE": f"{RATE}/minute",
-        "DEBUG": "false",
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WORKERS": str(WORKERS),
         "LOG_LEVEL": "WARNING",
     }
     server = Server(port, logs)
-    # The project's gunicorn.conf.py, if any, is read from the working directory; the
-    # options here win over it.
-    command = [
-        sys.executable, "-m", "gunicorn", "calendarsite.wsgi:application",
-        "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--worker-class", "sync",
+    args = [
+        "calendarsite.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS),
         "--no-control-socket", "--timeout", "60",
         "--access-logfile", str(logs / "access.log"), "--access-logformat", "%(p)s %(U)s",
         "--error-logfile", str(logs / "error.log"),
     ]  # fmt: skip
-    process = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
-        command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, start_new_session=True
-    )
-    try:
-        wait_until_serving(server, process)
+    ready = lambda: server.get("/grs/v1/tenants").status == 401  # noqa: E731
+    with served.gunicorn(args, env, logs / "error.log", ready):
         yield server
-    finally:
-        stop(process)
-
-
-def wait_until_serving(server: Server, process: subprocess.Popen) -> None:
-    pause = threading.Event()
-    for _ in range(300):  # up to 30 s
-        if process.poll() is not None:
-            pytest.fail("gunicorn exited: " + (server.logs / "error.log").read_text())
-        try:
-            if server.get("/grs/v1/tenants").status == 401:
-                return
-        except OSError:
-            pass
-        pause.wait(0.1)
-    pytest.fail("gunicorn did not answer: " + (server.logs / "error.log").read_text())
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Graceful stop of the master (it stops its workers), then kill the whole group."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,231 @@
+"""Starting the app as it is served for real, for the tests that talk to it over HTTP:
+one gunicorn (tests/test_multiprocess.py), or the README's whole stack, `deploy/serve.py`
+(nginx in front of several gunicorn instances: tests/test_topology.py), optionally on
+the database through PgBouncer (tests/test_pgbouncer.py). Every port is a free one."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from deploy.pgbouncer import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["ROOT", "Answer", "Stack", "database_url", "free_port", "gunicorn", "request"]
+
+# What a client that retries sees when an instance went away under it.
+RETRYABLE_STATUS = {502, 503, 504}
+
+
+@dataclass
+class Answer:
+    status: int
+    body: bytes
+    headers: dict[str, str] | None = None
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def request(
+    port: int,
+    method: str,
+    path: str,
+    *,
+    auth: str = "",
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    source: str = "",
+    timeout: float = 60,
+) -> Answer:
+    """One request on a new connection (``Connection: close``), from the loopback
+    address ``source`` if given (any 127.x.y.z is this machine: a client of its own)."""
+    sent = {"Connection": "close", **(headers or {})}
+    if auth:
+        sent["Authorization"] = auth
+    data = None
+    if body is not None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        sent["Content-Type"] = "application/json"
+    conn = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=timeout, source_address=(source, 0) if source else None
+    )
+    try:
+        conn.request(method, path, body=data, headers=sent)
+        response = conn.getresponse()
+        return Answer(response.status, response.read(), dict(response.getheaders()))
+    finally:
+        conn.close()
+
+
+def database_url() -> str:
+    """The test database's URL (known once pytest-django has made it)."""
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def stop(process: subprocess.Popen, timeout: float = 30) -> None:
+    """Graceful stop (SIGTERM), then kill the whole process group."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+
+
+def wait_for(check, process: subprocess.Popen, what: str, log: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{what} exited: " + log.read_text())
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"{what} did not answer: " + log.read_text())
+
+
+@contextmanager
+def gunicorn(
+    args: list[str], env: dict[str, str], log: Path, ready: Callable[[], bool]
+) -> Iterator[subprocess.Popen]:
+    """One gunicorn, started from the repo root: gunicorn.conf.py applies and ``args``
+    win over it. Its output goes to ``log``; serving once ``ready()``; stopped after."""
+    full_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "calendarsite.settings",
+        "DEBUG": "false",
+        **env,
+    }
+    with log.open("ab") as out:
+        process = subprocess.Popen(  # noqa: S603 - our interpreter, our arguments
+            [sys.executable, "-m", "gunicorn", *args],
+            cwd=ROOT,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+        )
+    try:
+        wait_for(ready, process, "gunicorn", log)
+        yield process
+    finally:
+        stop(process)
+
+
+@dataclass
+class Stack:
+    """`deploy/serve.py` (what `make serve` runs) on free ports, its files in ``run``."""
+
+    port: int
+    backends: list[int]
+    run: Path
+    process: subprocess.Popen
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Answer:
+        return request(self.port, method, path, **kwargs)
+
+    def get(self, path: str, auth: str = "") -> Answer:
+        return request(self.port, "GET", path, auth=auth)
+
+    def instance_pid(self, backend: int) -> int:
+        return int((self.run / f"instance-{backend}.pid").read_text())
+
+    def kill_instance(self, backend: int) -> None:
+        """SIGKILL an instance, its master and its workers (one process group)."""
+        os.killpg(self.instance_pid(backend), signal.SIGKILL)
+
+    def access_log(self) -> str:
+        return (self.run / "access.log").read_text()
+
+    def output(self) -> str:
+        return (self.run / "output.log").read_text()
+
+
+@contextmanager
+def served_stack(env: dict[str, str], *, instances: int = 2, workers: int = 1) -> Iterator[Stack]:
+    # In /tmp itself, not pytest's private tmp: run as root, nginx's workers run as
+    # nobody and write request bodies in there.
+    run = Path(tempfile.mkdtemp(prefix="serve-"))
+    port, backends = free_port(), [free_port() for _ in range(instances)]
+    full_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "calendarsite.settings",
+        "DEBUG": "false",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "BACKEND_PORTS": ",".join(map(str, backends)),
+        "WORKERS": str(workers),
+        "RUN_DIR": str(run),
+        "ACCESS_LOG": str(run / "access.log"),
+        "LOG_LEVEL": "WARNING",
+        **env,
+    }
+    log = run / "output.log"
+    with log.open("ab") as out:
+        process = subprocess.Popen(  # noqa: S603 - our interpreter, our script
+            [sys.executable, str(ROOT / "deploy" / "serve.py")],
+            cwd=ROOT,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+        )
+    stack = Stack(port, backends, run, process)
+    try:
+        wait_for(
+            lambda: stack.request("GET", "/grs/v1/tenants", timeout=5).status == 401,
+            process,
+            "the served stack",
+            log,
+        )
+        yield stack
+    finally:
+        stop(process, timeout=40)
+        shutil.rmtree(run, ignore_errors=True)
+
+
+def retrying(call, *, attempts: int = 40, pause: float = 0.25) -> tuple[Answer, int]:
+    """What a careful client does: on a connection error or a 502/503/504, try again.
+    The final answer, and how many attempts failed before it."""
+    for failed in range(attempts):
+        try:
+            answer = call()
+        except (OSError, http.client.HTTPException):
+            answer = None
+        if answer is not None and answer.status not in RETRYABLE_STATUS:
+            return answer, failed
+        threading.Event().wait(pause)
+    raise AssertionError(f"no answer after {attempts} attempts")
+
+
+def listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
