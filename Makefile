@@ -9,7 +9,7 @@ PORT ?= 8000
 WORKERS ?= 2
 INSTANCES ?= 2
 
-.PHONY: install run serve test lint format bench bench-scale bench-latency
+.PHONY: install run serve test lint format bench bench-scale bench-latency tools
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,12 @@ $(STAMP): requirements.txt
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)
+
+# Redocly CLI, which lints the OpenAPI document in the suite (needs npm; .ci/run runs this).
+tools: tools/node_modules/.bin/redocly
+
+tools/node_modules/.bin/redocly: tools/package-lock.json
+	npm ci --prefix tools --no-audit --no-fund --loglevel=error
 
 # Local use: migrate, load the demo data (prints ready-to-paste curls), serve.
 run: $(STAMP)

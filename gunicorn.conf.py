@@ -6,7 +6,6 @@ overridden by the environment below or on the command line.
 
 import gc
 import os
-import re
 import shutil
 import tempfile
 
@@ -82,13 +81,25 @@ class RedactingLogger(Logger):
     Authorization header are left out and feed secrets masked, in every atom a format
     could name."""
 
-    FEED_SECRET = re.compile(r"(/feeds/)[^/]+(\.ics)")
     HIDDEN_HEADERS = ("{authorization}i", "{referer}i", "{cookie}i")
 
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        # Error lines ("Error handling request <uri>", "Invalid request ...: <request
+        # line>") name the path too. Imported here: the config file is read before
+        # gunicorn puts the project on sys.path.
+        from calendarsite.logredact import RedactSecrets
+
+        for log in (self.error_log, self.access_log):
+            if not any(isinstance(f, RedactSecrets) for f in log.filters):
+                log.addFilter(RedactSecrets())
+
     def atoms(self, resp, req, environ, request_time) -> dict:
+        from calendarsite.logredact import redact
+
         atoms = super().atoms(resp, req, environ, request_time)
         atoms = {k: v for k, v in atoms.items() if not k.endswith("}e")}
-        path = self.FEED_SECRET.sub(r"\1***\2", atoms["U"] or "")
+        path = redact(atoms["U"] or "")
         atoms.update(U=path, q="", f="-", r=f"{atoms['m']} {path} {atoms['H']}")
         atoms.update(dict.fromkeys((h for h in self.HIDDEN_HEADERS if h in atoms), "-"))
         return atoms

@@ -102,7 +102,9 @@ class ApiErrorMiddleware:
             answer = error_response(family, response.status_code, text)
             if "Allow" in response:  # a 405 must say which methods are (RFC 9110)
                 answer["Allow"] = response["Allow"]
-            return answer
+            response = answer
+        if family == EVENTS:
+            events_headers(response)
         return response
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
@@ -140,6 +142,20 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if family is None:
         return defaults.server_error(request)
     return error_response(family, 500, "Internal server error.")
+
+
+# The headers of the vendor's example answer (12Twenty), on every answer under /api/:
+# no client or proxy may reuse an answer without asking again. A view may set its own
+# Cache-Control (the iCalendar feed's, for conditional GET, docs/events.md).
+EVENTS_HEADERS = {"Cache-Control": "no-cache", "Pragma": "no-cache", "Expires": "-1"}
+JSON_UTF8 = "application/json; charset=utf-8"
+
+
+def events_headers(response: HttpResponse) -> None:
+    for header, value in EVENTS_HEADERS.items():
+        response.headers.setdefault(header, value)
+    if _is_json(response):
+        response["Content-Type"] = JSON_UTF8
 
 
 def _is_json(response: HttpResponse) -> bool:

@@ -61,17 +61,23 @@ def path_of(req: object, exc: BaseException) -> str:
 
 def write_error(sock, status_int: int, reason: str, mesg: str) -> None:
     # Imported here: gunicorn loads the worker class before the Django app.
-    from calendarsite.api import MESSAGE_KEY, family_for_path
+    from calendarsite.api import EVENTS, EVENTS_HEADERS, JSON_UTF8, MESSAGE_KEY, family_for_path
 
     family = family_for_path(getattr(_failing, "path", ""))
     if family is None:
         return _html_write_error(sock, status_int, reason, mesg)
     text = MESSAGES.get(status_int, f"{reason}.")
     body = json.dumps({MESSAGE_KEY[family]: text}).encode()
+    # 12Twenty's answers carry the vendor's headers (calendarsite/api.py, events_headers).
+    headers = (
+        {"Content-Type": JSON_UTF8, **EVENTS_HEADERS}
+        if family == EVENTS
+        else {"Content-Type": "application/json", "Cache-Control": "no-cache"}
+    )
     head = (
         f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
-        f"Content-Type: application/json\r\nCache-Control: no-cache\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
+        + "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        + f"Content-Length: {len(body)}\r\n\r\n"
     )
     util.write_nonblock(sock, head.encode("latin-1") + body)
 

@@ -86,3 +86,90 @@ def error_responses(
         )
         for status in statuses
     }
+
+
+# What client generators and linters (Redocly, openapi-python-client,
+# datamodel-code-generator) need beyond what drf-spectacular writes (docs/openapi.md).
+
+# Names of enum members (x-enum-varnames), where the values do not make names by
+# themselves: integers, and orderings whose "-" means descending.
+ENUM_VARNAMES = {
+    "TypeIdEnum": ["Class", "Interview", "Other"],
+}
+
+
+def enum_varname(value: Any) -> str:
+    """A member name for a string value: "-StartTime" → "StartTimeDesc",
+    "TIME_CHANGE" → "TimeChange", "Validation Failed" → "ValidationFailed"."""
+    text = str(value)
+    descending = text.startswith("-")
+    words = re.findall(r"[A-Za-z0-9]+", text)
+    if text.upper() == text:  # FIXED, TIME_CHANGE
+        words = [word.capitalize() for word in words]
+    name = "".join(word[:1].upper() + word[1:] for word in words) or "Empty"
+    return name + ("Desc" if descending else "")
+
+
+def for_generators(result: dict[str, Any], request: Any = None, **kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook, the last one: servers, nullable enums with a type, member
+    names for every enum, unused components dropped."""
+    base = request.build_absolute_uri("/").rstrip("/") if request is not None else ""
+    result["servers"] = [
+        {"url": base or "http://127.0.0.1:8000", "description": "This site" if base else "make run"}
+    ]
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, schema in schemas.items():
+        _name_members(schema, ENUM_VARNAMES.get(name))
+    _walk(result, schemas)
+    _drop_unused(result)
+    return result
+
+
+def _walk(node: Any, schemas: dict[str, Any]) -> None:
+    """Nullable enums (``oneOf: [Enum, NullEnum]``, which has no type) become one
+    inline enum of that type with null among its values, as OAS 3.0.3 wants."""
+    if isinstance(node, list):
+        for item in node:
+            _walk(item, schemas)
+        return
+    if not isinstance(node, dict):
+        return
+    refs = [s.get("$ref", "") for s in node.get("oneOf", [])]
+    if (
+        node.get("nullable")
+        and "type" not in node
+        and len(refs) == 2
+        and refs[1].endswith("/NullEnum")
+    ):
+        enum = schemas[refs[0].rsplit("/", 1)[1]]
+        del node["oneOf"]
+        node.update(type=enum["type"], enum=[*enum["enum"], None])
+    _name_members(node, None)
+    for value in node.values():
+        _walk(value, schemas)
+
+
+def _name_members(schema: dict[str, Any], names: list[str] | None) -> None:
+    """Names for an enum's members; a null value (a nullable enum) gets none, as
+    generators make it None rather than a member."""
+    values = [v for v in schema.get("enum") or [] if v is not None]
+    if not values or "x-enum-varnames" in schema:
+        return
+    if names is None and all(isinstance(v, str) for v in values):
+        names = [enum_varname(v) for v in values]
+    if names is not None:
+        schema["x-enum-varnames"] = names
+
+
+def _drop_unused(result: dict[str, Any]) -> None:
+    """Components nothing refers to any more (NullEnum, once inlined)."""
+    schemas = result.get("components", {}).get("schemas", {})
+    while True:
+        text = repr({k: v for k, v in result.items() if k != "components"}) + repr(
+            {k: v for k, v in result.get("components", {}).items()}
+        )
+        unused = [n for n in schemas if f"#/components/schemas/{n}'" not in text]
+        if not unused:
+            return
+        for name in unused:
+            del schemas[name]

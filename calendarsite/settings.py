@@ -178,11 +178,16 @@ SPECTACULAR_SETTINGS = {
         "calendars.schema.postprocess",
         "events.schema.postprocess",
         "calendarsite.schema.tidy",
+        "calendarsite.schema.for_generators",  # last: servers, enum names, nullable enums
     ],
+    # Tag names become generated clients' module names (grs, calendar_events).
     "TAGS": [
         {"name": "GRS", "description": "Genesys Rules System business calendars."},
-        {"name": "12Twenty", "description": "12Twenty calendar events."},
+        {"name": "CalendarEvents", "description": "12Twenty calendar events."},
     ],
+    # The repository has no open-source licence: the document says so.
+    "CONTACT": {"name": "Calendar service maintainers"},
+    "LICENSE": {"name": "Proprietary"},
 }
 
 # Guessing keys and passwords: the credential endpoints (GRS login, 12Twenty token) allow
@@ -239,18 +244,36 @@ if LOG_FORMAT not in ("text", "json"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "calendarsite.ops.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "calendarsite.ops.RequestIdFilter"},
+        # Feed secrets travel in URL paths: masked in every line (calendarsite/logredact.py).
+        "redact_secrets": {"()": "calendarsite.logredact.RedactSecrets"},
+    },
     "formatters": {
         "text": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {"()": "calendarsite.logs.JsonFormatter"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["request_id"],
+            "filters": ["request_id", "redact_secrets"],
             "formatter": LOG_FORMAT,
-        }
+        },
+        # runserver's access lines, in Django's own format, masked too.
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
     },
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }

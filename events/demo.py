@@ -7,12 +7,14 @@ import hmac
 import json
 import secrets
 import shlex
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from events.models import ApiKey, FeedToken, hash_secret
 from events.services import secret_revoke
@@ -96,22 +98,25 @@ def demo_seed(*, base_url: str, reset: bool = False) -> list[str]:
     )
     password_text = staff_password or "unchanged (set before; `seed_demo --reset` sets a new one)"
 
+    # Next week, so that the events fall in the feed's default window (docs/events.md).
+    day = (timezone.now() + timedelta(days=7)).date()
+    next_day = day + timedelta(days=1)
     body = json.dumps(
         [
             {
                 "ExternalId": "demo-1",
                 "UserId": students[0].pk,
                 "TypeId": 1,
-                "StartTime": "2026-06-10T20:00:00Z",
-                "EndTime": "2026-06-10T22:00:00Z",
+                "StartTime": f"{day}T20:00:00Z",
+                "EndTime": f"{day}T22:00:00Z",
                 "Title": "Course FMAR2: Fin. Meas., Analysis & Rept. 2",
             },
             {
                 "ExternalId": "demo-2",
                 "UserId": students[1].pk,
                 "TypeId": 2,
-                "StartTime": "2026-06-11T09:00:00-04:00",
-                "EndTime": "2026-06-11T10:00:00-04:00",
+                "StartTime": f"{next_day}T09:00:00-04:00",
+                "EndTime": f"{next_day}T10:00:00-04:00",
                 "Title": "Interview with Acme",
             },
         ]

@@ -58,6 +58,9 @@ class CalendarEvent(models.Model):
             # The list's default order (StartTime, then Id): a page is read from the
             # index instead of sorting the whole table.
             models.Index(fields=["start_time", "id"], name="event_start_order"),
+            # When a student's events last changed (a feed's ETag and Last-Modified):
+            # one index probe, however many events they have.
+            models.Index(fields=["user", "updated_at"], name="event_user_last_change"),
             # Sync (UpdatedSince, Ordering=UpdatedAt) reads its pages from here.
             models.Index(fields=["updated_at", "id"], name="event_updated_order"),
             # Tombstones, few among millions: the purge and the admin's status filter.

@@ -9,7 +9,7 @@ the field.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -247,3 +247,47 @@ def event_model_errors(event: CalendarEvent) -> None:
         errors["end_time"] = START_BEFORE_END
     if errors:
         raise ValidationError(errors)
+
+
+# iCalendar feeds: which events a feed holds (docs/events.md, "iCalendar feeds"). A feed
+# is read by calendar apps every hour, so its cost is bounded by a window of StartTimes
+# and a number of events, whatever the student's total.
+FEED_DAYS_BACK = 90
+FEED_DAYS_AHEAD = 365
+FEED_MAX_SPAN = timedelta(days=3 * 366)
+FEED_MAX_EVENTS = 2000
+FEED_WINDOW_TOO_WIDE = "From and To may be at most 1098 days apart."
+
+
+@dataclass(frozen=True, slots=True)
+class FeedWindow:
+    """Events that start in [start, end). When a default bound is used, the window
+    moves at each midnight UTC: ``moved_at`` is the last such midnight, else None."""
+
+    start: datetime
+    end: datetime
+    moved_at: datetime | None
+
+
+def feed_window(*, params: dict[str, str], now: datetime) -> FeedWindow:
+    """The window asked for by ``From``/``To`` (ISO 8601 dates or instants), each
+    defaulting to the documented bound; ValueError with every problem in one message."""
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    problems = []
+    bounds = {}
+    for name, default in (("From", -FEED_DAYS_BACK), ("To", FEED_DAYS_AHEAD)):
+        value = params.get(name, "").strip()
+        parsed = parse_instant(value) if value else today + timedelta(days=default)
+        if parsed is None:
+            problems.append(instant_invalid(name))
+        bounds[name] = parsed
+    start, end = bounds["From"], bounds["To"]
+    if not problems:
+        if start >= end:
+            problems.append("From must be before To.")
+        elif end - start > FEED_MAX_SPAN:
+            problems.append(FEED_WINDOW_TOO_WIDE)
+    if problems:
+        raise ValueError(" ".join(problems))
+    fixed = params.get("From", "").strip() and params.get("To", "").strip()
+    return FeedWindow(start, end, None if fixed else today)

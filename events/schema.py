@@ -26,7 +26,8 @@ from calendarsite.schema import error_responses
 from events import filters, rules
 from events.auth import DENIED
 
-TAGS = ["12Twenty"]
+# A tag that generators turn into a module name (calendar_events, not tag12_twenty).
+TAGS = ["CalendarEvents"]
 BEARER_SCHEME = "bearerToken"
 
 
@@ -301,7 +302,7 @@ event_list = _op(
     "case; an empty value is the same as none. Every bad parameter is named in one 400.",
     parameters=[
         _query("UserId", OpenApiTypes.INT64, "Only this student's events."),
-        _query("TypeId", OpenApiTypes.INT, "1 Class, 2 Interview, 3 Other.", enum=[1, 2, 3]),
+        _query("TypeId", OpenApiTypes.INT, "1 Class, 2 Interview, 3 Other."),
         _query("From", OpenApiTypes.DATETIME, f"Events that end after this. {INSTANT}"),
         _query("To", OpenApiTypes.DATETIME, f"Events that start before this. {INSTANT}"),
         _query(
@@ -316,7 +317,6 @@ event_list = _op(
             "Ordering",
             OpenApiTypes.STR,
             "Sort; ties by Id in the same direction (default StartTime).",
-            enum=list(filters.ORDERINGS),
         ),
         _query(
             "PageSize",
@@ -354,6 +354,8 @@ event_get = _op(
 )
 
 BATCH_PATH = "/api/v2/calendar-events/batch"
+LIST_PATH = "/api/v2/calendar-events"
+TOKEN_PATH = "/api/client/generateAuthenticationToken"
 FEED_PATH = "/api/v2/calendar-events/feeds/{secret}.ics"
 ERROR_REF = {"$ref": "#/components/schemas/EventsError"}
 
@@ -387,7 +389,31 @@ def postprocess(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         },
     }
     result["paths"][FEED_PATH] = {"get": FEED_OPERATION}
+    result["paths"][TOKEN_PATH]["get"]["security"] = []  # the key is the credential
+    _list_parameters(result)
     return result
+
+
+def _list_parameters(result: dict[str, Any]) -> None:
+    """The list's parameters as generators want them: TypeId refers to the items' enum
+    component (one enum, not two), Ordering to its own, PageSize and UserId with their
+    ranges in the schema."""
+    schemas = result["components"]["schemas"]
+    schemas["EventOrdering"] = {
+        "type": "string",
+        "enum": list(filters.ORDERINGS),
+        "description": "Sort key; `-` is descending.",
+    }
+    refs = {"TypeId": "TypeIdEnum", "Ordering": "EventOrdering"}
+    ranges = {
+        "PageSize": {"minimum": 1, "maximum": filters.MAX_PAGE_SIZE},
+        "UserId": {"minimum": 1, "maximum": rules.MAX_ID},
+    }
+    for parameter in result["paths"][LIST_PATH]["get"]["parameters"]:
+        name = parameter["name"]
+        if name in refs:
+            parameter["schema"] = {"$ref": f"#/components/schemas/{refs[name]}"}
+        parameter["schema"].update(ranges.get(name, {}))
 
 
 FEED_OPERATION = {
@@ -404,12 +430,41 @@ FEED_OPERATION = {
             "required": True,
             "schema": {"type": "string"},
             "description": "The feed secret (feed_...).",
-        }
+        },
+        *(
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string", "format": "date-time"},
+                "description": f"{text} ISO 8601 date or instant. From and To may be at most "
+                f"{rules.FEED_MAX_SPAN.days} days apart.",
+            }
+            for name, text in (
+                (
+                    "From",
+                    f"Events that start at or after this (default: {rules.FEED_DAYS_BACK}"
+                    " days before today, 00:00 UTC).",
+                ),
+                (
+                    "To",
+                    f"Events that start before this (default: {rules.FEED_DAYS_AHEAD} days"
+                    " after today, 00:00 UTC).",
+                ),
+            )
+        ),
     ],
     "responses": {
         "200": {
-            "description": "An RFC 5545 iCalendar document of the student's live events.",
+            "description": "An RFC 5545 iCalendar document of the student's live events "
+            f"that start in the window, at most {rules.FEED_MAX_EVENTS}, in StartTime order. "
+            "Carries a weak ETag and Last-Modified; HEAD answers the headers only.",
             "content": {"text/calendar": {"schema": {"type": "string"}}},
+        },
+        "304": {"description": "Not modified since If-None-Match / If-Modified-Since."},
+        "400": {
+            "description": "A bad From or To, each named.",
+            "content": {"application/json": {"schema": ERROR_REF}},
         },
         "404": {
             "description": "Unknown or revoked secret, or an inactive student: `Not found.`",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Model, OuterRef, Subquery
 from django.utils import timezone
 
 from calendarsite.perms import held as perms_held
@@ -145,16 +146,35 @@ def calendar_event_get(*, event_id: int) -> CalendarEvent | None:
     return CalendarEvent.objects.live().filter(pk=event_id).first()
 
 
-def calendar_event_feed(*, secret: str) -> tuple[Any, list[CalendarEvent]] | None:
-    """The user whose live feed token ``secret`` is, with their live events, in two
-    queries; None for an unknown or revoked secret or an inactive user."""
+@dataclass(slots=True)
+class Feed:
+    user: Any
+    # The newest UpdatedAt among all of the student's events, deleted ones too (a
+    # deletion or a move out of the window bumps it), or None: the feed's validator.
+    last_change: datetime | None
+
+
+def calendar_event_feed(*, secret: str) -> Feed | None:
+    """The user whose live feed token ``secret`` is, and when their events last changed,
+    in one query (read from the (user, updated_at) index, whatever their number); None
+    for an unknown or revoked secret or an inactive user."""
     secret_hash = hash_secret(secret)
+    newest = CalendarEvent.objects.filter(user=OuterRef("user")).order_by("-updated_at")
     found = (
         FeedToken.objects.select_related("user")
         .filter(token_hash=secret_hash, revoked_at__isnull=True, user__is_active=True)
+        .annotate(last_change=Subquery(newest.values("updated_at")[:1]))
         .first()
     )
     if found is None or not hmac.compare_digest(found.token_hash, secret_hash):
         return None
-    events = CalendarEvent.objects.live().filter(user=found.user).order_by("start_time", "id")
-    return found.user, list(events)
+    return Feed(found.user, found.last_change)
+
+
+def calendar_event_feed_events(*, user: Any, window: rules.FeedWindow) -> list[CalendarEvent]:
+    """The user's live events that start in ``window``, in StartTime order, at most
+    FEED_MAX_EVENTS: one range read of the (user, start_time) index."""
+    events = CalendarEvent.objects.live().filter(
+        user=user, start_time__gte=window.start, start_time__lt=window.end
+    )
+    return list(events.order_by("start_time", "id")[: rules.FEED_MAX_EVENTS])

@@ -1,7 +1,12 @@
+import hashlib
+from typing import Any
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_safe
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -126,17 +131,69 @@ class EventDetailView(EventsView):
         return Response(calendar_event_item(event))
 
 
-@require_safe
+FEED_METHODS = ("GET", "HEAD")
+
+
+@csrf_exempt  # no cookies, no forms: a POST gets the 405 below, not the CSRF page
 def feed_view(request: HttpRequest, secret: str) -> HttpResponse:
     """A student's events as iCalendar, for calendar apps to subscribe to. A plain
     Django view: calendar apps send no bearer token, and may ask for text/calendar
-    only, which DRF's content negotiation (JSON only) would refuse."""
-    found = selectors.calendar_event_feed(secret=secret)
-    if found is None:
+    only, which DRF's content negotiation (JSON only) would refuse.
+
+    Bounded whatever the student's number of events: one query answers HEAD and a
+    conditional GET (304) from the validators, a second reads the window's events.
+    """
+    if request.method not in FEED_METHODS:
+        answer = error_response(EVENTS, 405, "Method not allowed.")
+        answer["Allow"] = ", ".join(FEED_METHODS)
+        return answer
+    feed = selectors.calendar_event_feed(secret=secret)
+    if feed is None:
         return error_response(EVENTS, 404, "Not found.")
-    user, events = found
-    body = calendar_events_ics(events, name=f"Calendar events of {user.get_username()}")
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="calendar-events.ics"'
-    response["Cache-Control"] = "private, no-cache"
+    now = timezone.now()
+    try:
+        window = rules.feed_window(params=feed_params(request.GET), now=now)
+    except ValueError as exc:
+        return error_response(EVENTS, 400, str(exc))
+    name = f"Calendar events of {feed.user.get_username()}"
+    # The body changes when an event changes, when the window moves (at midnight UTC,
+    # for the default one) or when the student is renamed; not otherwise, except for
+    # DTSTAMP (the time of producing), hence a weak ETag.
+    changed = [t for t in (feed.last_change, window.moved_at) if t]
+    last_modified = max(changed) if changed else None
+    bounds = (window.start, window.end, last_modified)
+    version = "|".join([str(FEED_VERSION), name, *(t.isoformat() if t else "" for t in bounds)])
+    headers = HttpResponse(status=200)
+    headers["ETag"] = 'W/"' + hashlib.sha256(version.encode()).hexdigest()[:32] + '"'
+    if last_modified:
+        headers["Last-Modified"] = http_date(last_modified.timestamp())
+    headers["Cache-Control"] = "private, no-cache"  # may keep it, must ask (304) before use
+    headers["Content-Type"] = "text/calendar; charset=utf-8"
+    headers["Content-Disposition"] = 'inline; filename="calendar-events.ics"'
+    not_modified = get_conditional_response(
+        request,
+        etag=headers["ETag"],
+        last_modified=int(last_modified.timestamp()) if last_modified else None,
+        response=headers,
+    )
+    if not_modified is not headers:
+        return not_modified
+    if request.method == "HEAD":
+        # Headers only; streamed so that no Content-Length of an unrendered body is sent.
+        response = StreamingHttpResponse(iter(()), status=200)
+    else:
+        events = selectors.calendar_event_feed_events(user=feed.user, window=window)
+        response = HttpResponse(calendar_events_ics(events, name=name, stamp=now))
+    for header, value in headers.items():
+        response[header] = value
     return response
+
+
+# Bumped when the feed's rendering changes, so that apps holding an ETag fetch it again.
+FEED_VERSION = 2
+
+
+def feed_params(query: Any) -> dict[str, str]:
+    """``From`` and ``To`` in any letter case, as the list takes its parameters."""
+    names = {"from": "From", "to": "To"}
+    return {names[key.lower()]: query[key] for key in query if key.lower() in names}
