@@ -5,6 +5,7 @@ exceptions, and locks. Calendars and exceptions are checked by the API's own rul
 from __future__ import annotations
 
 import calendar as _calendar
+import contextlib
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from django import forms
@@ -215,9 +216,12 @@ class CalendarExceptionForm(rule_messages(list(rules.EXCEPTION_RULES.values())),
         for field in ("time_change_start", "time_change_stop"):
             self._time_initial(field)
         if self.instance.fixed_date is not None and "fixed_day" not in self.initial:
-            self.initial["fixed_day"] = business_time.local_date_of_epoch_ms(
-                self.instance.fixed_date, self._zone()
-            )
+            # Stored before the write-time check, or the zone changed since, a fixedDate
+            # may name no date here: the picker then starts empty and saving asks for one.
+            with contextlib.suppress(ValueError):
+                self.initial["fixed_day"] = business_time.local_date_of_epoch_ms(
+                    self.instance.fixed_date, self._zone()
+                )
 
     def _zone(self) -> tzinfo:
         # The calendar as edited on the same page: its zone may be changing too. An
