@@ -356,7 +356,7 @@ EXCEPTION_422 = {
     "message": "Validation Failed",
     "errors": [
         {
-            "code": "1108",
+            "code": "1005",
             "field": "relativeType",
             "message": "relativeType is invalid. Must be FIRST, SECOND, THIRD, FOURTH or LAST.",
             "index": 0,

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from calendars.models import Calendar, CalendarException
-from calendars.rules import EXCEPTION_RULES
+from calendars.rules import EXCEPTION_KEYS, EXCEPTION_RULES, UNUSED_NULL
 
 
 def _fields(calendar: Calendar, now: datetime) -> dict[str, Any]:
@@ -44,7 +44,13 @@ def calendars_json(calendars: Iterable[Calendar]) -> dict[str, Any]:
 
 
 def exception_json(exception: CalendarException) -> dict[str, Any]:
-    return {key: getattr(exception, rule.attr) for key, rule in EXCEPTION_RULES.items()}
+    """All 13 keys in the vendor's order; unused numbers 0, unused fixedDate and
+    relativeType null, as in the vendor's Christmas example."""
+    answer = {}
+    for key in EXCEPTION_KEYS:
+        value = getattr(exception, EXCEPTION_RULES[key].attr)
+        answer[key] = 0 if value is None and key not in UNUSED_NULL else value
+    return answer
 
 
 def calendar_body_json(calendar: Calendar) -> dict[str, Any]:

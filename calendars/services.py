@@ -52,6 +52,14 @@ class CalendarGone(Exception):
     """The calendar was deleted while we worked on it (404)."""
 
 
+class Invalid(Exception):
+    """A write refused by the rules, after the lock was taken (422); nothing is written."""
+
+    def __init__(self, problems: list[rules.Problem]):
+        super().__init__(problems)
+        self.problems = problems
+
+
 # --- sessions -----------------------------------------------------------------------
 
 
@@ -186,7 +194,8 @@ def calendar_update(
     day_ends_min: int,
     time_zone_id: str,
 ) -> Calendar:
-    """Change a calendar's own fields; ``session`` must hold its lock."""
+    """Change a calendar's own fields; ``session`` must hold its lock. Invalid (1008) if
+    the new zone moves a stored fixedDate outside the years 1..9999."""
     changes = {
         "name": name,
         "week_starts": week_starts,
@@ -198,6 +207,14 @@ def calendar_update(
         "time_zone_id": time_zone_id,
     }
     _claim(calendar=calendar, session=session, **changes)
+    if time_zone_id != calendar.time_zone_id:
+        # Checked under the row lock taken by _claim: the exceptions cannot change now.
+        fixed = CalendarException.objects.filter(calendar=calendar).values_list(
+            "placement", "fixed_date"
+        )
+        dates = [(i, ms) for i, (placement, ms) in enumerate(fixed) if placement == "FIXED"]
+        if problems := rules.zone_problems(time_zone_id, dates):
+            raise Invalid(problems)
     for attr, value in changes.items():
         setattr(calendar, attr, value)
     return calendar

@@ -206,6 +206,8 @@ class CalendarView(PackageView):
             services.calendar_update(calendar=calendar, session=request.auth, **values)
         except services.NotLocked:
             raise PreconditionFailed(rules.NOT_LOCKED) from None
+        except services.Invalid as error:
+            return validation_failed(error.problems)
         return Response(calendar_json(calendar))
 
     @schema.calendar_delete
@@ -230,7 +232,7 @@ class CalendarBodyView(PackageView):
         calendar = self.calendar(request, kwargs, VIEW, MODIFY)
         data = self.json_object(request)
         self.require_lock(request, calendar)
-        values, problems = rules.exceptions_parse(data)
+        values, problems = rules.exceptions_parse(data, rules.calendar_zone(calendar))
         if problems:
             return validation_failed(problems)
         try:

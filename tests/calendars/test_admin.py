@@ -109,10 +109,31 @@ def test_exception_inline_uses_the_api_messages(staff, calendar):
     assert inline_errors == [
         {
             "annual_day": ["annualDay is invalid. Must be a day of annualMonth."],
-            "relative_month": ["relativeMonth must be null when placement is ANNUAL."],
+            "relative_month": ["relativeMonth must be null or 0 when placement is ANNUAL."],
         }
     ]
     assert not CalendarException.objects.exists()
+
+
+def test_admin_refuses_a_zone_that_moves_a_fixed_date_outside_years_1_to_9999(staff, calendar):
+    Calendar.objects.filter(pk=calendar.pk).update(time_zone_id="UTC")
+    holiday = HolidayFactory(calendar=calendar, placement="FIXED", annual_month=None,
+                             annual_day=None, fixed_date=-62_135_596_800_000)  # fmt: skip
+    values = {**{k: getattr(calendar, k) for k in GOOD}, "time_zone_id": "America/New_York"}
+    item = {"id": holiday.pk, "calendar": calendar.pk, "name": holiday.name, "type": "HOLIDAY",
+            "placement": "FIXED", "fixed_date": holiday.fixed_date}  # fmt: skip
+    response = staff.post(CHANGE.format(calendar.pk), form(values, calendar.package, [item], 1))
+    assert response.status_code == 200
+    inline_errors = response.context["inline_admin_formsets"][0].formset.errors
+    assert inline_errors == [
+        {
+            "fixed_date": [
+                "fixedDate must name a day in the years 1 to 9999 in the calendar's time zone."
+            ]
+        }
+    ]
+    calendar.refresh_from_db()
+    assert calendar.time_zone_id == "UTC"
 
 
 def test_exception_inline_type_and_placement_messages(staff, calendar):
