@@ -3,8 +3,9 @@
 The API (422 answers), the admin (model clean, form messages) and the management
 commands all check here, so a rule and its wording cannot drift apart. The messages and
 codes 1000-1007 are the vendor's, to the letter (1007 names its field "timeZoneID").
-Exception codes: 1002 and 1003 are the vendor's, the rest ours (docs/grs.md). A JSON value of the wrong type ("7",
-7.5, true, null, missing) fails its field's rule like an out-of-range value does.
+Of the exception codes, 1002 and 1003 are the vendor's, the rest ours (docs/grs.md). A
+JSON value of the wrong type ("7", 7.5, true, null, missing) fails its field's rule like
+an out-of-range value does.
 """
 
 from __future__ import annotations
