@@ -11,6 +11,7 @@ an out-of-range value does.
 from __future__ import annotations
 
 import calendar as _calendar
+import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -34,6 +35,43 @@ PERMISSIONS = {
     "OVERRIDE_LOCKS": "GRS: unlock calendars locked by another user",
 }
 
+# Package permissions (Package's Meta), for the package endpoints and permissions/.
+PACKAGE_PERMISSIONS = {
+    "PACKAGE_CREATE": "GRS: create packages",
+    "PACKAGE_MODIFY": "GRS: modify packages",
+    "PACKAGE_DELETE": "GRS: delete packages",
+}
+
+# The vendor's 24 keys in its order, each with the permission that grants it; None: a
+# feature this service does not have (rules, snapshots, test scenarios, templates,
+# deployment), always false.
+PERMISSION_KEYS: dict[str, str | None] = {
+    "canCreatePackage": "PACKAGE_CREATE",
+    "canModifyPackage": "PACKAGE_MODIFY",
+    "canDeletePackage": "PACKAGE_DELETE",
+    "canDeployPackage": None,
+    "canViewRule": None,
+    "canCreateRule": None,
+    "canModifyRule": None,
+    "canEditRuleOnly": None,
+    "canDeleteRule": None,
+    "canViewCalendar": "CALENDAR_VIEW",
+    "canCreateCalendar": "CALENDAR_CREATE",
+    "canModifyCalendar": "CALENDAR_MODIFY",
+    "canDeleteCalendar": "CALENDAR_DELETE",
+    "canViewPackageSnapshot": None,
+    "canCreatePackageSnapshot": None,
+    "canDeletePackageSnapshot": None,
+    "canViewTestScenario": None,
+    "canCreateTestScenario": None,
+    "canModifyTestScenario": None,
+    "canDeleteTestScenario": None,
+    "canExecuteTestScenario": None,
+    "canCreateTemplate": None,
+    "canModifyTemplate": None,
+    "canDeleteTemplate": None,
+}
+
 NAME_MAX = 255
 MAX_EXCEPTIONS = 1000
 # fixedDate must name a day in years 1..9999, which every date library can represent.
@@ -50,6 +88,11 @@ CALENDAR_NOT_FOUND = "Could not find specified calendar ID."
 LOCK_HELD = "Precondition failed\u2014another user holds the lock for this resource"
 NOT_LOCKED = "Calendar was not locked first"
 NOT_AN_OBJECT = "The request body must be a JSON object."
+# Login of a user whom staff flagged, as the vendor shows it: a numeric code, no field.
+PASSWORD_CHANGE_REQUIRED_ERRORS = [{"code": 1000, "message": "Password Change Required"}]
+# PUT /grs/v1/changepassword (codes ours, docs/grs.md).
+NEW_PASSWORD_MISSING = ("1000", "newPassword", "newPassword must be specified")
+NEW_PASSWORD_INVALID_CODE = "1001"
 NOT_JSON = "The request body is not valid JSON."
 
 
@@ -83,7 +126,8 @@ def permission_missing(permission: str) -> str:
 
 
 def permission_unknown(permission: str) -> str:
-    return f"Unknown permission {permission!r}; use one of {', '.join(PERMISSIONS)}."
+    names = ", ".join([*PERMISSIONS, *PACKAGE_PERMISSIONS])
+    return f"Unknown permission {permission!r}; use one of {names}."
 
 
 def package_name_taken(name: str) -> str:
@@ -445,3 +489,165 @@ def zone_problems(time_zone_id: str, fixed_dates: Iterable[tuple[int, int]]) -> 
         for index, value in fixed_dates
         if not fixed_date_in_zone(value, tz)
     ]
+
+
+# --- packages (POST/PUT .../businessnode/{nodeId}/package), the vendor's codes ----------
+
+NODE_FORBIDDEN = "User does not have permission for the specified tenant or business node."
+NODE_PACKAGE_NOT_FOUND = (
+    "could not find specified package ID. Use Query Packages to obtain correct ID."
+)
+# Java's reserved keywords and literals (JLS 17, 3.9 and 3.10): a package name becomes a
+# Java package name, so no segment may be one. Contextual keywords (var, record, yield,
+# module, ...) are legal package names and allowed.
+JAVA_KEYWORDS = frozenset(
+    [
+        "abstract",
+        "assert",
+        "boolean",
+        "break",
+        "byte",
+        "case",
+        "catch",
+        "char",
+        "class",
+        "const",
+        "continue",
+        "default",
+        "do",
+        "double",
+        "else",
+        "enum",
+        "extends",
+        "final",
+        "finally",
+        "float",
+        "for",
+        "goto",
+        "if",
+        "implements",
+        "import",
+        "instanceof",
+        "int",
+        "interface",
+        "long",
+        "native",
+        "new",
+        "package",
+        "private",
+        "protected",
+        "public",
+        "return",
+        "short",
+        "static",
+        "strictfp",
+        "super",
+        "switch",
+        "synchronized",
+        "this",
+        "throw",
+        "throws",
+        "transient",
+        "try",
+        "void",
+        "volatile",
+        "while",
+        "true",
+        "false",
+        "null",
+        "_",
+    ]
+)
+# ASCII Java identifiers (letters, digits, underscore; not starting with a digit), joined
+# by dots: what every Java toolchain accepts as a package name.
+_PACKAGE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+PACKAGE_NAME_MISSING = ("1000", "name", "package name must be specified")
+PACKAGE_NAME_INVALID = ("1001", "name", "package name contains invalid character(s)")
+PACKAGE_NAME_TOO_LONG = ("1001", "name", f"package name must be at most {NAME_MAX} characters")
+PACKAGE_NAME_KEYWORD = ("1002", "name", "package name cannot contain java keyword(s)")
+PACKAGE_NAME_TAKEN = ("1003", "name", "package name already in use")
+PACKAGE_TYPE_MISSING = ("1004", "type", "package type must be specified")
+TEMPLATE_CODE = "1005"
+BUSINESS_NAME_TAKEN = ("1006", "businessName", "business name already in use")
+# Ours, for what the vendor does not list (docs/grs.md).
+TEMPLATES_INVALID = ("1007", "templates", "templates must be a list of {name, version} objects")
+BUSINESS_NAME_INVALID = (
+    "1008",
+    "businessName",
+    f"businessName must be a string of at most {NAME_MAX} characters",
+)
+DESCRIPTION_INVALID = ("1009", "description", "description must be a string")
+
+
+def template_not_found(name: Any, version: Any) -> str:
+    return f"specified template: {name} version: {version} not found"
+
+
+def _text_problem(value: Any, limit: int | None) -> bool:
+    """A free-text field: null (empty) or a string without control characters (tabs and
+    newlines allowed) or lone surrogates, of at most ``limit`` characters."""
+    if value is None:
+        return False
+    if not isinstance(value, str) or (limit is not None and len(value) > limit):
+        return True
+    return any(unicodedata.category(c) in ("Cc", "Cs") and c not in "\t\n\r" for c in value)
+
+
+@dataclass(frozen=True, slots=True)
+class PackageInput:
+    """A package body, parsed: what was sent (``None``: key absent, for PUT)."""
+
+    name: str | None = None
+    type: str | None = None
+    business_name: str | None = None
+    description: str | None = None
+    templates: list[tuple[Any, Any]] | None = None
+
+
+def package_parse(data: Mapping[str, Any], *, create: bool) -> tuple[PackageInput, list[Problem]]:
+    """A create (``create``) or modify body to values and its problems, except those that
+    need the database (1003, 1005 not found, 1006: services.package_problems). A modify
+    body's name and type are ignored, as are unknown keys; its absent keys stay as they
+    are."""
+    problems: list[Problem] = []
+    name = type_ = None
+    if create:
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip():
+            problems.append(Problem(*PACKAGE_NAME_MISSING))
+        else:
+            name = name.strip()
+            if len(name) > NAME_MAX:
+                problems.append(Problem(*PACKAGE_NAME_TOO_LONG))
+            elif not _PACKAGE_NAME.fullmatch(name):
+                problems.append(Problem(*PACKAGE_NAME_INVALID))
+            elif any(part in JAVA_KEYWORDS for part in name.split(".")):
+                problems.append(Problem(*PACKAGE_NAME_KEYWORD))
+        type_ = data.get("type")
+        if not isinstance(type_, str) or not type_.strip() or _text_problem(type_, NAME_MAX):
+            problems.append(Problem(*PACKAGE_TYPE_MISSING))
+        else:
+            type_ = type_.strip()
+    business_name = description = templates = None
+    if create or "businessName" in data:
+        business_name = data.get("businessName")
+        if _text_problem(business_name, NAME_MAX):
+            problems.append(Problem(*BUSINESS_NAME_INVALID))
+        else:
+            business_name = (business_name or "").strip()
+    if create or "description" in data:
+        description = data.get("description")
+        if _text_problem(description, None):
+            problems.append(Problem(*DESCRIPTION_INVALID))
+        else:
+            description = description or ""
+    if create or "templates" in data:
+        items = data.get("templates")
+        items = [] if items is None else items
+        if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
+            problems.append(Problem(*TEMPLATES_INVALID))
+        else:
+            templates = [(i.get("name"), i.get("version")) for i in items]
+    problems.sort(key=lambda p: int(p.code))
+    values = PackageInput(name, type_, business_name, description, templates)
+    return values, problems

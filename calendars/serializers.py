@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from calendars.models import Calendar, CalendarException
+from calendars.models import Calendar, CalendarException, Package
 from calendars.rules import EXCEPTION_KEYS, EXCEPTION_RULES, UNUSED_NULL
 
 
@@ -75,3 +75,24 @@ def instant_json(value: datetime) -> str:
     """An instant as business-time answers write it: UTC, ``Z``, seconds always,
     microseconds only when not zero (2026-03-09T14:30:00Z, 2026-03-09T14:30:00.250000Z)."""
     return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+
+
+def package_json(package: Package) -> dict[str, Any]:
+    """A package as the vendor's Query Packages answers it; empty texts are null."""
+    return {
+        "packageId": str(package.pk),
+        "name": package.name,
+        "type": package.type or None,
+        "businessName": package.business_name or None,
+        "description": package.description or None,
+        "templates": [
+            {
+                "name": t.name,
+                "version": t.version,
+                "type": t.type,
+                "global": t.is_global,
+                "changeComment": t.change_comment,
+            }
+            for t in package.templates.all()
+        ],
+    }

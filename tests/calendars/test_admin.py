@@ -163,7 +163,7 @@ def test_unlock_action(staff, user, package):
     )
     assert "Unlocked 1 calendar(s)." in response.content.decode()
     locked.refresh_from_db()
-    assert locked.lock_session is None
+    assert locked.lock_user is None
 
 
 def test_tenant_members_are_edited_in_the_admin(staff, tenant, user):
