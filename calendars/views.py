@@ -204,16 +204,30 @@ class ChangePasswordView(GrsView):
     permission_classes = [AllowAny]
     throttle_classes = [CredentialsRateThrottle]
 
-    @schema.change_password
-    def put(self, request: Request) -> HttpResponse:
+    @staticmethod
+    def caller(request: Request) -> Any:
         credentials = basic_credentials(request)
-        user = credentials and services.grs_user_by_token_or_password(
+        return credentials and services.grs_user_by_token_or_password(
             username=credentials[0], secret=credentials[1]
         )
+
+    @staticmethod
+    def refused() -> HttpResponse:
+        response = error_response(GRS, 401, rules.TOKEN_INVALID)
+        response["WWW-Authenticate"] = 'Basic realm="GRS"'
+        return response
+
+    def options(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        # As every GRS endpoint: OPTIONS needs the credentials too.
+        if not self.caller(request):
+            return self.refused()
+        return super().options(request, *args, **kwargs)
+
+    @schema.change_password
+    def put(self, request: Request) -> HttpResponse:
+        user = self.caller(request)
         if not user:
-            response = error_response(GRS, 401, rules.TOKEN_INVALID)
-            response["WWW-Authenticate"] = 'Basic realm="GRS"'
-            return response
+            return self.refused()
         data = PackageView.json_object(request)
         try:
             services.grs_password_change(user=user, new_password=data.get("newPassword"))
