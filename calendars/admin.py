@@ -139,13 +139,14 @@ class PackageForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         node, templates = cleaned.get("node"), cleaned.get("templates")
-        if node is not None and any(t.tenant_id != node.tenant_id for t in templates or ()):
+        if node is None:
+            return cleaned
+        if any(t.tenant_id != node.tenant_id for t in templates or ()):
             self.add_error("templates", "Choose templates of the node's tenant.")
-        if node is not None and self.instance.pk and self.instance.tenant_id != node.tenant_id:
+        if not self.instance._state.adding and self.instance.tenant_id != node.tenant_id:
             self.add_error("node", "A package stays in its tenant: choose a node of it.")
-        if node is not None:
-            # The tenant-scoped unique constraints are checked against the node's tenant.
-            self.instance.tenant_id = node.tenant_id
+        # The tenant-scoped unique constraints are checked against the node's tenant.
+        self.instance.tenant_id = node.tenant_id
         return cleaned
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from calendars.models import Calendar, CalendarException
+from calendars.models import Calendar, CalendarException, Package
 
 from .conftest import api_client, url
 from .factories import CalendarFactory, HolidayFactory, UserFactory
@@ -264,3 +264,85 @@ def test_changelist_query_count_does_not_grow(staff, django_assert_num_queries, 
     with django_assert_num_queries(len(one.captured_queries)):
         response = staff.get(path)
     assert response.context["cl"].result_count >= 41
+
+
+# Business nodes, templates, packages and the must-change-password flag ----------------
+
+
+def test_business_node_template_and_package_pages(staff, package):
+    from calendars.models import BusinessNode, Template
+
+    root = package.tenant.root_node()
+    template = Template.objects.create(tenant=package.tenant, name="XYZ", version=1)
+    for path in [
+        "/admin/calendars/businessnode/",
+        "/admin/calendars/businessnode/add/",
+        f"/admin/calendars/businessnode/{root.pk}/change/",
+        "/admin/calendars/template/",
+        f"/admin/calendars/template/{template.pk}/change/",
+        "/admin/calendars/package/add/",
+        f"/admin/calendars/package/{package.pk}/change/",
+    ]:
+        assert staff.get(path).status_code == 200, path
+    response = staff.post(
+        "/admin/calendars/businessnode/add/",
+        {"tenant": package.tenant_id, "parent": root.pk, "name": "Finance"},
+    )
+    assert response.status_code == 302
+    finance = BusinessNode.objects.get(name="Finance")
+    response = staff.post(
+        "/admin/calendars/package/add/",
+        {
+            "node": finance.pk,
+            "name": "dmd",
+            "type": "samples",
+            "business_name": "XYZ",
+            "description": "",
+            "templates": [template.pk],
+        },  # fmt: skip
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    created = Package.objects.get(name="dmd")
+    assert (created.tenant, created.node, list(created.templates.all())) == (
+        package.tenant,
+        finance,
+        [template],
+    )
+    # A second root for the tenant is refused with a clear message.
+    response = staff.post(
+        "/admin/calendars/businessnode/add/", {"tenant": package.tenant_id, "name": "Root 2"}
+    )
+    assert response.status_code == 200
+    assert "root node already" in response.content.decode()
+
+
+def test_staff_flag_must_change_password_on_the_user_page(staff, db):
+    from calendars.models import GrsAccount
+
+    user = UserFactory(username="dora")
+    page = staff.get(f"/admin/auth/user/{user.pk}/change/")
+    assert page.status_code == 200
+    assert "must_change_password" in page.content.decode()
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "password"}
+    data.update(
+        {
+            "username": "dora",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            "grs_account-TOTAL_FORMS": "1",
+            "grs_account-INITIAL_FORMS": "0",
+            "grs_account-MIN_NUM_FORMS": "0",
+            "grs_account-MAX_NUM_FORMS": "1",
+            "grs_account-0-must_change_password": "on",
+            "is_active": "on",
+        }
+    )
+    data.pop("groups", None)
+    data.pop("user_permissions", None)
+    data.pop("last_login", None)
+    response = staff.post(f"/admin/auth/user/{user.pk}/change/", data)
+    assert response.status_code == 302, (
+        response.context and response.context["adminform"].form.errors
+    )
+    assert GrsAccount.objects.get(user=user).must_change_password is True
