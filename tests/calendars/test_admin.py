@@ -299,7 +299,7 @@ def test_business_node_template_and_package_pages(staff, package):
             "business_name": "XYZ",
             "description": "",
             "templates": [template.pk],
-        },  # fmt: skip
+        },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     created = Package.objects.get(name="dmd")

@@ -14,7 +14,9 @@ from .factories import TenantFactory
 
 PACKAGE_PERMS = ("PACKAGE_CREATE", "PACKAGE_MODIFY", "PACKAGE_DELETE")
 FORBIDDEN = {"message": "User does not have permission for the specified tenant or business node."}
-NOT_FOUND = {"message": "could not find specified package ID. Use Query Packages to obtain correct ID."}  # fmt: skip
+NOT_FOUND = {
+    "message": "could not find specified package ID. Use Query Packages to obtain correct ID."
+}
 
 
 @pytest.fixture
@@ -202,7 +204,8 @@ def test_name_and_business_name_in_use_1003_1006(acme, acme_client):
 
 def test_modify_package_changes_only_business_name_description_templates(acme, acme_client):
     tenant, _, finance = acme
-    package_id = acme_client.post(node_url(tenant, finance, "package"), SAMPLE, format="json").json()["packageId"]  # fmt: skip
+    created = acme_client.post(node_url(tenant, finance, "package"), SAMPLE, format="json")
+    package_id = created.json()["packageId"]
     Template.objects.create(tenant=tenant, name="ABC", version=3, type="rules", is_global=True,
                             change_comment="third")  # fmt: skip
     body = {
@@ -261,7 +264,8 @@ def test_modify_package_422_1005_1006(acme, acme_client):
 
 def test_unknown_package_of_a_node_is_404_with_the_vendors_text(acme, acme_client):
     tenant, root, finance = acme
-    package_id = acme_client.post(node_url(tenant, finance, "package"), SAMPLE, format="json").json()["packageId"]  # fmt: skip
+    created = acme_client.post(node_url(tenant, finance, "package"), SAMPLE, format="json")
+    package_id = created.json()["packageId"]
     for rest in [f"package/{uuid.uuid4()}", "package/not-a-uuid", f"package/{package_id}"]:
         node = root if rest.endswith(package_id) else finance  # another node's package too
         response = acme_client.get(node_url(tenant, node, rest))
