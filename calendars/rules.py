@@ -580,6 +580,9 @@ DESCRIPTION_INVALID = ("1009", "description", "description must be a string")
 
 
 def template_not_found(name: Any, version: Any) -> str:
+    if isinstance(name, str):
+        # A lone surrogate (from a \ud800 escape) cannot be written back as UTF-8.
+        name = name.encode("utf-8", "backslashreplace").decode("utf-8")
     return f"specified template: {name} version: {version} not found"
 
 

@@ -475,7 +475,12 @@ def _templates_find(
 ) -> tuple[list[Template], list[rules.Problem]]:
     """The tenant's templates named ``(name, version)``; a 1005 for each one not found,
     with its index in the list."""
-    keys = {(n, v) for n, v in wanted if isinstance(n, str) and rules.is_int(v)}
+    # Only names a database can hold are looked up (PostgreSQL refuses NUL in text).
+    keys = {
+        (n, v)
+        for n, v in wanted
+        if isinstance(n, str) and rules.name_problem(n) is None and rules.is_int(v)
+    }
     found = {}
     if keys:
         names = {n for n, _ in keys}

@@ -1,6 +1,7 @@
 """Business hierarchy and packages, in the shapes of the vendor's pages (Query Business
 Hierarchy, Query Packages, Query Package Details, Create Package, Modify Package)."""
 
+import json
 import uuid
 
 import pytest
@@ -320,3 +321,14 @@ def test_a_tenant_has_one_root_node(acme):
     root.parent = finance  # a cycle
     with pytest.raises(ValidationError, match="own ancestor"):
         root.full_clean()
+
+
+@pytest.mark.parametrize("name", ["X\x00Y", "\ud800", "a\x07"])
+def test_template_names_no_database_can_hold_are_not_found(acme, acme_client, name):
+    """PostgreSQL refuses NUL in text: such a name is a 1005, never a 500."""
+    tenant, _, finance = acme
+    body = json.dumps({**SAMPLE, "templates": [{"name": name, "version": 1}]})  # \u escapes
+    response = acme_client.generic(
+        "POST", node_url(tenant, finance, "package"), body, content_type="application/json"
+    )
+    assert [e["code"] for e in response.json()["errors"]] == ["1005"]
