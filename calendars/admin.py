@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.template.loader import render_to_string
@@ -19,7 +20,17 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from calendars import business_time, pages, public_holidays, rules, services
-from calendars.models import Calendar, CalendarException, GrsSession, Package, Tenant
+from calendars.models import (
+    BusinessNode,
+    Calendar,
+    CalendarException,
+    GrsAccount,
+    GrsSession,
+    Package,
+    Template,
+    Tenant,
+    live_lock_expression,
+)
 from calendars.timezones import JAVA_ZONE_IDS, java_zone
 
 # For each of Django's form errors, a value that fails the same way, to ask the rule
@@ -253,8 +264,9 @@ class CalendarExceptionForm(rule_messages(list(rules.EXCEPTION_RULES.values())),
         if day is None:
             return None
         tz, stored = self._zone(), self.instance.fixed_date
-        if stored is not None and business_time.local_date_of_epoch_ms(stored, tz) == day:
-            return stored
+        with contextlib.suppress(ValueError):  # a stored value naming no day in this zone
+            if stored is not None and business_time.local_date_of_epoch_ms(stored, tz) == day:
+                return stored
         if (
             not rules.FIXED_DATE_MIN
             <= (day - date(1970, 1, 1)).days * 86_400_000
@@ -354,13 +366,55 @@ class TenantAdmin(admin.ModelAdmin):
         return tenant.member_count
 
 
-@admin.register(Package)
-class PackageAdmin(admin.ModelAdmin):
-    list_display = ["name", "tenant", "id"]
+@admin.register(BusinessNode)
+class BusinessNodeAdmin(admin.ModelAdmin):
+    """Each tenant's tree; its root is made with the tenant. Packages hang from nodes."""
+
+    list_display = ["name", "id", "tenant", "parent"]
     list_filter = ["tenant"]
+    list_select_related = ["tenant", "parent"]
+    search_fields = ["name"]
+    autocomplete_fields = ["parent"]
+    readonly_fields = ["id"]
+
+
+@admin.register(Template)
+class TemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "version", "tenant", "type", "is_global"]
+    list_filter = ["tenant", "is_global"]
     list_select_related = ["tenant"]
     search_fields = ["name"]
-    readonly_fields = ["id"]
+
+
+class PackageForm(forms.ModelForm):
+    class Meta:
+        model = Package
+        fields = ["node", "name", "type", "business_name", "description", "templates"]
+
+    def clean(self):
+        cleaned = super().clean()
+        node, templates = cleaned.get("node"), cleaned.get("templates")
+        if node is None:
+            return cleaned
+        if any(t.tenant_id != node.tenant_id for t in templates or ()):
+            self.add_error("templates", "Choose templates of the node's tenant.")
+        if not self.instance._state.adding and self.instance.tenant_id != node.tenant_id:
+            self.add_error("node", "A package stays in its tenant: choose a node of it.")
+        # The tenant-scoped unique constraints are checked against the node's tenant.
+        self.instance.tenant_id = node.tenant_id
+        return cleaned
+
+
+@admin.register(Package)
+class PackageAdmin(admin.ModelAdmin):
+    form = PackageForm
+    list_display = ["name", "tenant", "node", "type", "business_name", "id"]
+    list_filter = ["tenant"]
+    list_select_related = ["tenant", "node"]
+    search_fields = ["name", "business_name"]
+    readonly_fields = ["id", "tenant"]
+    autocomplete_fields = ["node"]
+    filter_horizontal = ["templates"]
 
 
 @admin.register(Calendar)
@@ -369,10 +423,14 @@ class CalendarAdmin(admin.ModelAdmin):
     inlines = [CalendarExceptionInline]
     list_display = ["external_id", "name", "package", "time_zone_id", "lock_state"]
     list_filter = ["package__tenant"]
-    list_select_related = ["package", "lock_session__user"]
+    list_select_related = ["package", "lock_user"]
     search_fields = ["name"]
     readonly_fields = ["external_id", "uuid", "lock_state", "updated_at", "working_week"]
     actions = ["unlock", "add_public_holidays"]
+
+    def get_queryset(self, request):
+        # Annotated only: a select_related here would replace list_select_related.
+        return super().get_queryset(request).annotate(lock_live=live_lock_expression())
 
     @admin.display(description="working week")
     def working_week(self, calendar: Calendar) -> str:
@@ -468,3 +526,28 @@ class GrsSessionAdmin(admin.ModelAdmin):
     @admin.display(boolean=True)
     def alive(self, session: GrsSession) -> bool:
         return session.is_alive()
+
+
+class GrsAccountInline(admin.StackedInline):
+    """The "must change password" flag, on the user's own admin page."""
+
+    model = GrsAccount
+    can_delete = False
+    verbose_name_plural = "GRS account"
+
+
+def _add_grs_account_inline() -> None:
+    # Extend whichever admin the user model has (Django's UserAdmin by default).
+    User = get_user_model()
+    if not admin.site.is_registered(User):
+        return
+    base = type(admin.site._registry[User])
+    if GrsAccountInline in base.inlines:
+        return
+    admin.site.unregister(User)
+    admin.site.register(
+        User, type(base.__name__, (base,), {"inlines": [*base.inlines, GrsAccountInline]})
+    )
+
+
+_add_grs_account_inline()

@@ -52,7 +52,9 @@ def demo_seed(*, base_url: str) -> list[str]:
     user.set_password(PASSWORD)
     user.is_active = True
     user.save()
-    user.user_permissions.add(*services.grs_permissions(rules.PERMISSIONS))
+    user.user_permissions.add(
+        *services.grs_permissions([*rules.PERMISSIONS, *rules.PACKAGE_PERMISSIONS])
+    )
     user.grs_tenants.add(tenant)
 
     calendar = Calendar.objects.filter(package=package, name=CALENDAR["name"]).first()

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, tzinfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from calendars import business_time, rules
@@ -53,23 +53,122 @@ class Tenant(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.pk})"
 
+    def save(self, *args, **kwargs) -> None:
+        created = self._state.adding
+        super().save(*args, **kwargs)
+        if created:
+            # Every tenant has its root business node, named as the tenant (docs/grs.md).
+            BusinessNode.objects.create(tenant=self, parent=None, name=self.name)
 
-class Package(models.Model):
-    """A rule package of a tenant; calendars live in packages."""
+    def root_node(self) -> BusinessNode:
+        root = self.business_nodes.filter(parent__isnull=True).first()
+        if root is None:  # a tenant made by bulk_create or raw SQL
+            root = BusinessNode.objects.get_or_create(tenant=self, parent=None, name=self.name)[0]
+        return root
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="packages")
+
+class BusinessNode(models.Model):
+    """A node of a tenant's business hierarchy (GRS "business node"): a tree with one root
+    per tenant; packages hang from nodes. Its primary key is the API's ``nodeId``."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="business_nodes")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
     name = models.CharField(max_length=NAME_MAX)
 
     class Meta:
-        ordering = ["tenant_id", "name"]
+        ordering = ["tenant_id", "id"]
         constraints = [
-            models.CheckConstraint(condition=~Q(name=""), name="package_name_not_empty"),
-            models.UniqueConstraint(fields=["tenant", "name"], name="package_name_unique"),
+            models.CheckConstraint(condition=~Q(name=""), name="business_node_name_not_empty"),
+            models.UniqueConstraint(
+                fields=["tenant"],
+                condition=Q(parent__isnull=True),
+                name="business_node_one_root",
+                violation_error_message="The tenant has its root node already: choose a parent.",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.parent_id is None:
+            return
+        if self.parent.tenant_id != self.tenant_id:
+            raise ValidationError({"parent": "The parent must be a node of the same tenant."})
+        node, seen = self.parent, set()
+        while node is not None and node.pk not in seen:
+            if self.pk is not None and node.pk == self.pk:
+                raise ValidationError({"parent": "A node cannot be its own ancestor."})
+            seen.add(node.pk)
+            node = node.parent
+
+
+class Template(models.Model):
+    """A rule template of a tenant, as data (we run no rules): packages name templates by
+    name and version."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="templates")
+    name = models.CharField(max_length=NAME_MAX)
+    version = models.PositiveIntegerField(default=1)
+    type = models.CharField(max_length=NAME_MAX, null=True, blank=True)  # noqa: DJ001
+    is_global = models.BooleanField("global", default=False)
+    change_comment = models.TextField(null=True, blank=True)  # noqa: DJ001
+
+    class Meta:
+        ordering = ["tenant_id", "name", "version"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="template_name_not_empty"),
+            models.UniqueConstraint(
+                fields=["tenant", "name", "version"], name="template_name_version_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class Package(models.Model):
+    """A rule package of a tenant, attached to one of its business nodes; calendars live
+    in packages. ``tenant`` is always the node's tenant (set on save)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="packages")
+    node = models.ForeignKey(
+        BusinessNode,
+        on_delete=models.RESTRICT,
+        related_name="packages",
+        verbose_name="business node",
+    )
+    name = models.CharField(max_length=NAME_MAX)
+    type = models.CharField(max_length=NAME_MAX, blank=True)
+    business_name = models.CharField(max_length=NAME_MAX, blank=True)
+    description = models.TextField(blank=True)
+    templates = models.ManyToManyField(Template, blank=True, related_name="packages")
+
+    class Meta:
+        ordering = ["tenant_id", "name"]
+        permissions = list(rules.PACKAGE_PERMISSIONS.items())
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="package_name_not_empty"),
+            models.UniqueConstraint(fields=["tenant", "name"], name="package_name_unique"),
+            models.UniqueConstraint(
+                fields=["tenant", "business_name"],
+                condition=~Q(business_name=""),
+                name="package_business_name_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if self.node_id is None and self.tenant_id is not None:
+            self.node = self.tenant.root_node()  # the command's and old callers' way
+        elif self.node_id is not None:
+            self.tenant_id = self.node.tenant_id
+        super().save(*args, **kwargs)
 
 
 class GrsSession(models.Model):
@@ -85,6 +184,13 @@ class GrsSession(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # When the user's run of overlapping live sessions began: a session opened while
+    # another is alive inherits it, one opened when none is alive starts a new run. Locks
+    # taken before the run began are dead (docs/grs.md, Locks).
+    chain_started_at = models.DateTimeField(default=timezone.now)
+    # A keyed hash of the user's password hash when the session opened: a password
+    # changed by any path ends the session at its next use.
+    password_stamp = models.CharField(max_length=64, default="", editable=False)
 
     class Meta:
         verbose_name = "GRS API session"
@@ -94,6 +200,48 @@ class GrsSession(models.Model):
 
     def is_alive(self, now: datetime | None = None) -> bool:
         return self.last_used_at >= session_cutoff(now)
+
+
+def live_lock_expression(now: datetime | None = None) -> Exists:
+    """On a Calendar query: its lock is live, i.e. the holder is active and has a live
+    session of the run in which the lock was taken (docs/grs.md, Locks)."""
+    return Exists(
+        GrsSession.objects.filter(
+            user_id=OuterRef("lock_user_id"),
+            user__is_active=True,
+            last_used_at__gte=session_cutoff(now),
+            chain_started_at__lte=OuterRef("lock_at"),
+        )
+    )
+
+
+class CalendarQuerySet(models.QuerySet):
+    def with_lock(self, now: datetime | None = None) -> CalendarQuerySet:
+        """With ``lock_live`` and the holder, so that ``lock_owner`` asks nothing more."""
+        return self.select_related("lock_user").annotate(lock_live=live_lock_expression(now))
+
+
+class GrsAccount(models.Model):
+    """What GRS keeps per user beyond Django's user: the staff's "must change password"
+    flag (login then answers 422 Password Change Required)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="grs_account",
+    )
+    must_change_password = models.BooleanField(
+        default=False,
+        help_text="GRS login answers 422 Password Change Required until the user changes "
+        "the password (PUT /grs/v1/changepassword).",
+    )
+
+    class Meta:
+        verbose_name = "GRS account"
+
+    def __str__(self) -> str:
+        return f"GRS account of {self.user_id}"
 
 
 def _clean_fields(
@@ -136,16 +284,20 @@ class Calendar(models.Model):
     day_ends_hour = models.PositiveSmallIntegerField(blank=True)
     day_ends_min = models.PositiveSmallIntegerField(blank=True)
     time_zone_id = models.CharField("time zone ID", max_length=64, blank=True)
-    # The session holding the edit lock; the lock is live only while that session is.
-    lock_session = models.ForeignKey(
-        GrsSession,
+    # The user holding the edit lock, and when it was taken; the lock is live while the
+    # user is active and has a live session of the run it was taken in.
+    lock_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="locked_calendars",
         editable=False,
     )
+    lock_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CalendarQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -183,14 +335,22 @@ class Calendar(models.Model):
     def external_id(self) -> str:
         return f"Calendar_{self.pk}"
 
-    def live_lock(self, now: datetime | None = None) -> GrsSession | None:
-        """The session holding the lock, if that session is alive."""
-        held = self.lock_session
-        return held if held is not None and held.is_alive(now) else None
+    def lock_is_live(self, now: datetime | None = None) -> bool:
+        """Whether someone holds the lock: the ``with_lock`` annotation, or a query."""
+        if self.lock_user_id is None:
+            return False
+        live = getattr(self, "lock_live", None)
+        if live is None:
+            live = (
+                Calendar.objects.filter(pk=self.pk)
+                .with_lock(now)
+                .values_list("lock_live", flat=True)
+                .first()
+            )
+        return bool(live)
 
     def lock_owner(self, now: datetime | None = None) -> str | None:
-        held = self.live_lock(now)
-        return held.user.get_username() if held else None
+        return self.lock_user.get_username() if self.lock_is_live(now) else None
 
     def business_spec(
         self, exceptions: Iterable[CalendarException] | None = None

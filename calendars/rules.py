@@ -3,21 +3,25 @@
 The API (422 answers), the admin (model clean, form messages) and the management
 commands all check here, so a rule and its wording cannot drift apart. The messages and
 codes 1000-1007 are the vendor's, to the letter (1007 names its field "timeZoneID").
-Exception codes 1100-1115 are ours (docs/grs.md). A JSON value of the wrong type ("7",
-7.5, true, null, missing) fails its field's rule like an out-of-range value does.
+Of the exception codes, 1002 and 1003 are the vendor's, the rest ours (docs/grs.md). A
+JSON value of the wrong type ("7", 7.5, true, null, missing) fails its field's rule like
+an out-of-range value does.
 """
 
 from __future__ import annotations
 
 import calendar as _calendar
+import re
 import unicodedata
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 
-from calendars.timezones import is_java_zone_id
+from calendars.business_time import local_date_of_epoch_ms
+from calendars.timezones import is_java_zone_id, java_zone
 
 if TYPE_CHECKING:
     from calendars.models import Calendar, CalendarException
@@ -29,6 +33,43 @@ PERMISSIONS = {
     "CALENDAR_MODIFY": "GRS: lock and modify calendars",
     "CALENDAR_DELETE": "GRS: delete calendars",
     "OVERRIDE_LOCKS": "GRS: unlock calendars locked by another user",
+}
+
+# Package permissions (Package's Meta), for the package endpoints and permissions/.
+PACKAGE_PERMISSIONS = {
+    "PACKAGE_CREATE": "GRS: create packages",
+    "PACKAGE_MODIFY": "GRS: modify packages",
+    "PACKAGE_DELETE": "GRS: delete packages",
+}
+
+# The vendor's 24 keys in its order, each with the permission that grants it; None: a
+# feature this service does not have (rules, snapshots, test scenarios, templates,
+# deployment), always false.
+PERMISSION_KEYS: dict[str, str | None] = {
+    "canCreatePackage": "PACKAGE_CREATE",
+    "canModifyPackage": "PACKAGE_MODIFY",
+    "canDeletePackage": "PACKAGE_DELETE",
+    "canDeployPackage": None,
+    "canViewRule": None,
+    "canCreateRule": None,
+    "canModifyRule": None,
+    "canEditRuleOnly": None,
+    "canDeleteRule": None,
+    "canViewCalendar": "CALENDAR_VIEW",
+    "canCreateCalendar": "CALENDAR_CREATE",
+    "canModifyCalendar": "CALENDAR_MODIFY",
+    "canDeleteCalendar": "CALENDAR_DELETE",
+    "canViewPackageSnapshot": None,
+    "canCreatePackageSnapshot": None,
+    "canDeletePackageSnapshot": None,
+    "canViewTestScenario": None,
+    "canCreateTestScenario": None,
+    "canModifyTestScenario": None,
+    "canDeleteTestScenario": None,
+    "canExecuteTestScenario": None,
+    "canCreateTemplate": None,
+    "canModifyTemplate": None,
+    "canDeleteTemplate": None,
 }
 
 NAME_MAX = 255
@@ -47,6 +88,11 @@ CALENDAR_NOT_FOUND = "Could not find specified calendar ID."
 LOCK_HELD = "Precondition failed\u2014another user holds the lock for this resource"
 NOT_LOCKED = "Calendar was not locked first"
 NOT_AN_OBJECT = "The request body must be a JSON object."
+# Login of a user whom staff flagged, as the vendor shows it: a numeric code, no field.
+PASSWORD_CHANGE_REQUIRED_ERRORS = [{"code": 1000, "message": "Password Change Required"}]
+# PUT /grs/v1/changepassword (codes ours, docs/grs.md).
+NEW_PASSWORD_MISSING = ("1000", "newPassword", "newPassword must be specified")
+NEW_PASSWORD_INVALID_CODE = "1001"
 NOT_JSON = "The request body is not valid JSON."
 
 
@@ -85,7 +131,8 @@ def permission_missing(permission: str) -> str:
 
 
 def permission_unknown(permission: str) -> str:
-    return f"Unknown permission {permission!r}; use one of {', '.join(PERMISSIONS)}."
+    names = ", ".join([*PERMISSIONS, *PACKAGE_PERMISSIONS])
+    return f"Unknown permission {permission!r}; use one of {names}."
 
 
 def package_name_taken(name: str) -> str:
@@ -209,13 +256,26 @@ def calendar_model_check(calendar: Calendar, *, exclude: Collection[str] = ()) -
         calendar.name = calendar.name.strip()
 
 
-# Calendar exceptions (PUT .../businesscalendarbody/{calendarId}), codes 1100-1115.
-EXCEPTIONS_CODE = "1100"
+# Calendar exceptions (PUT .../businesscalendarbody/{calendarId}). The vendor's page for
+# this operation shows 1002 fixedDate "fixedDate must be specified with type of FIXED" and
+# 1003 annualMonth; the other codes follow in the order of the exception's keys, then
+# ours for what the vendor does not list (docs/grs.md).
+EXCEPTIONS_CODE = "1014"
 EXCEPTIONS_INVALID = f"exceptions must be a list of at most {MAX_EXCEPTIONS} exceptions."
-EXCEPTION_CODE = "1101"
+EXCEPTION_CODE = "1015"
 EXCEPTION_NOT_AN_OBJECT = "Each exception must be a JSON object."
-UNUSED_CODE = "1115"
+UNUSED_CODE = "1013"
 ANNUAL_DAY = "annualDay is invalid. Must be a day of annualMonth."
+FIXED_DATE_RANGE_CODE = "1016"
+FIXED_DATE_RANGE = "fixedDate must name a day in the years 1 to 9999 in the calendar's time zone."
+# PUT calendar/{calendarId} (and the admin): a new time zone in which a stored fixedDate
+# would name a day outside the years 1 to 9999.
+ZONE_MOVES_FIXED_DATE_CODE = "1008"
+
+
+def zone_moves_fixed_date(index: int) -> str:
+    return f"timeZoneId would move the fixedDate of exception {index} outside the years 1 to 9999."
+
 
 # relativeDayOfWeek, weekStarts and weekEnds number the days from 1 = Sunday (Java's).
 WEEK_DAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
@@ -229,31 +289,70 @@ def _one_of(key: str, choices: tuple[str, ...]) -> Callable[[Any], str | None]:
     return lambda value: None if isinstance(value, str) and value in choices else message
 
 
+def _specified(key: str, used_with: str, check: Callable[[Any], str | None]):
+    """The vendor's wording for a field that is used but missing (absent, null or 0),
+    the field's own message for any other wrong value."""
+    missing = f"{key} must be specified with type of {used_with}"
+    return lambda value: missing if _is_unused(value) else check(value)
+
+
 def _fixed_date(value: Any) -> str | None:
-    if is_int(value) and FIXED_DATE_MIN <= value <= FIXED_DATE_MAX:
-        return None
-    return "fixedDate must be specified with placement FIXED, in epoch milliseconds."
+    return None if is_int(value) else "fixedDate must be specified with type of FIXED"
+
+
+def _required(key: str, used_with: str, low: int, high: int) -> Callable[[Any], str | None]:
+    return _specified(key, used_with, _between(key, low, high))
 
 
 EXCEPTION_RULES = {
     rule.key: rule
     for rule in (
-        _rule("1102", "name", "name", name_problem),
-        _rule("1103", "type", "type", _one_of("type", TYPES)),
-        _rule("1104", "placement", "placement", _one_of("placement", PLACEMENTS)),
-        _rule("1105", "fixedDate", "fixed_date", _fixed_date),
-        _range("1106", "annualMonth", "annual_month", 1, 12),
-        _range("1107", "annualDay", "annual_day", 1, 31),
-        _rule("1108", "relativeType", "relative_type", _one_of("relativeType", RELATIVE_TYPES)),
-        _range("1109", "relativeDayOfWeek", "relative_day_of_week", 1, 7),
-        _range("1110", "relativeMonth", "relative_month", 1, 12),
-        _range("1111", "timeChangeStartHour", "time_change_start_hour", 0, 23),
-        _range("1112", "timeChangeStartMin", "time_change_start_min", 0, 59),
-        _range("1113", "timeChangeStopHour", "time_change_stop_hour", 0, 23),
-        _range("1114", "timeChangeStopMin", "time_change_stop_min", 0, 59),
+        _rule("1000", "name", "name", name_problem),
+        _rule("1001", "type", "type", _one_of("type", TYPES)),
+        _rule("1012", "placement", "placement", _one_of("placement", PLACEMENTS)),
+        # 0 is a date (1970-01-01T00:00Z) when fixedDate is used.
+        _rule("1002", "fixedDate", "fixed_date", _fixed_date),
+        _rule("1003", "annualMonth", "annual_month", _required("annualMonth", "ANNUAL", 1, 12)),
+        _rule("1004", "annualDay", "annual_day", _required("annualDay", "ANNUAL", 1, 31)),
+        _rule(
+            "1005",
+            "relativeType",
+            "relative_type",
+            _specified("relativeType", "RELATIVE", _one_of("relativeType", RELATIVE_TYPES)),
+        ),
+        _rule(
+            "1006",
+            "relativeDayOfWeek",
+            "relative_day_of_week",
+            _required("relativeDayOfWeek", "RELATIVE", 1, 7),
+        ),
+        _rule(
+            "1007", "relativeMonth", "relative_month", _required("relativeMonth", "RELATIVE", 1, 12)
+        ),
+        _range("1008", "timeChangeStartHour", "time_change_start_hour", 0, 23),
+        _range("1009", "timeChangeStartMin", "time_change_start_min", 0, 59),
+        _range("1010", "timeChangeStopHour", "time_change_stop_hour", 0, 23),
+        _range("1011", "timeChangeStopMin", "time_change_stop_min", 0, 59),
     )
 }
-EXCEPTION_KEYS = tuple(EXCEPTION_RULES)  # also the order of keys in answers
+# The order of keys in answers: the vendor's.
+EXCEPTION_KEYS = (
+    "name",
+    "type",
+    "placement",
+    "fixedDate",
+    "annualMonth",
+    "annualDay",
+    "relativeType",
+    "relativeDayOfWeek",
+    "relativeMonth",
+    "timeChangeStartHour",
+    "timeChangeStartMin",
+    "timeChangeStopHour",
+    "timeChangeStopMin",
+)
+# Unused fields are answered as the vendor does: numbers 0, fixedDate and relativeType null.
+UNUSED_NULL = ("fixedDate", "relativeType")
 PLACEMENT_KEYS = {
     "FIXED": ("fixedDate",),
     "ANNUAL": ("annualMonth", "annualDay"),
@@ -268,17 +367,35 @@ TIME_CHANGE_KEYS = (
 
 
 def unused_must_be_null(key: str, reason: str) -> str:
-    return f"{key} must be null when {reason}."
+    return f"{key} must be null or 0 when {reason}."
 
 
 def _is_unused(value: Any) -> bool:
-    # The vendor's own examples send 0 for unused numbers; that means "not used" too.
+    # The vendor answers 0 for unused numbers (null for fixedDate and relativeType), and
+    # its clients send them back: both mean "not used".
     return value is None or (is_int(value) and value == 0)
 
 
-def exception_parse(item: Any, index: int | None = None) -> tuple[dict[str, Any], list[Problem]]:
+def fixed_date_in_zone(value: int, tz: tzinfo | None) -> bool:
+    """True if the epoch-ms ``value`` names a day in years 1..9999 in ``tz`` (UTC if None),
+    which every date library (and the business-time engine) can represent."""
+    if not FIXED_DATE_MIN <= value <= FIXED_DATE_MAX:
+        return False
+    if tz is None:
+        return True
+    try:
+        local_date_of_epoch_ms(value, tz)
+    except ValueError:
+        return False
+    return True
+
+
+def exception_parse(
+    item: Any, index: int | None = None, tz: tzinfo | None = None
+) -> tuple[dict[str, Any], list[Problem]]:
     """One exception, JSON as decoded, to model field values (unused ones None) and its
-    problems in code order. Unknown keys are ignored; a missing key is null."""
+    problems in code order; ``tz`` is the calendar's zone, in which fixedDate must name a
+    day of the years 1..9999. Unknown keys are ignored; a missing key is null."""
     if not isinstance(item, Mapping):
         return {}, [Problem(EXCEPTION_CODE, "exceptions", EXCEPTION_NOT_AN_OBJECT, index)]
     problems: list[Problem] = []
@@ -303,6 +420,7 @@ def exception_parse(item: Any, index: int | None = None) -> tuple[dict[str, Any]
         others = tuple(k for p, keys in PLACEMENT_KEYS.items() if p != placement for k in keys)
         unused(others, f"placement is {placement}")
         month, day = item.get("annualMonth"), item.get("annualDay")
+        fixed = item.get("fixedDate")
         if (
             placement == "ANNUAL"
             and not any(p.field.startswith("annual") for p in problems)
@@ -311,6 +429,8 @@ def exception_parse(item: Any, index: int | None = None) -> tuple[dict[str, Any]
             problems.append(
                 Problem(EXCEPTION_RULES["annualDay"].code, "annualDay", ANNUAL_DAY, index)
             )
+        if placement == "FIXED" and is_int(fixed) and not fixed_date_in_zone(fixed, tz):
+            problems.append(Problem(FIXED_DATE_RANGE_CODE, "fixedDate", FIXED_DATE_RANGE, index))
     if type_ == "TIME_CHANGE":
         used += TIME_CHANGE_KEYS
         for key in TIME_CHANGE_KEYS:
@@ -318,7 +438,7 @@ def exception_parse(item: Any, index: int | None = None) -> tuple[dict[str, Any]
     elif type_ == "HOLIDAY":
         unused(TIME_CHANGE_KEYS, "type is HOLIDAY")
 
-    problems.sort(key=lambda p: (p.code, EXCEPTION_KEYS.index(p.field)))
+    problems.sort(key=lambda p: (int(p.code), EXCEPTION_KEYS.index(p.field)))
     values = {
         rule.attr: item.get(key) if key in used else None for key, rule in EXCEPTION_RULES.items()
     }
@@ -327,15 +447,17 @@ def exception_parse(item: Any, index: int | None = None) -> tuple[dict[str, Any]
     return values, problems
 
 
-def exceptions_parse(data: Any) -> tuple[list[dict[str, Any]], list[Problem]]:
+def exceptions_parse(
+    data: Any, tz: tzinfo | None = None
+) -> tuple[list[dict[str, Any]], list[Problem]]:
     """A modify-body request, ``{"exceptions": [...]}``, to model values and its problems,
-    by index, then code."""
+    by index, then code; ``tz`` is the calendar's zone."""
     items = data.get("exceptions") if isinstance(data, Mapping) else None
     if not isinstance(items, list) or len(items) > MAX_EXCEPTIONS:
         return [], [Problem(EXCEPTIONS_CODE, "exceptions", EXCEPTIONS_INVALID)]
     values, problems = [], []
     for index, item in enumerate(items):
-        parsed, found = exception_parse(item, index)
+        parsed, found = exception_parse(item, index, tz)
         values.append(parsed)
         problems.extend(found)
     return values, problems
@@ -345,7 +467,8 @@ def exception_model_check(exception: CalendarException, *, exclude: Collection[s
     """The same rules for an exception edited in the admin, as a ValidationError about
     the fields not in ``exclude``."""
     item = {key: getattr(exception, rule.attr) for key, rule in EXCEPTION_RULES.items()}
-    values, problems = exception_parse(item)
+    calendar = exception.calendar if exception.calendar_id or _has_calendar(exception) else None
+    values, problems = exception_parse(item, tz=calendar_zone(calendar))
     errors = {EXCEPTION_RULES[p.field].attr: p.message for p in problems}
     if errors:
         if errors.keys() - set(exclude):
@@ -386,3 +509,192 @@ def subdivision_unknown(subdivision: str, country: str, known: Collection[str]) 
 
 def too_many_exceptions(count: int) -> str:
     return f"The calendar would have {count} exceptions; {EXCEPTIONS_INVALID}"
+
+
+def _has_calendar(exception: CalendarException) -> bool:
+    # An admin inline's exception of a calendar being added has the calendar unsaved.
+    return exception._meta.get_field("calendar").is_cached(exception)
+
+
+def calendar_zone(calendar: Calendar | None) -> tzinfo | None:
+    """The calendar's zone, None if it has none yet or an invalid one (1007 reports it)."""
+    zone_id = getattr(calendar, "time_zone_id", None)
+    return java_zone(zone_id) if is_java_zone_id(zone_id) else None
+
+
+def zone_problems(time_zone_id: str, fixed_dates: Iterable[tuple[int, int]]) -> list[Problem]:
+    """For a calendar moving to ``time_zone_id``: each ``(index, fixedDate)`` of its stored
+    exceptions that would name a day outside the years 1..9999 there (1008)."""
+    if not is_java_zone_id(time_zone_id):
+        return []  # 1007 says so
+    tz = java_zone(time_zone_id)
+    return [
+        Problem(ZONE_MOVES_FIXED_DATE_CODE, "timeZoneID", zone_moves_fixed_date(index), index)
+        for index, value in fixed_dates
+        if not fixed_date_in_zone(value, tz)
+    ]
+
+
+# --- packages (POST/PUT .../businessnode/{nodeId}/package), the vendor's codes ----------
+
+NODE_FORBIDDEN = "User does not have permission for the specified tenant or business node."
+NODE_PACKAGE_NOT_FOUND = (
+    "could not find specified package ID. Use Query Packages to obtain correct ID."
+)
+# Java's reserved keywords and literals (JLS 17, 3.9 and 3.10): a package name becomes a
+# Java package name, so no segment may be one. Contextual keywords (var, record, yield,
+# module, ...) are legal package names and allowed.
+JAVA_KEYWORDS = frozenset(
+    [
+        "abstract",
+        "assert",
+        "boolean",
+        "break",
+        "byte",
+        "case",
+        "catch",
+        "char",
+        "class",
+        "const",
+        "continue",
+        "default",
+        "do",
+        "double",
+        "else",
+        "enum",
+        "extends",
+        "final",
+        "finally",
+        "float",
+        "for",
+        "goto",
+        "if",
+        "implements",
+        "import",
+        "instanceof",
+        "int",
+        "interface",
+        "long",
+        "native",
+        "new",
+        "package",
+        "private",
+        "protected",
+        "public",
+        "return",
+        "short",
+        "static",
+        "strictfp",
+        "super",
+        "switch",
+        "synchronized",
+        "this",
+        "throw",
+        "throws",
+        "transient",
+        "try",
+        "void",
+        "volatile",
+        "while",
+        "true",
+        "false",
+        "null",
+        "_",
+    ]
+)
+# ASCII Java identifiers (letters, digits, underscore; not starting with a digit), joined
+# by dots: what every Java toolchain accepts as a package name.
+_PACKAGE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+PACKAGE_NAME_MISSING = ("1000", "name", "package name must be specified")
+PACKAGE_NAME_INVALID = ("1001", "name", "package name contains invalid character(s)")
+PACKAGE_NAME_TOO_LONG = ("1001", "name", f"package name must be at most {NAME_MAX} characters")
+PACKAGE_NAME_KEYWORD = ("1002", "name", "package name cannot contain java keyword(s)")
+PACKAGE_NAME_TAKEN = ("1003", "name", "package name already in use")
+PACKAGE_TYPE_MISSING = ("1004", "type", "package type must be specified")
+TEMPLATE_CODE = "1005"
+BUSINESS_NAME_TAKEN = ("1006", "businessName", "business name already in use")
+# Ours, for what the vendor does not list (docs/grs.md).
+TEMPLATES_INVALID = ("1007", "templates", "templates must be a list of {name, version} objects")
+BUSINESS_NAME_INVALID = (
+    "1008",
+    "businessName",
+    f"businessName must be a string of at most {NAME_MAX} characters",
+)
+DESCRIPTION_INVALID = ("1009", "description", "description must be a string")
+
+
+def template_not_found(name: Any, version: Any) -> str:
+    if isinstance(name, str):
+        # A lone surrogate (from a \ud800 escape) cannot be written back as UTF-8.
+        name = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return f"specified template: {name} version: {version} not found"
+
+
+def _text_problem(value: Any, limit: int | None) -> bool:
+    """A free-text field: null (empty) or a string without control characters (tabs and
+    newlines allowed) or lone surrogates, of at most ``limit`` characters."""
+    if value is None:
+        return False
+    if not isinstance(value, str) or (limit is not None and len(value) > limit):
+        return True
+    return any(unicodedata.category(c) in ("Cc", "Cs") and c not in "\t\n\r" for c in value)
+
+
+@dataclass(frozen=True, slots=True)
+class PackageInput:
+    """A package body, parsed: what was sent (``None``: key absent, for PUT)."""
+
+    name: str | None = None
+    type: str | None = None
+    business_name: str | None = None
+    description: str | None = None
+    templates: list[tuple[Any, Any]] | None = None
+
+
+def package_parse(data: Mapping[str, Any], *, create: bool) -> tuple[PackageInput, list[Problem]]:
+    """A create (``create``) or modify body to values and its problems, except those that
+    need the database (1003, 1005 not found, 1006: services.package_problems). A modify
+    body's name and type are ignored, as are unknown keys; its absent keys stay as they
+    are."""
+    problems: list[Problem] = []
+    name = type_ = None
+    if create:
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip():
+            problems.append(Problem(*PACKAGE_NAME_MISSING))
+        else:
+            name = name.strip()
+            if len(name) > NAME_MAX:
+                problems.append(Problem(*PACKAGE_NAME_TOO_LONG))
+            elif not _PACKAGE_NAME.fullmatch(name):
+                problems.append(Problem(*PACKAGE_NAME_INVALID))
+            elif any(part in JAVA_KEYWORDS for part in name.split(".")):
+                problems.append(Problem(*PACKAGE_NAME_KEYWORD))
+        type_ = data.get("type")
+        if not isinstance(type_, str) or not type_.strip() or _text_problem(type_, NAME_MAX):
+            problems.append(Problem(*PACKAGE_TYPE_MISSING))
+        else:
+            type_ = type_.strip()
+    business_name = description = templates = None
+    if create or "businessName" in data:
+        business_name = data.get("businessName")
+        if _text_problem(business_name, NAME_MAX):
+            problems.append(Problem(*BUSINESS_NAME_INVALID))
+        else:
+            business_name = (business_name or "").strip()
+    if create or "description" in data:
+        description = data.get("description")
+        if _text_problem(description, None):
+            problems.append(Problem(*DESCRIPTION_INVALID))
+        else:
+            description = description or ""
+    if create or "templates" in data:
+        items = data.get("templates")
+        items = [] if items is None else items
+        if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
+            problems.append(Problem(*TEMPLATES_INVALID))
+        else:
+            templates = [(i.get("name"), i.get("version")) for i in items]
+    problems.sort(key=lambda p: int(p.code))
+    values = PackageInput(name, type_, business_name, description, templates)
+    return values, problems

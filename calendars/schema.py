@@ -71,8 +71,12 @@ class GrsErrorSerializer(serializers.Serializer):
 
 
 class GrsFieldErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="1000-1007 (calendar), 1100-1115 (exceptions).")
-    field = serializers.CharField(help_text='The JSON key; 1007 names it "timeZoneID".')
+    code = serializers.CharField(
+        help_text="A string: 1000-1008 (calendar), 1000-1016 (exceptions), 1000-1009 "
+        "(packages), 1000-1001 (changepassword); docs/grs.md. Login's Password Change "
+        "Required is the vendor's number 1000 with no field."
+    )
+    field = serializers.CharField(help_text='The JSON key; 1007 and 1008 name it "timeZoneID".')
     message = serializers.CharField()
     index = serializers.IntegerField(
         required=False, help_text="The exception's position in the list (exception errors)."
@@ -88,6 +92,22 @@ class GrsValidationErrorSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "GrsValidationError"
+
+
+class PasswordChangeErrorSerializer(serializers.Serializer):
+    code = serializers.IntegerField(help_text="1000, a number here, as the vendor shows it.")
+    message = serializers.CharField()
+
+    class Meta:
+        ref_name = "GrsPasswordChangeRequiredError"
+
+
+class PasswordChangeRequiredSerializer(serializers.Serializer):
+    message = serializers.ChoiceField(choices=[rules.VALIDATION_FAILED])
+    errors = PasswordChangeErrorSerializer(many=True)
+
+    class Meta:
+        ref_name = "GrsPasswordChangeRequired"
 
 
 class LoginSerializer(serializers.Serializer):
@@ -115,14 +135,112 @@ class TenantsSerializer(serializers.Serializer):
         ref_name = "GrsTenants"
 
 
-class PermissionsSerializer(serializers.Serializer):
-    canViewCalendar = serializers.BooleanField()
-    canCreateCalendar = serializers.BooleanField()
-    canModifyCalendar = serializers.BooleanField()
-    canDeleteCalendar = serializers.BooleanField()
+PermissionsSerializer = type(
+    "PermissionsSerializer",
+    (serializers.Serializer,),
+    {
+        **{
+            key: serializers.BooleanField(
+                help_text=f"The {perm} permission."
+                if perm
+                else "Always false: this service has no such feature."
+            )
+            for key, perm in rules.PERMISSION_KEYS.items()
+        },
+        "Meta": type("Meta", (), {"ref_name": "GrsPermissions"}),
+    },
+)
+
+
+class ChangePasswordRequestSerializer(serializers.Serializer):
+    newPassword = serializers.CharField(
+        help_text="Checked by the same validators as the admin's (AUTH_PASSWORD_VALIDATORS)."
+    )
 
     class Meta:
-        ref_name = "GrsPermissions"
+        ref_name = "GrsChangePasswordRequest"
+
+
+class NodeSerializer(serializers.Serializer):
+    nodeId = serializers.IntegerField()
+    name = serializers.CharField()
+    children = serializers.ListField(
+        child=serializers.DictField(), allow_null=True, help_text="Nodes below; null for a leaf."
+    )
+
+    class Meta:
+        ref_name = "GrsBusinessNode"
+
+
+class HierarchySerializer(serializers.Serializer):
+    nodes = NodeSerializer(many=True, help_text="The tenant's root node, with its tree.")
+
+    class Meta:
+        ref_name = "GrsBusinessHierarchy"
+
+
+class TemplateSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    version = serializers.IntegerField()
+    type = serializers.CharField(allow_null=True)
+    # "global" is a Python keyword: declared below.
+    changeComment = serializers.CharField(allow_null=True)
+
+    class Meta:
+        ref_name = "GrsTemplate"
+
+
+TemplateSerializer._declared_fields["global"] = serializers.BooleanField()
+
+
+class TemplateRefSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    version = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "GrsTemplateRef"
+
+
+class PackageSerializer(serializers.Serializer):
+    packageId = serializers.UUIDField()
+    name = serializers.CharField()
+    type = serializers.CharField(allow_null=True)
+    businessName = serializers.CharField(allow_null=True)
+    description = serializers.CharField(allow_null=True)
+    templates = TemplateSerializer(many=True)
+
+    class Meta:
+        ref_name = "GrsPackage"
+
+
+class PackagesSerializer(serializers.Serializer):
+    packages = PackageSerializer(many=True)
+
+    class Meta:
+        ref_name = "GrsPackages"
+
+
+class PackageCreateRequestSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        help_text="A Java package name: ASCII letters, digits and _, segments joined by "
+        "dots, none starting with a digit or being a Java keyword. Unique in the tenant."
+    )
+    type = serializers.CharField()
+    businessName = serializers.CharField(required=False, allow_null=True)
+    description = serializers.CharField(required=False, allow_null=True)
+    templates = TemplateRefSerializer(many=True, required=False)
+
+    class Meta:
+        ref_name = "GrsPackageCreateRequest"
+
+
+class PackageModifyRequestSerializer(serializers.Serializer):
+    businessName = serializers.CharField(required=False, allow_null=True)
+    description = serializers.CharField(required=False, allow_null=True)
+    templates = TemplateRefSerializer(many=True, required=False)
+
+    class Meta:
+        ref_name = "GrsPackageModifyRequest"
 
 
 def _range(low: int, high: int, **kwargs) -> serializers.IntegerField:
@@ -196,8 +314,9 @@ class CalendarListSerializer(serializers.Serializer):
 
 
 def _exception_fields(*, request: bool) -> dict[str, serializers.Field]:
-    """The 13 keys of a calendar exception. Answers carry all of them, unused ones null;
-    requests need name, type and placement, and may leave unused ones out (or 0)."""
+    """The 13 keys of a calendar exception. Answers carry all of them, unused numbers 0
+    and unused fixedDate and relativeType null (the vendor's); requests need name, type
+    and placement, and may leave unused ones out, null or 0."""
     optional = {"required": not request, "allow_null": True}
     return {
         "name": serializers.CharField(max_length=rules.NAME_MAX),
@@ -211,13 +330,15 @@ def _exception_fields(*, request: bool) -> dict[str, serializers.Field]:
             help_text="Epoch milliseconds (placement FIXED).",
             **optional,
         ),
-        "annualMonth": _range(1, 12, help_text="Placement ANNUAL.", **optional),
-        "annualDay": _range(1, 31, help_text="Placement ANNUAL.", **optional),
+        "annualMonth": _range(0, 12, help_text="Placement ANNUAL; 0 when unused.", **optional),
+        "annualDay": _range(0, 31, help_text="Placement ANNUAL; 0 when unused.", **optional),
         "relativeType": serializers.ChoiceField(
             choices=rules.RELATIVE_TYPES, help_text="Placement RELATIVE.", **optional
         ),
-        "relativeDayOfWeek": _range(1, 7, help_text=f"Placement RELATIVE; {DAY}.", **optional),
-        "relativeMonth": _range(1, 12, help_text="Placement RELATIVE.", **optional),
+        "relativeDayOfWeek": _range(
+            0, 7, help_text=f"Placement RELATIVE; {DAY}; 0 when unused.", **optional
+        ),
+        "relativeMonth": _range(0, 12, help_text="Placement RELATIVE; 0 when unused.", **optional),
         "timeChangeStartHour": _range(0, 23, help_text="Type TIME_CHANGE.", **optional),
         "timeChangeStartMin": _range(0, 59, help_text="Type TIME_CHANGE.", **optional),
         "timeChangeStopHour": _range(0, 23, help_text="Type TIME_CHANGE.", **optional),
@@ -342,21 +463,21 @@ THANKSGIVING = {
     "type": "HOLIDAY",
     "placement": "RELATIVE",
     "fixedDate": None,
-    "annualMonth": None,
-    "annualDay": None,
+    "annualMonth": 0,
+    "annualDay": 0,
     "relativeType": "FOURTH",
     "relativeDayOfWeek": 5,
     "relativeMonth": 11,
-    "timeChangeStartHour": None,
-    "timeChangeStartMin": None,
-    "timeChangeStopHour": None,
-    "timeChangeStopMin": None,
+    "timeChangeStartHour": 0,
+    "timeChangeStartMin": 0,
+    "timeChangeStopHour": 0,
+    "timeChangeStopMin": 0,
 }
 EXCEPTION_422 = {
     "message": "Validation Failed",
     "errors": [
         {
-            "code": "1108",
+            "code": "1005",
             "field": "relativeType",
             "message": "relativeType is invalid. Must be FIRST, SECOND, THIRD, FOURTH or LAST.",
             "index": 0,
@@ -429,6 +550,21 @@ login = _op(
     auth=[{LOGIN_SCHEME: []}],
     responses={
         200: R(LoginSerializer, "The token for `username:apiToken` from now on."),
+        422: OpenApiResponse(
+            response=PasswordChangeRequiredSerializer,
+            description="Staff flagged the user: change the password first "
+            "(PUT /grs/v1/changepassword with `username:password`).",
+            examples=[
+                OpenApiExample(
+                    "Password Change Required",
+                    value={
+                        "message": "Validation Failed",
+                        "errors": [{"code": 1000, "message": "Password Change Required"}],
+                    },
+                    status_codes=["422"],
+                )
+            ],
+        ),
         **_errors(
             401,
             429,
@@ -478,7 +614,8 @@ calendar_modify = _op(
     "grsCalendarModify",
     "Modify a calendar's own fields",
     description="Needs CALENDAR_MODIFY and the lock (lockcalendar). Same body, rules and "
-    "codes as create.",
+    "codes as create, plus 1008 (timeZoneID, with index) when the new zone would move a "
+    "stored exception's fixedDate outside the years 1 to 9999.",
     parameters=IN_CALENDAR,
     request=CalendarRequestSerializer,
     responses={
@@ -509,12 +646,14 @@ body_put = _op(
     "new exceptions. Placement FIXED uses fixedDate; ANNUAL annualMonth and annualDay; "
     "RELATIVE relativeType, relativeDayOfWeek and relativeMonth; type TIME_CHANGE the four "
     "timeChange fields. Fields that are not used must be absent, null or 0 (else 1115). "
-    "Errors (codes 1100-1115, docs/grs.md) carry the exception's index.",
+    "Errors (codes 1000-1016, docs/grs.md; 1002 and 1003 the vendor's) carry the "
+    "exception's index. Answers carry all 13 keys, unused numbers 0 and unused fixedDate "
+    "and relativeType null, as the vendor's.",
     parameters=IN_CALENDAR,
     request=CalendarBodyRequestSerializer,
     responses={
         201: R(CalendarWrittenBodySerializer, "Exceptions replaced."),
-        422: _validation(EXCEPTION_422, "Field validation error, codes 1100-1115 with index."),
+        422: _validation(EXCEPTION_422, "Field validation error, codes 1000-1016 with index."),
         **_errors(*PACKAGE, *BODY, 412),
     },
     examples=[
@@ -540,6 +679,143 @@ unlock = _op(
     responses={
         204: R(None, "Unlocked."),
         **_errors(*PACKAGE, 412, e412=f"`{rules.LOCK_HELD}`"),
+    },
+)
+
+
+# Change password, business hierarchy, packages --------------------------------------
+
+change_password = _op(
+    "grsChangePassword",
+    "Change your password",
+    description="Basic `username:apiToken`, or `username:password` (a user whose login "
+    "answers 422 Password Change Required has no token). Ends every session of the user, "
+    "this one too: log in again with the new password. Rate-limited as login.",
+    auth=[{TOKEN_SCHEME: []}, {LOGIN_SCHEME: []}],
+    request=ChangePasswordRequestSerializer,
+    responses={
+        204: R(None, "Changed; every session of the user has ended."),
+        422: _validation(
+            {
+                "message": "Validation Failed",
+                "errors": [
+                    {
+                        "code": "1001",
+                        "field": "newPassword",
+                        "message": "This password is too common.",
+                    }
+                ],
+            },
+            "1000 newPassword missing; 1001 each validator's message.",
+        ),
+        **_errors(401, 429, 503, *BODY),
+    },
+)
+NODE_ID = _path("node_id", OpenApiTypes.INT64, "A business node of the tenant. Other: 403.")
+NODE_PACKAGE_ID = _path(
+    "package_id", OpenApiTypes.UUID, "A package of the node. Other: 404 (see below)."
+)
+IN_NODE = [TENANT_ID, NODE_ID]
+NODE_403 = f"`{rules.NODE_FORBIDDEN}`, or a permission is missing."
+NODE_404 = f"`{rules.NODE_PACKAGE_NOT_FOUND}`"
+PACKAGE_422 = {
+    "message": "Validation Failed",
+    "errors": [
+        {"code": "1002", "field": "name", "message": "package name cannot contain java keyword(s)"},
+        {
+            "code": "1005",
+            "field": "templates",
+            "message": "specified template: XYZ version: 2 not found",
+            "index": 0,
+        },
+    ],
+}
+PACKAGE_EXAMPLE = {
+    "packageId": "5b1c9c0e-3d0a-4bd4-9d7e-2f8c1b2a7e11",
+    "name": "dmd",
+    "type": "samples",
+    "businessName": "XYZ",
+    "description": "SamplePackage",
+    "templates": [
+        {"name": "XYZ", "version": 1, "type": None, "global": False, "changeComment": None}
+    ],
+}
+business_hierarchy = _op(
+    "grsBusinessHierarchy",
+    "The tenant's business hierarchy",
+    description="Every member sees the whole tree.",
+    parameters=[TENANT_ID],
+    responses={200: R(HierarchySerializer, "The tree."), **_errors(*ACCESS)},
+    examples=[
+        OpenApiExample(
+            "ACME",
+            value={
+                "nodes": [
+                    {
+                        "nodeId": 346,
+                        "name": "ACME Solution",
+                        "children": [
+                            {"nodeId": 458, "name": "Financial Department", "children": None}
+                        ],
+                    }
+                ]
+            },
+            response_only=True,
+        )
+    ],
+)
+node_packages = _op(
+    "grsNodePackages",
+    "Packages of a business node",
+    description="The packages attached to the node itself, by name. Membership only.",
+    parameters=IN_NODE,
+    responses={
+        200: R(PackagesSerializer, "The node's packages."),
+        **_errors(*ACCESS, e403=NODE_403),
+    },
+    examples=[OpenApiExample("dmd", value={"packages": [PACKAGE_EXAMPLE]}, response_only=True)],
+)
+node_package_get = _op(
+    "grsNodePackage",
+    "A package of a business node",
+    parameters=[*IN_NODE, NODE_PACKAGE_ID],
+    responses={
+        200: R(PackageSerializer, "The package."),
+        **_errors(*PACKAGE, e403=NODE_403, e404=NODE_404),
+    },
+)
+node_package_create = _op(
+    "grsNodePackageCreate",
+    "Create a package in a business node",
+    description="Needs PACKAGE_CREATE. Every invalid field at once, in code order: the "
+    "vendor's 1000-1006, ours 1007-1009 (docs/grs.md).",
+    parameters=IN_NODE,
+    request=PackageCreateRequestSerializer,
+    responses={
+        201: R(PackageSerializer, "Created."),
+        422: _validation(PACKAGE_422, "Field validation error, codes 1000-1009."),
+        **_errors(*ACCESS, *BODY, e403=NODE_403),
+    },
+    examples=[
+        OpenApiExample(
+            "dmd",
+            value={k: v for k, v in PACKAGE_EXAMPLE.items() if k != "packageId"}
+            | {"templates": [{"name": "XYZ", "version": 1}]},
+            request_only=True,
+        )
+    ],
+)
+node_package_modify = _op(
+    "grsNodePackageModify",
+    "Modify a package",
+    description="Needs PACKAGE_MODIFY. Only businessName, description and templates "
+    "change, each only when sent; other keys are ignored. 422: 1005-1009.",
+    parameters=[*IN_NODE, NODE_PACKAGE_ID],
+    request=PackageModifyRequestSerializer,
+    responses={
+        200: R(PackageSerializer, "Modified."),
+        422: _validation(PACKAGE_422, "Field validation error."),
+        **_errors(*PACKAGE, *BODY, e403=NODE_403, e404=NODE_404),
     },
 )
 

@@ -9,10 +9,17 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet, Value
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Value
 
 from calendars.business_time import CalendarSpec
-from calendars.models import Calendar, CalendarException, Package, Tenant
+from calendars.models import (
+    BusinessNode,
+    Calendar,
+    CalendarException,
+    Package,
+    Template,
+    Tenant,
+)
 
 _TENANT_ID = re.compile(r"[0-9]{1,18}")  # fits a 64-bit integer
 _EXTERNAL_ID = re.compile(r"Calendar_([1-9][0-9]{0,17})")  # no leading zeros: one name each
@@ -54,7 +61,7 @@ def package_get(*, tenant_id: str, package_id: str) -> Package | None:
 
 
 def calendar_list(*, package: Package) -> QuerySet[Calendar]:
-    return Calendar.objects.filter(package=package).select_related("lock_session__user")
+    return Calendar.objects.filter(package=package).with_lock()
 
 
 def _calendar_lookup(calendar_id: str) -> dict[str, object] | None:
@@ -203,3 +210,59 @@ def calendar_get_any(*, calendar_id: str) -> Calendar | None:
     if lookup is None:
         return None
     return Calendar.objects.filter(**lookup).prefetch_related("exceptions").first()
+
+
+# --- business hierarchy and packages -------------------------------------------------
+
+_NODE_ID = _TENANT_ID
+
+
+def business_hierarchy(*, tenant_id: str) -> list[dict]:
+    """The tenant's business nodes as the vendor's tree: ``[{"nodeId", "name",
+    "children"}]`` from the root, ``children`` null for a leaf; siblings in id order.
+    One query; a node whose parent chain does not reach the root is not shown."""
+    if not _TENANT_ID.fullmatch(tenant_id):
+        return []
+    nodes = list(
+        BusinessNode.objects.filter(tenant_id=int(tenant_id))
+        .order_by("id")
+        .values_list("id", "parent_id", "name")
+    )
+    children: dict[int | None, list[tuple[int, str]]] = {}
+    for pk, parent, name in nodes:
+        children.setdefault(parent, []).append((pk, name))
+
+    def tree(parent: int | None, seen: frozenset[int]) -> list[dict] | None:
+        below = [(pk, name) for pk, name in children.get(parent, ()) if pk not in seen]
+        if not below:
+            return None
+        return [
+            {"nodeId": pk, "name": name, "children": tree(pk, seen | {pk})} for pk, name in below
+        ]
+
+    return tree(None, frozenset()) or []
+
+
+def business_node_get(*, tenant_id: str, node_id: str) -> BusinessNode | None:
+    """The node if it is the tenant's (another tenant's node is not found)."""
+    if not (_TENANT_ID.fullmatch(tenant_id) and _NODE_ID.fullmatch(node_id)):
+        return None
+    return BusinessNode.objects.filter(pk=int(node_id), tenant_id=int(tenant_id)).first()
+
+
+def _with_templates(packages: QuerySet[Package]) -> QuerySet[Package]:
+    return packages.prefetch_related(
+        Prefetch("templates", queryset=Template.objects.order_by("name", "version"))
+    )
+
+
+def node_packages(*, node: BusinessNode) -> QuerySet[Package]:
+    """The packages attached to the node itself (not to its descendants), by name."""
+    return _with_templates(Package.objects.filter(node=node).order_by("name"))
+
+
+def node_package_get(*, node: BusinessNode, package_id: str) -> Package | None:
+    pk = _uuid(package_id)
+    if pk is None:
+        return None
+    return _with_templates(Package.objects.filter(node=node, pk=pk)).first()

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from calendars.models import Calendar, CalendarException
-from calendars.rules import EXCEPTION_RULES
+from calendars.models import Calendar, CalendarException, Package
+from calendars.rules import EXCEPTION_KEYS, EXCEPTION_RULES, UNUSED_NULL
 
 
 def _fields(calendar: Calendar, now: datetime) -> dict[str, Any]:
@@ -44,7 +44,13 @@ def calendars_json(calendars: Iterable[Calendar]) -> dict[str, Any]:
 
 
 def exception_json(exception: CalendarException) -> dict[str, Any]:
-    return {key: getattr(exception, rule.attr) for key, rule in EXCEPTION_RULES.items()}
+    """All 13 keys in the vendor's order; unused numbers 0, unused fixedDate and
+    relativeType null, as in the vendor's Christmas example."""
+    answer = {}
+    for key in EXCEPTION_KEYS:
+        value = getattr(exception, EXCEPTION_RULES[key].attr)
+        answer[key] = 0 if value is None and key not in UNUSED_NULL else value
+    return answer
 
 
 def calendar_body_json(calendar: Calendar) -> dict[str, Any]:
@@ -69,3 +75,24 @@ def instant_json(value: datetime) -> str:
     """An instant as business-time answers write it: UTC, ``Z``, seconds always,
     microseconds only when not zero (2026-03-09T14:30:00Z, 2026-03-09T14:30:00.250000Z)."""
     return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+
+
+def package_json(package: Package) -> dict[str, Any]:
+    """A package as the vendor's Query Packages answers it; empty texts are null."""
+    return {
+        "packageId": str(package.pk),
+        "name": package.name,
+        "type": package.type or None,
+        "businessName": package.business_name or None,
+        "description": package.description or None,
+        "templates": [
+            {
+                "name": t.name,
+                "version": t.version,
+                "type": t.type,
+                "global": t.is_global,
+                "changeComment": t.change_comment,
+            }
+            for t in package.templates.all()
+        ],
+    }

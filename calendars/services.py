@@ -15,25 +15,29 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from calendars import business_time, rules, selectors
 from calendars.models import (
+    BusinessNode,
     Calendar,
     CalendarException,
+    GrsAccount,
     GrsSession,
     Package,
+    Template,
     Tenant,
+    live_lock_expression,
     session_cutoff,
     session_refresh_due,
 )
@@ -53,6 +57,14 @@ class CalendarGone(Exception):
     """The calendar was deleted while we worked on it (404)."""
 
 
+class Invalid(Exception):
+    """A write refused by the rules, after the lock was taken (422); nothing is written."""
+
+    def __init__(self, problems: list[rules.Problem]):
+        super().__init__(problems)
+        self.problems = problems
+
+
 # --- sessions -----------------------------------------------------------------------
 
 
@@ -62,18 +74,54 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def password_stamp(user: AbstractBaseUser) -> str:
+    """A keyed hash of the user's password hash: a session remembers it, and dies when the
+    password changes, by whatever path (admin, command, shell, API, a raw UPDATE)."""
+    return salted_hmac("calendars.GrsSession.password_stamp", user.password or "").hexdigest()
+
+
 def grs_session_create(*, user: AbstractBaseUser) -> tuple[GrsSession, str]:
-    """A new API session for ``user`` and its token, which is shown once and not stored."""
+    """A new API session for ``user`` and its token, which is shown once and not stored.
+    It joins the run of the user's live sessions, or starts a new one (models.GrsSession
+    .chain_started_at: locks taken before a new run are dead)."""
     token = secrets.token_urlsafe(32)
-    session = GrsSession.objects.create(user=user, token_hash=token_digest(token))
+    now = timezone.now()
+    run = (
+        GrsSession.objects.filter(
+            user=user, last_used_at__gte=session_cutoff(now), password_stamp=password_stamp(user)
+        )
+        .order_by("chain_started_at")
+        .values_list("chain_started_at", flat=True)
+        .first()
+    )
+    session = GrsSession.objects.create(
+        user=user,
+        token_hash=token_digest(token),
+        created_at=now,
+        last_used_at=now,
+        chain_started_at=run or now,
+        password_stamp=password_stamp(user),
+    )
     return session, token
 
 
+class PasswordChangeRequired(Exception):
+    """Staff flagged the user: login answers 422 Password Change Required."""
+
+
+def must_change_password(user: AbstractBaseUser) -> bool:
+    account = getattr(user, "grs_account", None)  # None when the user has no GrsAccount row
+    return bool(account and account.must_change_password)
+
+
 def grs_login(*, username: str, password: str) -> tuple[str, int] | None:
-    """GET /grs/v1/login: ``(apiToken, lastLogin epoch ms or 0)``, or None if refused."""
+    """GET /grs/v1/login: ``(apiToken, lastLogin epoch ms or 0)``, or None if refused;
+    PasswordChangeRequired for a user whom staff flagged (no session is opened)."""
     user = authenticate(username=username, password=password)  # slow on purpose: no transaction
     if user is None:
         return None
+    if must_change_password(user):
+        raise PasswordChangeRequired
     now = timezone.now()
     last_login = int(user.last_login.timestamp() * 1000) if user.last_login else 0
     with transaction.atomic():
@@ -99,7 +147,7 @@ def grs_session_use(
     """
     digest = token_digest(token)
     sessions = (
-        GrsSession.objects.select_related("user")
+        GrsSession.objects.select_related("user", "user__grs_account")
         .filter(token_hash=digest)
         .annotate(perm_bits=RawSQL(_perms_sql(), perms.held_params(GRS_PERMS)))  # noqa: S611
     )
@@ -110,6 +158,12 @@ def grs_session_use(
         return None
     now = timezone.now()
     if not session.user.is_active or not session.is_alive(now):
+        return None
+    if not constant_time_compare(session.password_stamp, password_stamp(session.user)):
+        # The password changed without save() (a raw UPDATE): end the old sessions now.
+        GrsSession.objects.filter(user=session.user_id).exclude(
+            password_stamp=password_stamp(session.user)
+        ).delete()
         return None
     if session_refresh_due(session.last_used_at, now):
         alive = GrsSession.objects.filter(pk=session.pk, last_used_at__gte=session_cutoff(now))
@@ -123,7 +177,47 @@ def grs_session_use(
     return session
 
 
-GRS_PERMS = tuple(f"calendars.{codename}" for codename in rules.PERMISSIONS)
+GRS_PERMS = tuple(
+    f"calendars.{codename}" for codename in (*rules.PERMISSIONS, *rules.PACKAGE_PERMISSIONS)
+)
+
+
+def grs_sessions_end(*, user_id: int) -> int:
+    """End every API session of the user (their locks are then free for others)."""
+    return GrsSession.objects.filter(user_id=user_id).delete()[0]
+
+
+def user_saved(*, user: AbstractBaseUser, password_changed: bool) -> None:
+    """After any save of a user (models' post_save, see apps.py): a password change or a
+    deactivation ends the user's API sessions, and with them the user's locks."""
+    if password_changed or not user.is_active:
+        grs_sessions_end(user_id=user.pk)
+
+
+class PasswordInvalid(Exception):
+    def __init__(self, problems: list[rules.Problem]):
+        super().__init__(problems)
+        self.problems = problems
+
+
+@transaction.atomic
+def grs_password_change(*, user: AbstractBaseUser, new_password: Any) -> None:
+    """PUT /grs/v1/changepassword: Django's validators (AUTH_PASSWORD_VALIDATORS), as the
+    admin's; clears the must-change flag; the save ends every session of the user."""
+    if not isinstance(new_password, str) or not new_password:
+        raise PasswordInvalid([rules.Problem(*rules.NEW_PASSWORD_MISSING)])
+    try:
+        validate_password(new_password, user)
+    except ValidationError as error:
+        raise PasswordInvalid(
+            [
+                rules.Problem(rules.NEW_PASSWORD_INVALID_CODE, "newPassword", m)
+                for m in error.messages
+            ]
+        ) from None
+    user.set_password(new_password)
+    user.save()
+    GrsAccount.objects.filter(user=user).update(must_change_password=False)
 
 
 @cache
@@ -166,9 +260,12 @@ def calendar_create(
 
 
 def _claim(*, calendar: Calendar, session: GrsSession, **changes: Any) -> None:
-    """Inside a transaction: lock the calendar's row if ``session`` holds its edit lock,
-    applying ``changes``; NotLocked otherwise."""
-    held = Calendar.objects.filter(pk=calendar.pk, lock_session=session)
+    """Inside a transaction: lock the calendar's row if ``session``'s user holds its edit
+    lock (taken in the run of sessions ``session`` belongs to), applying ``changes``;
+    NotLocked otherwise."""
+    held = Calendar.objects.filter(
+        pk=calendar.pk, lock_user_id=session.user_id, lock_at__gte=session.chain_started_at
+    )
     if not held.update(updated_at=timezone.now(), **changes):
         raise NotLocked
 
@@ -187,7 +284,8 @@ def calendar_update(
     day_ends_min: int,
     time_zone_id: str,
 ) -> Calendar:
-    """Change a calendar's own fields; ``session`` must hold its lock."""
+    """Change a calendar's own fields; ``session`` must hold its lock. Invalid (1008) if
+    the new zone moves a stored fixedDate outside the years 1..9999."""
     changes = {
         "name": name,
         "week_starts": week_starts,
@@ -199,6 +297,14 @@ def calendar_update(
         "time_zone_id": time_zone_id,
     }
     _claim(calendar=calendar, session=session, **changes)
+    if time_zone_id != calendar.time_zone_id:
+        # Checked under the row lock taken by _claim: the exceptions cannot change now.
+        fixed = CalendarException.objects.filter(calendar=calendar).values_list(
+            "placement", "fixed_date"
+        )
+        dates = [(i, ms) for i, (placement, ms) in enumerate(fixed) if placement == "FIXED"]
+        if problems := rules.zone_problems(time_zone_id, dates):
+            raise Invalid(problems)
     for attr, value in changes.items():
         setattr(calendar, attr, value)
     return calendar
@@ -244,14 +350,14 @@ def calendar_exceptions_add(
     # can be taken or moved under us, and readers see a new version.
     if not Calendar.objects.filter(pk=calendar.pk).update(updated_at=timezone.now()):
         raise CalendarGone
-    row = Calendar.objects.select_related("lock_session").get(pk=calendar.pk)
-    holder = row.live_lock()
-    if holder is not None and not override and (user is None or holder.user_id != user.pk):
+    row = Calendar.objects.with_lock().get(pk=calendar.pk)
+    held_by_other = row.lock_is_live() and (user is None or row.lock_user_id != user.pk)
+    if held_by_other and not override:
         raise LockHeld
-    values, problems = rules.exceptions_parse({"exceptions": list(items)})
+    tz = java_zone(row.time_zone_id)
+    values, problems = rules.exceptions_parse({"exceptions": list(items)}, tz)
     if problems:
         raise ValidationError([f"{p.field}: {p.message}" for p in problems])
-    tz = java_zone(row.time_zone_id)
     count = row.exceptions.count()
     holidays = _Holidays(ex.business_exception(tz) for ex in row.exceptions.filter(type="HOLIDAY"))
     new = []
@@ -320,73 +426,84 @@ def _same_rule(a: business_time.CalendarException, b: business_time.CalendarExce
 
 # --- locks --------------------------------------------------------------------------
 
-_NOT_READ = object()
 SWAP_ATTEMPTS = 10
 
 
-def _lock_swap(*, calendar: Calendar, expected: GrsSession | None, new: GrsSession | None) -> bool:
-    """Compare-and-set of the lock holder: True if it was still ``expected``."""
-    current = Calendar.objects.filter(pk=calendar.pk)
-    current = (
-        current.filter(lock_session__isnull=True)
-        if expected is None
-        else current.filter(lock_session_id=expected.pk)
+class _Holder(NamedTuple):
+    user_id: int | None
+    at: Any
+    live: bool
+
+
+def _holder_of(calendar: Calendar) -> _Holder:
+    """The lock as the view loaded it (selectors.calendar_get annotates its liveness)."""
+    return _Holder(calendar.lock_user_id, calendar.lock_at, calendar.lock_is_live())
+
+
+def _holder_now(calendar: Calendar) -> _Holder:
+    row = (
+        Calendar.objects.filter(pk=calendar.pk)
+        .annotate(live=live_lock_expression())
+        .values_list("lock_user_id", "lock_at", "live")
+        .first()
     )
-    return current.update(lock_session=new, updated_at=timezone.now()) == 1
-
-
-def _holder(calendar: Calendar, observed: Any) -> GrsSession | None:
-    """The lock holder as ``observed`` on the first pass, else as stored now."""
-    if observed is not _NOT_READ:
-        return observed
-    fresh = Calendar.objects.select_related("lock_session").filter(pk=calendar.pk).first()
-    if fresh is None:
+    if row is None:
         raise CalendarGone
-    return fresh.lock_session
+    return _Holder(*row)
+
+
+def _lock_swap(*, calendar: Calendar, expected: _Holder, user_id: int | None) -> bool:
+    """Compare-and-set of the lock: True if it was still ``expected`` (holder and time)."""
+    now = timezone.now()
+    current = Calendar.objects.filter(
+        pk=calendar.pk, lock_user_id=expected.user_id, lock_at=expected.at
+    )
+    if expected.user_id is None:
+        current = Calendar.objects.filter(pk=calendar.pk, lock_user__isnull=True)
+    return (
+        current.update(lock_user_id=user_id, lock_at=now if user_id else None, updated_at=now) == 1
+    )
 
 
 def calendar_lock(*, calendar: Calendar, session: GrsSession) -> None:
-    """Take the edit lock for ``session``. A free or dead lock is taken, and so is one
-    held by another session of the same user (it moves to this one); another user's
-    live lock raises LockHeld. ``calendar.lock_session`` is trusted as the first reading
-    (the view has just loaded it)."""
-    observed: Any = calendar.lock_session
+    """Take the edit lock for ``session``'s user. The user's own live lock stays as it is
+    (any of the user's live sessions holds it); a free or dead lock is taken; another
+    user's live lock raises LockHeld. ``calendar`` as the view has just loaded it is
+    trusted as the first reading."""
+    holder = _holder_of(calendar)
     for _ in range(SWAP_ATTEMPTS):
-        holder = _holder(calendar, observed)
-        if holder is not None and holder.pk == session.pk:
+        if holder.user_id == session.user_id and holder.live:
             return
-        if holder is not None and holder.user_id != session.user_id and holder.is_alive():
+        if holder.user_id is not None and holder.user_id != session.user_id and holder.live:
             raise LockHeld
-        if _lock_swap(calendar=calendar, expected=holder, new=session):
-            calendar.lock_session = session
+        if _lock_swap(calendar=calendar, expected=holder, user_id=session.user_id):
+            calendar.lock_user, calendar.lock_live = session.user, True
             return
-        observed = _NOT_READ  # someone changed it in between: look again
+        holder = _holder_now(calendar)  # someone changed it in between: look again
     raise LockHeld  # others keep changing it: as good as held
 
 
 def calendar_unlock(*, calendar: Calendar, session: GrsSession, override: bool) -> None:
     """Release the lock. Another user's live lock raises LockHeld unless ``override``
     (OVERRIDE_LOCKS); a calendar that is not locked (or whose lock is dead) is fine."""
-    observed: Any = calendar.lock_session
+    holder = _holder_of(calendar)
     for _ in range(SWAP_ATTEMPTS):
-        holder = _holder(calendar, observed)
-        if holder is None:
+        if holder.user_id is None:
             return
-        ours_or_dead = holder.user_id == session.user_id or not holder.is_alive()
-        if not (ours_or_dead or override):
+        if holder.user_id != session.user_id and holder.live and not override:
             raise LockHeld
-        if _lock_swap(calendar=calendar, expected=holder, new=None):
-            calendar.lock_session = None
+        if _lock_swap(calendar=calendar, expected=holder, user_id=None):
+            calendar.lock_user, calendar.lock_live = None, False
             return
-        observed = _NOT_READ
+        holder = _holder_now(calendar)
     raise LockHeld
 
 
 @transaction.atomic
 def calendars_unlock(*, calendar_ids: Iterable[int]) -> int:
     """Staff's unlock (admin action): release whatever lock the calendars have."""
-    return Calendar.objects.filter(pk__in=list(calendar_ids), lock_session__isnull=False).update(
-        lock_session=None, updated_at=timezone.now()
+    return Calendar.objects.filter(pk__in=list(calendar_ids), lock_user__isnull=False).update(
+        lock_user=None, lock_at=None, updated_at=timezone.now()
     )
 
 
@@ -417,9 +534,11 @@ def package_create(*, tenant: Tenant, name: str) -> Package:
 
 
 def grs_permissions(names: Iterable[str]) -> list[Permission]:
-    """The calendar permissions named (CALENDAR_VIEW ...); ValidationError for others."""
+    """The GRS permissions named (CALENDAR_VIEW, PACKAGE_CREATE ...); ValidationError for
+    others."""
     names = list(dict.fromkeys(names))
-    unknown = [rules.permission_unknown(name) for name in names if name not in rules.PERMISSIONS]
+    known = (*rules.PERMISSIONS, *rules.PACKAGE_PERMISSIONS)
+    unknown = [rules.permission_unknown(name) for name in names if name not in known]
     if unknown:
         raise ValidationError({"permission": unknown})
     return list(Permission.objects.filter(content_type__app_label="calendars", codename__in=names))
@@ -461,3 +580,122 @@ def api_user_create(
     user.user_permissions.add(*grs_permissions(permissions))
     user.grs_tenants.add(*tenants)
     return user
+
+
+# --- packages of business nodes (GRS package endpoints) ------------------------------
+
+
+def _templates_find(
+    *, tenant_id: int, wanted: list[tuple[Any, Any]]
+) -> tuple[list[Template], list[rules.Problem]]:
+    """The tenant's templates named ``(name, version)``; a 1005 for each one not found,
+    with its index in the list."""
+    # Only names a database can hold are looked up (PostgreSQL refuses NUL in text).
+    keys = {
+        (n, v)
+        for n, v in wanted
+        if isinstance(n, str) and rules.name_problem(n) is None and rules.is_int(v)
+    }
+    found = {}
+    if keys:
+        names = {n for n, _ in keys}
+        for template in Template.objects.filter(tenant_id=tenant_id, name__in=names):
+            found[(template.name, template.version)] = template
+    templates, problems = [], []
+    for index, (name, version) in enumerate(wanted):
+        template = found.get((name, version)) if (name, version) in keys else None
+        if template is None:
+            message = rules.template_not_found(name, version)
+            problems.append(rules.Problem(rules.TEMPLATE_CODE, "templates", message, index))
+        elif template not in templates:
+            templates.append(template)
+    return templates, problems
+
+
+def _taken(
+    *, tenant_id: int, values: rules.PackageInput, exclude: Package | None
+) -> list[rules.Problem]:
+    """1003 and 1006: a name or business name another package of the tenant has."""
+    others = Package.objects.filter(tenant_id=tenant_id)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    problems = []
+    if values.name and others.filter(name=values.name).exists():
+        problems.append(rules.Problem(*rules.PACKAGE_NAME_TAKEN))
+    if values.business_name and others.filter(business_name=values.business_name).exists():
+        problems.append(rules.Problem(*rules.BUSINESS_NAME_TAKEN))
+    return problems
+
+
+def _package_write(
+    *, package: Package, values: rules.PackageInput, templates: list[Template] | None
+) -> Package:
+    """Save under the unique constraints: a racing writer that took the name or business
+    name first makes this one a 1003/1006 (Invalid), never a 500."""
+    try:
+        with transaction.atomic():
+            package.save()
+            if templates is not None:
+                package.templates.set(templates)
+    except IntegrityError:
+        problems = _taken(tenant_id=package.tenant_id, values=values, exclude=package)
+        if not problems:
+            raise
+        raise Invalid(problems) from None
+    return package
+
+
+def node_package_create(*, node: BusinessNode, values: rules.PackageInput) -> Package:
+    """POST .../businessnode/{nodeId}/package, values from rules.package_parse (no
+    problems); Invalid with 1003, 1005, 1006 in code order."""
+    templates, problems = _templates_find(tenant_id=node.tenant_id, wanted=values.templates)
+    problems = sorted(
+        _taken(tenant_id=node.tenant_id, values=values, exclude=None) + problems,
+        key=lambda p: int(p.code),
+    )
+    if problems:
+        raise Invalid(problems)
+    package = Package(
+        node=node,
+        tenant_id=node.tenant_id,
+        name=values.name,
+        type=values.type,
+        business_name=values.business_name,
+        description=values.description,
+    )
+    return _package_write(package=package, values=values, templates=templates)
+
+
+def node_package_update(*, package: Package, values: rules.PackageInput) -> Package:
+    """PUT .../businessnode/{nodeId}/package/{packageId}: only businessName, description
+    and templates change, each only when sent."""
+    templates = None
+    problems: list[rules.Problem] = []
+    if values.templates is not None:
+        templates, problems = _templates_find(tenant_id=package.tenant_id, wanted=values.templates)
+    problems = sorted(
+        _taken(tenant_id=package.tenant_id, values=values, exclude=package) + problems,
+        key=lambda p: int(p.code),
+    )
+    if problems:
+        raise Invalid(problems)
+    if values.business_name is not None:
+        package.business_name = values.business_name
+    if values.description is not None:
+        package.description = values.description
+    _package_write(package=package, values=values, templates=templates)
+    if templates is not None:
+        # The answer reads the prefetched list: refresh it.
+        package._prefetched_objects_cache.pop("templates", None)
+    return package
+
+
+def grs_user_by_token_or_password(*, username: str, secret: str) -> AbstractBaseUser | None:
+    """changepassword's caller: the user of a live session whose token is ``secret``, else
+    the active user whose password it is; None otherwise."""
+    if "\x00" in username or "\x00" in secret:
+        return None  # no user has one, and PostgreSQL refuses it in a query
+    session = grs_session_use(username=username, token=secret)
+    if session is not None:
+        return session.user
+    return authenticate(username=username, password=secret)

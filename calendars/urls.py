@@ -6,11 +6,17 @@ from calendars import views
 # parsed by the views: a malformed tenant id is "not a member" (403), a malformed
 # package or calendar id "not found" (404), in the family's shape.
 PACKAGE = "grs/v1/tenant/<str:tenant_id>/package/<str:package_id>/"
+NODE = "grs/v1/tenant/<str:tenant_id>/businessnode/<str:node_id>/"
 
 urlpatterns = [
     path("grs/v1/login", views.LoginView.as_view()),
     path("grs/v1/tenants", views.TenantsView.as_view()),
     path("grs/v1/permissions/<str:tenant_id>", views.PermissionsView.as_view()),
+    path("grs/v1/changepassword", views.ChangePasswordView.as_view()),
+    path("grs/v1/tenant/<str:tenant_id>/businesshierarchy", views.BusinessHierarchyView.as_view()),
+    path(NODE + "packages", views.NodePackagesView.as_view()),
+    path(NODE + "package", views.NodePackageCreateView.as_view()),
+    path(NODE + "package/<str:package_id>", views.NodePackageView.as_view()),
     path(PACKAGE + "calendars", views.CalendarListView.as_view()),
     path(PACKAGE + "calendar", views.CalendarCreateView.as_view()),
     path(PACKAGE + "calendar/<str:calendar_id>", views.CalendarView.as_view()),

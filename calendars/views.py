@@ -23,13 +23,14 @@ from rest_framework.views import APIView
 from calendars import business_time, rules, schema, selectors, services
 from calendars.auth import GrsTokenAuthentication, basic_credentials
 from calendars.business_time import CalendarSpec
-from calendars.models import Calendar, Package
+from calendars.models import BusinessNode, Calendar, Package
 from calendars.serializers import (
     calendar_body_json,
     calendar_json,
     calendar_written_body_json,
     calendars_json,
     instant_json,
+    package_json,
 )
 from calendarsite.api import GRS, CredentialsRateThrottle, error_response, make_exception_handler
 from calendarsite.perms import only_model_backend
@@ -41,6 +42,7 @@ VIEW, CREATE, MODIFY, DELETE, OVERRIDE = (
     "CALENDAR_DELETE",
     "OVERRIDE_LOCKS",
 )
+PACKAGE_CREATE, PACKAGE_MODIFY, PACKAGE_DELETE = rules.PACKAGE_PERMISSIONS
 
 exception_handler = make_exception_handler(
     GRS,
@@ -73,6 +75,12 @@ def validation_failed(problems: list[rules.Problem]) -> HttpResponse:
     return error_response(GRS, 422, rules.VALIDATION_FAILED, errors=[p.as_json() for p in problems])
 
 
+def password_change_required() -> HttpResponse:
+    return error_response(
+        GRS, 422, rules.VALIDATION_FAILED, errors=rules.PASSWORD_CHANGE_REQUIRED_ERRORS
+    )
+
+
 class GrsView(APIView):
     """Base of every GRS endpoint: API-token auth, errors as {"message": ...}."""
 
@@ -81,6 +89,17 @@ class GrsView(APIView):
 
     def get_exception_handler(self):
         return exception_handler
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # A user whom staff flagged may only change the password (docs/grs.md).
+        if request.auth is not None and services.must_change_password(request.user):
+            raise services.PasswordChangeRequired
+
+    def handle_exception(self, exc: Exception) -> HttpResponse:
+        if isinstance(exc, services.PasswordChangeRequired):
+            return password_change_required()
+        return super().handle_exception(exc)
 
     def require_tenant(self, request: Request, tenant_id: str, *permissions: str) -> None:
         asked = getattr(request.auth, "membership", None)  # by the session lookup
@@ -129,7 +148,7 @@ class PackageView(GrsView):
     @staticmethod
     def require_lock(request: Request, calendar: Calendar) -> None:
         """The early answer; the services check again as they write."""
-        if calendar.lock_session_id != request.auth.pk:
+        if calendar.lock_user_id != request.user.pk or not calendar.lock_is_live():
             raise PreconditionFailed(rules.NOT_LOCKED)
 
 
@@ -141,9 +160,12 @@ class LoginView(GrsView):
     @schema.login
     def get(self, request: Request) -> HttpResponse:
         credentials = basic_credentials(request)
-        answer = credentials and services.grs_login(
-            username=credentials[0], password=credentials[1]
-        )
+        try:
+            answer = credentials and services.grs_login(
+                username=credentials[0], password=credentials[1]
+            )
+        except services.PasswordChangeRequired:
+            return password_change_required()
         if not answer:
             response = error_response(GRS, 401, rules.LOGIN_INVALID)
             response["WWW-Authenticate"] = 'Basic realm="GRS"'
@@ -168,12 +190,51 @@ class PermissionsView(GrsView):
         user = request.user
         return Response(
             {
-                "canViewCalendar": has_permission(user, VIEW),
-                "canCreateCalendar": has_permission(user, CREATE),
-                "canModifyCalendar": has_permission(user, MODIFY),
-                "canDeleteCalendar": has_permission(user, DELETE),
+                key: perm is not None and has_permission(user, perm)
+                for key, perm in rules.PERMISSION_KEYS.items()
             }
         )
+
+
+class ChangePasswordView(GrsView):
+    """PUT /grs/v1/changepassword. Basic ``username:apiToken``, or ``username:password``
+    (how a user whose login answers 422 Password Change Required gets here: docs/grs.md).
+    Rate-limited as login is, since it checks passwords."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [CredentialsRateThrottle]
+
+    @staticmethod
+    def caller(request: Request) -> Any:
+        credentials = basic_credentials(request)
+        return credentials and services.grs_user_by_token_or_password(
+            username=credentials[0], secret=credentials[1]
+        )
+
+    @staticmethod
+    def refused() -> HttpResponse:
+        response = error_response(GRS, 401, rules.TOKEN_INVALID)
+        response["WWW-Authenticate"] = 'Basic realm="GRS"'
+        return response
+
+    def options(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        # As every GRS endpoint: OPTIONS needs the credentials too.
+        if not self.caller(request):
+            return self.refused()
+        return super().options(request, *args, **kwargs)
+
+    @schema.change_password
+    def put(self, request: Request) -> HttpResponse:
+        user = self.caller(request)
+        if not user:
+            return self.refused()
+        data = PackageView.json_object(request)
+        try:
+            services.grs_password_change(user=user, new_password=data.get("newPassword"))
+        except services.PasswordInvalid as error:
+            return validation_failed(error.problems)
+        return Response(status=204)
 
 
 class CalendarListView(PackageView):
@@ -207,6 +268,8 @@ class CalendarView(PackageView):
             services.calendar_update(calendar=calendar, session=request.auth, **values)
         except services.NotLocked:
             raise PreconditionFailed(rules.NOT_LOCKED) from None
+        except services.Invalid as error:
+            return validation_failed(error.problems)
         return Response(calendar_json(calendar))
 
     @schema.calendar_delete
@@ -231,7 +294,7 @@ class CalendarBodyView(PackageView):
         calendar = self.calendar(request, kwargs, VIEW, MODIFY)
         data = self.json_object(request)
         self.require_lock(request, calendar)
-        values, problems = rules.exceptions_parse(data)
+        values, problems = rules.exceptions_parse(data, rules.calendar_zone(calendar))
         if problems:
             return validation_failed(problems)
         try:
@@ -271,6 +334,79 @@ class UnlockView(PackageView):
         except services.CalendarGone:
             raise exceptions.NotFound(rules.CALENDAR_NOT_FOUND) from None
         return Response(status=204)
+
+
+# --- business hierarchy and packages ---------------------------------------------------
+
+
+class BusinessHierarchyView(GrsView):
+    @schema.business_hierarchy
+    def get(self, request: Request, tenant_id: str) -> Response:
+        self.require_tenant(request, tenant_id)
+        return Response({"nodes": selectors.business_hierarchy(tenant_id=tenant_id)})
+
+
+class BusinessNodeView(GrsView):
+    """Endpoints under /grs/v1/tenant/{tenantId}/businessnode/{nodeId}/: a tenant the
+    user is not in and a node that is not the tenant's are one 403, as the vendor's."""
+
+    def node(self, request: Request, tenant_id: str, node_id: str, *perms: str) -> BusinessNode:
+        try:
+            self.require_tenant(request, tenant_id)
+        except exceptions.PermissionDenied:
+            raise exceptions.PermissionDenied(rules.NODE_FORBIDDEN) from None
+        node = selectors.business_node_get(tenant_id=tenant_id, node_id=node_id)
+        if node is None:
+            raise exceptions.PermissionDenied(rules.NODE_FORBIDDEN)
+        self.require_tenant(request, tenant_id, *perms)
+        return node
+
+    def package_of(self, node: BusinessNode, package_id: str) -> Package:
+        package = selectors.node_package_get(node=node, package_id=package_id)
+        if package is None:
+            raise exceptions.NotFound(rules.NODE_PACKAGE_NOT_FOUND)
+        return package
+
+
+class NodePackagesView(BusinessNodeView):
+    @schema.node_packages
+    def get(self, request: Request, tenant_id: str, node_id: str) -> Response:
+        node = self.node(request, tenant_id, node_id)
+        return Response({"packages": [package_json(p) for p in selectors.node_packages(node=node)]})
+
+
+class NodePackageCreateView(BusinessNodeView):
+    @schema.node_package_create
+    def post(self, request: Request, tenant_id: str, node_id: str) -> HttpResponse:
+        node = self.node(request, tenant_id, node_id, PACKAGE_CREATE)
+        values, problems = rules.package_parse(PackageView.json_object(request), create=True)
+        if problems:
+            return validation_failed(problems)
+        try:
+            package = services.node_package_create(node=node, values=values)
+        except services.Invalid as error:
+            return validation_failed(error.problems)
+        return Response(package_json(package), status=201)
+
+
+class NodePackageView(BusinessNodeView):
+    @schema.node_package_get
+    def get(self, request: Request, tenant_id: str, node_id: str, package_id: str) -> Response:
+        node = self.node(request, tenant_id, node_id)
+        return Response(package_json(self.package_of(node, package_id)))
+
+    @schema.node_package_modify
+    def put(self, request: Request, tenant_id: str, node_id: str, package_id: str) -> HttpResponse:
+        node = self.node(request, tenant_id, node_id, PACKAGE_MODIFY)
+        package = self.package_of(node, package_id)
+        values, problems = rules.package_parse(PackageView.json_object(request), create=False)
+        if problems:
+            return validation_failed(problems)
+        try:
+            services.node_package_update(package=package, values=values)
+        except services.Invalid as error:
+            return validation_failed(error.problems)
+        return Response(package_json(package))
 
 
 # --- business time (docs/business-time.md) --------------------------------------------

@@ -62,6 +62,8 @@ from tests.calendars.factories import CalendarFactory, HolidayFactory, PackageFa
 from tests.helpers import basic
 
 VIEW, CREATE, MODIFY, DELETE, OVERRIDE = grs_rules.PERMISSIONS
+PKG_CREATE, PKG_MODIFY, PKG_DELETE = grs_rules.PACKAGE_PERMISSIONS
+EVERY_GRS = (*grs_rules.PERMISSIONS, *grs_rules.PACKAGE_PERMISSIONS)
 MEMBER = "membership"  # of the tenant in the path: needed by every tenant-scoped endpoint
 EVENT_PERMISSIONS = EV_ADD, EV_CHANGE, EV_VIEW, EV_DELETE = (
     "add_calendarevent",
@@ -81,6 +83,9 @@ TENANT = "tenant/<str:tenant_id>"
 PACKAGE = TENANT + "/package/<str:package_id>/"
 CALENDAR = PACKAGE + "calendar/<str:calendar_id>"
 BODY = PACKAGE + "businesscalendarbody/<str:calendar_id>"
+NODE = TENANT + "/businessnode/<str:node_id>/"
+NEW_PACKAGE = {"name": "dmd", "type": "samples", "businessName": "XYZ",
+               "description": "SamplePackage", "templates": []}  # fmt: skip
 
 CALENDAR_FIELDS = {
     "name": "Dad's Calendar",
@@ -166,6 +171,12 @@ def twelve(method: str, route: str, *needs: str, **options: Any) -> Endpoint:
 ENDPOINTS = [
     grs("GET", "tenants"),
     grs("GET", "permissions/<str:tenant_id>"),
+    grs("PUT", "changepassword", ok=204, body={"newPassword": "a-New-long-passphrase-42"}),
+    grs("GET", TENANT + "/businesshierarchy"),
+    grs("GET", NODE + "packages"),
+    grs("GET", NODE + "package/<str:package_id>"),
+    grs("POST", NODE + "package", PKG_CREATE, ok=201, body=NEW_PACKAGE),
+    grs("PUT", NODE + "package/<str:package_id>", PKG_MODIFY, body={"description": "new"}),
     grs("GET", PACKAGE + "calendars", VIEW),
     grs("POST", PACKAGE + "calendar", VIEW, CREATE, ok=201, body=CALENDAR_FIELDS),
     grs("PUT", CALENDAR, VIEW, MODIFY, body=CALENDAR_FIELDS, locked=True),
@@ -353,9 +364,8 @@ def world(db) -> World:
     calendar_b = CalendarFactory(package=package_b)
     HolidayFactory(calendar=calendar_a)
     HolidayFactory(calendar=calendar_b)
-    every = tuple(grs_rules.PERMISSIONS)
-    alice = grs_member(package_a.tenant, every, "alice")
-    bob = grs_member(package_b.tenant, every, "bob")
+    alice = grs_member(package_a.tenant, EVERY_GRS, "alice")
+    bob = grs_member(package_b.tenant, EVERY_GRS, "bob")
     alice_session, alice_token = grs_services.grs_session_create(user=alice)
     _, bob_token = grs_services.grs_session_create(user=bob)
     student = get_user_model().objects.create(username="ada")
@@ -372,6 +382,7 @@ def world(db) -> World:
         ids_a={
             "tenantid": package_a.tenant_id,
             "packageid": package_a.pk,
+            "nodeid": package_a.node_id,
             "calendarid": calendar_a.external_id,
             "eventid": event.pk,
             "userid": student.pk,
@@ -380,11 +391,13 @@ def world(db) -> World:
         ids_b={
             "tenantid": package_b.tenant_id,
             "packageid": package_b.pk,
+            "nodeid": package_b.node_id,
             "calendarid": calendar_b.external_id,
         },
         missing={
             "tenantid": Tenant.objects.order_by("-pk")[0].pk + 1000,
             "packageid": uuid.uuid4(),
+            "nodeid": package_b.node_id + 1000,
             "calendarid": f"Calendar_{Calendar.objects.order_by('-pk')[0].pk + 1000}",
             "eventid": event.pk + 1000,
             "userid": get_user_model().objects.order_by("-pk")[0].pk + 1000,
@@ -497,6 +510,7 @@ def unauthenticated(world: World, endpoint: Endpoint, variant: str) -> None:
 # GRS foreign-id variants: (name, id kinds the route must have).
 GRS_FOREIGN = [
     ("B's-path", "tenantid"),
+    ("B's-node-in-A's-path", "nodeid"),
     ("B's-package-in-A's-path", "packageid"),
     ("B's-calendar-UUID-in-A's-package", "calendarid"),
     ("B's-Calendar_N-in-A's-package", "calendarid"),
@@ -509,6 +523,13 @@ def foreign_ids(world: World, endpoint: Endpoint, variant: str) -> None:
         auth = f"Bearer {world.plain_token}"
         expected = (EVENTS, 403, EV_DENIED[endpoint.needs[0]])
         foreign, unknown = world.ids_a, world.missing
+    elif variant == "only-the-callers-password":
+        bob = get_user_model().objects.get(username="bob")
+        response = call(endpoint, {}, alice(world))
+        assert response.status_code == 204
+        assert get_user_model().objects.get(username="bob").password == bob.password
+        assert call(endpoint, {}, basic("bob", world.bob_token)).status_code == 204
+        return
     elif variant == "nothing-of-B-listed":
         response = call(endpoint, {}, alice(world))
         assert response.status_code == 200
@@ -520,9 +541,18 @@ def foreign_ids(world: World, endpoint: Endpoint, variant: str) -> None:
     else:
         auth = alice(world)
         a, b, missing = world.ids_a, world.ids_b, world.missing
+        in_node = "nodeid" in endpoint.id_names
         if variant == "B's-path":
             foreign, unknown = b, missing
-            expected = (GRS, 403, grs_rules.NOT_A_MEMBER)
+            expected = (GRS, 403, grs_rules.NODE_FORBIDDEN if in_node else grs_rules.NOT_A_MEMBER)
+        elif variant == "B's-node-in-A's-path":
+            foreign = {**a, "nodeid": b["nodeid"]}
+            unknown = {**a, "nodeid": missing["nodeid"]}
+            expected = (GRS, 403, grs_rules.NODE_FORBIDDEN)
+        elif variant == "B's-package-in-A's-path" and in_node:
+            foreign = {**a, "packageid": b["packageid"]}
+            unknown = {**a, "packageid": missing["packageid"]}
+            expected = (GRS, 404, grs_rules.NODE_PACKAGE_NOT_FOUND)
         elif variant == "B's-package-in-A's-path":
             foreign = {**b, "tenantid": a["tenantid"]}
             unknown = {**missing, "tenantid": a["tenantid"]}
@@ -542,10 +572,9 @@ def foreign_ids(world: World, endpoint: Endpoint, variant: str) -> None:
 def missing_permission(world: World, endpoint: Endpoint, variant: str) -> None:
     lacking = variant.removeprefix("missing-")
     if endpoint.family == GRS:
-        every = tuple(grs_rules.PERMISSIONS)
         user = grs_member(
             None if lacking == MEMBER else world.tenant_a,
-            tuple(p for p in every if p != lacking),
+            tuple(p for p in EVERY_GRS if p != lacking),
             "carol",
         )
         session, token = grs_services.grs_session_create(user=user)
@@ -554,7 +583,8 @@ def missing_permission(world: World, endpoint: Endpoint, variant: str) -> None:
         auth = basic("carol", token)
         if lacking == MEMBER:
             unknown = {**world.missing}
-            expected = (GRS, 403, grs_rules.NOT_A_MEMBER)
+            in_node = "nodeid" in endpoint.id_names
+            expected = (GRS, 403, grs_rules.NODE_FORBIDDEN if in_node else grs_rules.NOT_A_MEMBER)
         else:
             unknown = {**world.ids_a, **{k: world.missing[k] for k in ("packageid", "calendarid")}}
             expected = (GRS, 403, grs_rules.permission_missing(lacking))
@@ -577,6 +607,8 @@ def cases(endpoint: Endpoint) -> list[tuple[Callable, str]]:
         found.append((unauthenticated, "token-of-another-user"))
         kinds = set(endpoint.id_names)
         variants = [name for name, kind in GRS_FOREIGN if kind in kinds]
+        if endpoint.route.endswith("changepassword"):
+            variants = ["only-the-callers-password"]
         found += [(foreign_ids, v) for v in variants or ["nothing-of-B-listed"]]
     else:
         found.append((foreign_ids, "existing-or-unknown-without-permission"))

@@ -34,7 +34,7 @@ from schemathesis.specs.openapi.checks import (
 
 from calendars import services as grs
 from calendars.models import Calendar, CalendarException
-from calendars.rules import PERMISSIONS
+from calendars.rules import PACKAGE_PERMISSIONS, PERMISSIONS
 from events import rules as event_rules
 from events import services as events
 from events.models import CalendarEvent
@@ -117,7 +117,7 @@ def world(in_process) -> dict[str, Any]:
     package = PackageFactory()
     user = UserFactory(username="fuzzer", password=PASSWORD)
     package.tenant.members.add(user)
-    user.user_permissions.add(*grs.grs_permissions(PERMISSIONS))
+    user.user_permissions.add(*grs.grs_permissions([*PERMISSIONS, *PACKAGE_PERMISSIONS]))
     session, api_token = grs.grs_session_create(user=user)
     calendar = CalendarFactory(package=package)
     CalendarException.objects.create(
@@ -154,6 +154,7 @@ def world(in_process) -> dict[str, Any]:
         "path": {
             "tenantId": package.tenant_id,
             "packageId": str(package.pk),
+            "nodeId": package.node_id,
             "calendarId": calendar.external_id,
             "Id": event.pk,
             "secret": feed_secret,

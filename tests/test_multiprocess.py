@@ -172,7 +172,7 @@ def test_a_grs_session_and_its_lock_hold_on_every_worker(server):
     assert written.status == 201
     read = in_threads([lambda: server.get(body_path, dave)] * 16)
     assert all(a.json()["exceptions"] == written.json()["exceptions"] for a in read)
-    assert Calendar.objects.get(pk=calendar.pk).lock_session.user.username == "carol"
+    assert Calendar.objects.get(pk=calendar.pk).lock_user.username == "carol"
 
 
 def event(n: int, user_id: int) -> dict:

@@ -225,7 +225,7 @@ def test_an_instance_killed_mid_traffic_loses_nothing(stack):
     # The lock stayed carol's and her last write is the body, whoever served it.
     body = stack.request("GET", body_path, auth=dave).json()
     assert [e["name"] for e in body["exceptions"]] == [f"Holiday {last_body[0]}"]
-    assert Calendar.objects.get(pk=calendar.pk).lock_session.user.username == "carol"
+    assert Calendar.objects.get(pk=calendar.pk).lock_user.username == "carol"
 
     # The killed instance was started again by the serve command; both serve again.
     deadline = time.monotonic() + 30

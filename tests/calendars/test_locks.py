@@ -27,8 +27,9 @@ def unlock(client, package, calendar):
     return client.get(url(package, "unlockcalendar", calendar))
 
 
-def holder(calendar) -> GrsSession | None:
-    return Calendar.objects.get(pk=calendar.pk).lock_session
+def holder(calendar):
+    """The user the lock is stored for (live or not)."""
+    return Calendar.objects.get(pk=calendar.pk).lock_user
 
 
 def kill(client, settings) -> None:
@@ -42,13 +43,13 @@ def test_lock_is_204_without_body_and_held_by_the_session(client, package, calen
     response = lock(client, package, calendar)
     assert response.status_code == 204
     assert response.content == b""
-    assert holder(calendar) == client.grs_session
+    assert holder(calendar) == client.grs_session.user
 
 
 def test_relocking_your_own_lock_is_204(client, package, calendar):
     assert lock(client, package, calendar).status_code == 204
     assert lock(client, package, calendar).status_code == 204
-    assert holder(calendar) == client.grs_session
+    assert holder(calendar) == client.grs_session.user
 
 
 def test_another_users_live_lock_is_412(client, other_client, package, calendar):
@@ -57,7 +58,7 @@ def test_another_users_live_lock_is_412(client, other_client, package, calendar)
     assert response.status_code == 412
     assert response.json() == HELD
     assert HELD["message"] == "Precondition failed—another user holds the lock for this resource"
-    assert holder(calendar) == client.grs_session
+    assert holder(calendar) == client.grs_session.user
 
 
 def test_a_lock_dies_with_its_session(client, other_client, package, calendar, settings):
@@ -66,7 +67,7 @@ def test_a_lock_dies_with_its_session(client, other_client, package, calendar, s
     listed = other_client.get(url(package, "calendars")).json()["calendars"][0]
     assert (listed["locked"], listed["lockOwner"]) == (False, None)
     assert lock(other_client, package, calendar).status_code == 204
-    assert holder(calendar) == other_client.grs_session
+    assert holder(calendar) == other_client.grs_session.user
 
 
 def test_a_live_lock_survives_within_the_idle_limit(client, other_client, package, calendar):
@@ -77,17 +78,41 @@ def test_a_live_lock_survives_within_the_idle_limit(client, other_client, packag
     assert lock(other_client, package, calendar).status_code == 412
 
 
-def test_logging_in_again_the_same_user_takes_over_their_lock(user, package, calendar):
+def test_the_lock_belongs_to_the_user_not_the_session(user, other_client, package, calendar):
+    """The vendor: the lock holds "until UNLOCKED by the user, or until the user's
+    APIToken times out". Any live session of the holder may write, relock and unlock."""
     first, second = api_client(user), api_client(user)
-    lock(first, package, calendar)
-    # The second session does not hold the lock yet...
-    body = {"exceptions": []}
+    assert lock(first, package, calendar).status_code == 204
     path = url(package, "businesscalendarbody", calendar)
-    assert second.put(path, body, format="json").json() == NOT_LOCKED
-    # ...but may take it, and the first session then no longer holds it.
+    assert second.put(path, {"exceptions": [NEW_YEAR]}, format="json").status_code == 201
+    # Relocking from another session keeps the lock: the first may still write.
     assert lock(second, package, calendar).status_code == 204
-    assert holder(calendar) == second.grs_session
-    assert first.put(path, body, format="json").json() == NOT_LOCKED
+    assert first.put(path, {"exceptions": []}, format="json").status_code == 201
+    assert lock(other_client, package, calendar).json() == HELD
+    listed = other_client.get(url(package, "calendars")).json()["calendars"][0]
+    assert (listed["locked"], listed["lockOwner"]) == (True, "alice")
+    assert unlock(second, package, calendar).status_code == 204
+    assert first.put(path, {"exceptions": []}, format="json").json() == NOT_LOCKED
+    assert lock(other_client, package, calendar).status_code == 204
+
+
+def test_the_lock_lives_while_any_session_of_the_holder_does(
+    user, other_client, package, calendar, settings
+):
+    first = api_client(user)
+    lock(first, package, calendar)
+    second = api_client(user)  # opened while the first is alive: the same run
+    kill(first, settings)
+    assert lock(other_client, package, calendar).json() == HELD
+    path = url(package, "businesscalendarbody", calendar)
+    assert second.put(path, {"exceptions": []}, format="json").status_code == 201
+    kill(second, settings)
+    # No live session left: the lock is free, and logging in again does not revive it.
+    third = api_client(user)
+    listed = third.get(url(package, "calendars")).json()["calendars"][0]
+    assert (listed["locked"], listed["lockOwner"]) == (False, None)
+    assert third.put(path, {"exceptions": []}, format="json").json() == NOT_LOCKED
+    assert lock(other_client, package, calendar).status_code == 204
 
 
 def test_unlock_own_lock(client, other_client, package, calendar):
@@ -109,7 +134,7 @@ def test_unlocking_another_users_lock_is_412(client, other_client, package, cale
     response = unlock(other_client, package, calendar)
     assert response.status_code == 412
     assert response.json() == HELD
-    assert holder(calendar) == client.grs_session
+    assert holder(calendar) == client.grs_session.user
 
 
 def test_override_locks_may_unlock_another_users_lock(other_client, tenant, package, calendar):
@@ -173,8 +198,8 @@ def test_service_refuses_a_write_when_the_lock_was_lost_after_the_check(
 ):
     """The view's early check passed, then someone broke the lock: the write is refused."""
     lock(client, package, calendar)
-    stale = Calendar.objects.select_related("lock_session").get(pk=calendar.pk)
-    Calendar.objects.filter(pk=calendar.pk).update(lock_session=None)
+    stale = Calendar.objects.with_lock().get(pk=calendar.pk)
+    Calendar.objects.filter(pk=calendar.pk).update(lock_user=None, lock_at=None)
     with pytest.raises(services.NotLocked):
         services.calendar_delete(calendar=stale, session=client.grs_session)
     assert Calendar.objects.filter(pk=calendar.pk).exists()
@@ -183,11 +208,11 @@ def test_service_refuses_a_write_when_the_lock_was_lost_after_the_check(
 def test_lock_service_sees_a_lock_taken_after_its_first_reading(client, other_client, calendar):
     """The first reading (the view's) says free; the row says otherwise: the swap fails,
     the service reads again and refuses."""
-    stale = Calendar.objects.select_related("lock_session").get(pk=calendar.pk)
+    stale = Calendar.objects.with_lock().get(pk=calendar.pk)
     services.calendar_lock(calendar=calendar, session=client.grs_session)
     with pytest.raises(services.LockHeld):
         services.calendar_lock(calendar=stale, session=other_client.grs_session)
-    assert holder(calendar) == client.grs_session
+    assert holder(calendar) == client.grs_session.user
 
 
 def test_admin_unlock_service(client, package, calendar):
@@ -212,7 +237,7 @@ def test_two_users_racing_for_a_lock_exactly_one_wins():
         def take(session, calendar=calendar, barrier=barrier, outcomes=outcomes):
             try:
                 # Both read the lock as free before either writes: the real race.
-                seen = Calendar.objects.select_related("lock_session").get(pk=calendar.pk)
+                seen = Calendar.objects.with_lock().get(pk=calendar.pk)
                 barrier.wait(timeout=10)
                 services.calendar_lock(calendar=seen, session=session)
                 outcomes.append("won")
@@ -227,8 +252,8 @@ def test_two_users_racing_for_a_lock_exactly_one_wins():
         for thread in threads:
             thread.join(timeout=30)
         assert sorted(outcomes) == ["held", "won"], outcomes
-        winner = Calendar.objects.get(pk=calendar.pk).lock_session_id
-        assert winner in {s.pk for s in sessions}
+        winner = Calendar.objects.get(pk=calendar.pk).lock_user_id
+        assert winner in {s.user_id for s in sessions}
 
 
 @pytest.mark.postgres
@@ -240,7 +265,7 @@ def test_unlock_waits_for_a_write_in_progress():
     owner = services.grs_session_create(user=UserFactory())[0]
     calendar = CalendarFactory(package=package)
     services.calendar_lock(calendar=calendar, session=owner)
-    calendar = Calendar.objects.select_related("lock_session").get(pk=calendar.pk)
+    calendar = Calendar.objects.with_lock().get(pk=calendar.pk)
     claimed, order = threading.Event(), []
 
     def write():
@@ -272,4 +297,4 @@ def test_unlock_waits_for_a_write_in_progress():
     for thread in threads:
         thread.join(timeout=30)
     assert order == ["write committed", "unlocked"]
-    assert Calendar.objects.get(pk=calendar.pk).lock_session is None
+    assert Calendar.objects.get(pk=calendar.pk).lock_user is None

@@ -173,7 +173,8 @@ def test_locked_calendar_is_refused_unless_overridden(new_york, user, other):
     CalendarException.objects.all().delete()
     assert run(*args, "--override-lock").splitlines()[-1].startswith("Added 1")
     new_york.refresh_from_db()
-    assert new_york.lock_session == locker.grs_session  # the lock stays where it was
+    assert new_york.lock_user == other  # the lock stays where it was
+    assert new_york.lock_is_live()
 
 
 @pytest.mark.parametrize(

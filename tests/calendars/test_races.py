@@ -126,4 +126,4 @@ def test_override_unlock_racing_the_holders_write():
         after = boss.get(body_url).json()["exceptions"]
         assert after == boss_put.json()["exceptions"]
         assert [e["name"] for e in after] == [e["name"] for e in ours["exceptions"]]
-        assert Calendar.objects.get(pk=calendar.pk).lock_session == boss.grs_session
+        assert Calendar.objects.get(pk=calendar.pk).lock_user == boss.grs_session.user

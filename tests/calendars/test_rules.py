@@ -89,7 +89,7 @@ def test_calendar_parse_on_anything(package, body):
 @given(item=exceptions() | objects(list(rules.EXCEPTION_RULES)) | json_values)
 @pytest.mark.django_db
 def test_exception_parse_on_anything(calendar, item):
-    values, problems = rules.exception_parse(item, 3)
+    values, problems = rules.exception_parse(item, 3, rules.calendar_zone(calendar))
     assert all(p.index == 3 for p in problems)
     codes = [p.code for p in problems]
     assert codes == sorted(codes)
