@@ -40,7 +40,8 @@ serve: $(STAMP)
 	HOST=$(HOST) PORT=$(PORT) INSTANCES=$(INSTANCES) WORKERS=$(WORKERS) \
 		exec $(BIN)/python deploy/serve.py
 
-test: $(STAMP)
+# The suite lints the OpenAPI document with Redocly where npm is on the machine.
+test: $(STAMP) $(if $(shell command -v npm),tools)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
