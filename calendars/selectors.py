@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from functools import lru_cache
-from typing import Any
+from collections.abc import Callable
+from functools import lru_cache, partial
+from typing import Any, NamedTuple
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Value
@@ -19,6 +21,7 @@ from calendars.models import (
     Package,
     Template,
     Tenant,
+    live_lock_expression,
 )
 
 _TENANT_ID = re.compile(r"[0-9]{1,18}")  # fits a 64-bit integer
@@ -122,6 +125,29 @@ def calendar_business_spec(
     ``package_get`` which of package and calendar is missing (errors only, so the happy
     path stays one query).
     """
+    ride = calendar_spec_ride(tenant_id=tenant_id, package_id=package_id, calendar_id=calendar_id)
+    if ride is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(ride.sql, ride.params)
+        return ride.read(cursor.fetchall())
+
+
+class Ride(NamedTuple):
+    """A calendar query that the session lookup runs inside its own statement
+    (services.grs_session_use), so that the common request is one query: its SQL and
+    parameters, how many columns it selects (the last orders its rows), and ``read``,
+    which turns its rows (a single row of NULLs: no such calendar) into the answer."""
+
+    sql: str
+    params: list[Any]
+    width: int
+    read: Callable[[list[tuple[Any, ...]]], Any]
+
+
+def calendar_spec_ride(*, tenant_id: str, package_id: str, calendar_id: str) -> Ride | None:
+    """``calendar_business_spec`` as a Ride: reads the spec, or None for no such calendar.
+    None for ids that cannot name a calendar of that tenant's package."""
     lookup = _calendar_lookup(calendar_id)
     package_pk = _uuid(package_id)
     if lookup is None or package_pk is None or not _TENANT_ID.fullmatch(tenant_id):
@@ -132,12 +158,14 @@ def calendar_business_spec(
     for i, (slot, field) in enumerate(slots):
         given = {"package": package_pk, "tenant": int(tenant_id), "calendar": value}[slot]
         params[i] = field.get_db_prep_value(given, connection, prepared=False)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if not rows:
+    return Ride(sql, params, _SPEC_WIDTH + 1, _spec_read)
+
+
+def _spec_read(rows: list[tuple[Any, ...]]) -> CalendarSpec | None:
+    if not rows or rows[0][0] is None:  # week_starts is never NULL on a real calendar
         return None
-    return _spec_of_rows(tuple(map(tuple, rows)))
+    # The key leaves out the exception ids (the last column): content alone.
+    return _spec_of_rows(tuple(tuple(row[:_SPEC_WIDTH]) for row in rows))
 
 
 # Stand-ins for the spec query's parameters, told apart in the compiled parameters.
@@ -164,7 +192,9 @@ def _spec_sql(name: str) -> tuple[str, list[tuple[str, Any]]]:
                 **{name: _STAND_INS[name]},
             )
             .order_by("exceptions__id")
-            .values_list(*_SPEC_FIELDS, *(f"exceptions__{f}" for f in _EXCEPTION_FIELDS))
+            .values_list(
+                *_SPEC_FIELDS, *(f"exceptions__{f}" for f in _EXCEPTION_FIELDS), "exceptions__id"
+            )
         )
         sql, compiled = query.query.get_compiler(connection=connection).as_sql()
         fields = {
@@ -185,6 +215,7 @@ def _spec_sql(name: str) -> tuple[str, list[tuple[str, Any]]]:
     return found
 
 
+_SPEC_WIDTH = len(_SPEC_FIELDS) + len(_EXCEPTION_FIELDS)
 _SPEC_SQL: dict[tuple[str, str, str], tuple[str, list[tuple[str, Any]]]] = {}
 
 
@@ -202,6 +233,64 @@ def _spec_of_rows(rows: tuple[tuple[Any, ...], ...]) -> CalendarSpec:
         if row[width + 1] is not None  # "type" is never NULL on a real exception
     ]
     return calendar.business_spec(exceptions)
+
+
+_CALENDAR_FIELDS = tuple(f.attname for f in Calendar._meta.concrete_fields)
+_BODY_EXCEPTION_FIELDS = tuple(
+    f.name for f in CalendarException._meta.concrete_fields if f.name not in ("id", "calendar")
+)
+
+
+def calendar_body_ride(*, tenant_id: str, package_id: str, calendar_id: str) -> Ride | None:
+    """``calendar_get(..., with_exceptions=True)`` of the tenant's package as a Ride: the
+    calendar with its live lock's holder and its exceptions in list (id) order, one row per
+    exception. Reads ``(calendar, exceptions)``, or None for no such calendar."""
+    lookup = _calendar_lookup(calendar_id)
+    package_pk = _uuid(package_id)
+    if lookup is None or package_pk is None or not _TENANT_ID.fullmatch(tenant_id):
+        return None
+    username = f"lock_user__{get_user_model().USERNAME_FIELD}"
+    query = (
+        Calendar.objects.filter(package_id=package_pk, package__tenant_id=int(tenant_id), **lookup)
+        .annotate(lock_live=live_lock_expression())
+        .order_by("exceptions__id")
+        .values_list(
+            *_CALENDAR_FIELDS,
+            username,
+            "lock_live",
+            *(f"exceptions__{f}" for f in _BODY_EXCEPTION_FIELDS),
+            "exceptions__id",
+        )
+    )
+    compiler = query.query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    return Ride(sql, list(params), compiler.col_count, partial(_body_read, compiler))
+
+
+def _body_read(
+    compiler: Any, rows: list[tuple[Any, ...]]
+) -> tuple[Calendar, list[CalendarException]] | None:
+    if not rows or rows[0][0] is None:  # the calendar's id is never NULL
+        return None
+    rows = list(compiler.results_iter(results=[rows]))  # the fields' own conversions
+    width = len(_CALENDAR_FIELDS)
+    calendar = Calendar(**dict(zip(_CALENDAR_FIELDS, rows[0][:width], strict=True)))
+    calendar._state.adding = False
+    holder, calendar.lock_live = rows[0][width : width + 2]
+    if calendar.lock_user_id is not None:
+        user = get_user_model()(pk=calendar.lock_user_id)
+        setattr(user, get_user_model().USERNAME_FIELD, holder)
+        calendar.lock_user = user
+    exceptions = [
+        CalendarException(
+            pk=row[-1],
+            calendar=calendar,
+            **dict(zip(_BODY_EXCEPTION_FIELDS, row[width + 2 : -1], strict=True)),
+        )
+        for row in rows
+        if row[-1] is not None
+    ]
+    return calendar, exceptions
 
 
 def calendar_get_any(*, calendar_id: str) -> Calendar | None:

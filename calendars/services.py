@@ -23,7 +23,9 @@ from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.query import get_related_populators
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -133,17 +135,23 @@ def grs_login(*, username: str, password: str) -> tuple[str, int] | None:
 
 
 def grs_session_use(
-    *, username: str, token: str, tenant_id: str | None = None
+    *,
+    username: str,
+    token: str,
+    tenant_id: str | None = None,
+    ride: selectors.Ride | None = None,
 ) -> GrsSession | None:
     """The live session of ``username`` for ``token``, refreshed; None if there is none.
 
     One query reads the session, its user and which GRS permissions the user holds
     (``user.grs_perms``, see calendars.views.has_permission), and with ``tenant_id``
     whether the user is a member of that tenant (``session.membership``, a pair of the
-    id and the answer, see calendars.views.GrsView.require_tenant). The refresh is a second
-    one, only when due (models.session_refresh_due), and conditional on the session being
-    alive still, so a session that has died (and whose locks others may have taken) can
-    never come back.
+    id and the answer, see calendars.views.GrsView.require_tenant), and with ``ride`` the
+    calendar the request is about (``session.ride_answer``, what ``ride.read`` makes of
+    its rows; read before any check, used by the view only after them). The refresh is a
+    second one, only when due (models.session_refresh_due), and conditional on the session
+    being alive still, so a session that has died (and whose locks others may have taken)
+    can never come back.
     """
     digest = token_digest(token)
     sessions = (
@@ -153,7 +161,7 @@ def grs_session_use(
     )
     if tenant_id is not None:
         sessions = sessions.annotate(member=selectors.tenant_member_expression(tenant_id=tenant_id))
-    session = sessions.first()
+    session = sessions.first() if ride is None else _session_riding(sessions, ride)
     if session is None or not constant_time_compare(session.user.get_username(), username):
         return None
     now = timezone.now()
@@ -175,6 +183,42 @@ def grs_session_use(
     if tenant_id is not None:
         session.membership = (tenant_id, bool(session.member))
     return session
+
+
+def _session_riding(sessions: QuerySet[GrsSession], ride: selectors.Ride) -> GrsSession | None:
+    """``sessions.first()`` and the ride's rows in one statement: the session's row
+    LEFT JOINed to each of the ride's (a single row of NULLs when the ride finds nothing).
+    The token's digest is unique: at most one session row."""
+    compiler = sessions.query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    width = compiler.col_count
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.*, r.* FROM ({sql}) s LEFT JOIN ({ride.sql}) r ON 1 = 1"  # noqa: S608
+            f" ORDER BY {width + ride.width}",
+            [*params, *ride.params],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    session = _instance(sessions, compiler, rows[0][:width])
+    session.ride_answer = ride.read([row[width:] for row in rows])
+    return session
+
+
+def _instance(queryset: QuerySet, compiler: Any, row: tuple[Any, ...]) -> Any:
+    """The model instance (with select_related objects and annotations) that iterating
+    ``queryset`` makes of ``row``, a row of its compiled query (ModelIterable's steps)."""
+    (row,) = compiler.results_iter(results=[[row]])
+    select, klass_info = compiler.select, compiler.klass_info
+    first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    names = [f[0].target.attname for f in select[first:last]]
+    instance = klass_info["model"].from_db(queryset.db, names, row[first:last])
+    for populator in get_related_populators(klass_info, select, queryset.db):
+        populator.populate(row, instance)
+    for name, position in compiler.annotation_col_map.items():
+        setattr(instance, name, row[position])
+    return instance
 
 
 GRS_PERMS = tuple(

@@ -152,6 +152,18 @@ class PackageView(GrsView):
             raise PreconditionFailed(rules.NOT_LOCKED)
 
 
+def _calendar_ids(kwargs: Mapping[str, str]) -> dict[str, str]:
+    return {key: kwargs[key] for key in ("tenant_id", "package_id", "calendar_id")}
+
+
+def raise_not_found(ids: Mapping[str, str]) -> None:
+    """404 for a calendar that one query did not find. Only on this error path: which of
+    package and calendar is missing."""
+    if selectors.package_get(tenant_id=ids["tenant_id"], package_id=ids["package_id"]):
+        raise exceptions.NotFound(rules.CALENDAR_NOT_FOUND)
+    raise exceptions.NotFound(rules.PACKAGE_NOT_FOUND)
+
+
 class LoginView(GrsView):
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -284,10 +296,21 @@ class CalendarView(PackageView):
 
 
 class CalendarBodyView(PackageView):
+    def session_ride(self, request: Request, kwargs: dict[str, str]) -> selectors.Ride | None:
+        if request.method != "GET":
+            return None
+        return selectors.calendar_body_ride(**_calendar_ids(kwargs))
+
     @schema.body_get
     def get(self, request: Request, **kwargs: str) -> Response:
-        calendar = self.calendar(request, kwargs, VIEW, with_exceptions=True)
-        return Response(calendar_body_json(calendar))
+        if not hasattr(request.auth, "ride_answer"):
+            calendar = self.calendar(request, kwargs, VIEW, with_exceptions=True)
+            return Response(calendar_body_json(calendar))
+        self.require_tenant(request, kwargs["tenant_id"], VIEW)
+        found = request.auth.ride_answer
+        if found is None:
+            raise_not_found(_calendar_ids(kwargs))
+        return Response(calendar_body_json(*found))
 
     @schema.body_put
     def put(self, request: Request, **kwargs: str) -> HttpResponse:
@@ -521,15 +544,18 @@ class BusinessTimeView(PackageView):
     calendar and its exceptions, then the parameters (400 after 401/403/404, as a body's
     errors come after them elsewhere in GRS), then the engine (calendars/business_time.py)."""
 
+    def session_ride(self, request: Request, kwargs: dict[str, str]) -> selectors.Ride | None:
+        return selectors.calendar_spec_ride(**_calendar_ids(kwargs))
+
     def spec(self, request: Request, kwargs: dict[str, str]) -> CalendarSpec:
-        ids = {key: kwargs[key] for key in ("tenant_id", "package_id", "calendar_id")}
+        ids = _calendar_ids(kwargs)
         self.require_tenant(request, ids["tenant_id"], VIEW)
-        spec = selectors.calendar_business_spec(**ids)
+        if hasattr(request.auth, "ride_answer"):  # read with the session
+            spec = request.auth.ride_answer
+        else:
+            spec = selectors.calendar_business_spec(**ids)
         if spec is None:
-            # Only on this error path: which of the two is missing.
-            if selectors.package_get(tenant_id=ids["tenant_id"], package_id=ids["package_id"]):
-                raise exceptions.NotFound(rules.CALENDAR_NOT_FOUND)
-            raise exceptions.NotFound(rules.PACKAGE_NOT_FOUND)
+            raise_not_found(ids)
         return spec
 
 
