@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from datetime import UTC, datetime
 from functools import lru_cache, partial
 from typing import Any, NamedTuple
+from weakref import WeakKeyDictionary
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Value
 
 from calendars.business_time import CalendarSpec
@@ -18,10 +20,12 @@ from calendars.models import (
     BusinessNode,
     Calendar,
     CalendarException,
+    GrsSession,
     Package,
     Template,
     Tenant,
     live_lock_expression,
+    session_cutoff,
 )
 
 _TENANT_ID = re.compile(r"[0-9]{1,18}")  # fits a 64-bit integer
@@ -37,6 +41,11 @@ def tenant_is_member(*, user: AbstractBaseUser, tenant_id: str) -> bool:
     if not _TENANT_ID.fullmatch(tenant_id):
         return False
     return Tenant.objects.filter(pk=int(tenant_id), members=user).exists()
+
+
+def tenant_id_valid(tenant_id: str) -> bool:
+    """Whether ``tenant_id`` can name a tenant at all (digits that fit a 64-bit integer)."""
+    return bool(_TENANT_ID.fullmatch(tenant_id))
 
 
 def tenant_member_expression(*, tenant_id: str) -> Exists | Value:
@@ -249,10 +258,24 @@ def calendar_body_ride(*, tenant_id: str, package_id: str, calendar_id: str) -> 
     package_pk = _uuid(package_id)
     if lookup is None or package_pk is None or not _TENANT_ID.fullmatch(tenant_id):
         return None
+    ((name, value),) = lookup.items()
+    uses = ("package", "tenant", "calendar" if name == "pk" else "uuid", "cutoff")
+    compiled = compiled_query(("calendar-body", name), _body_query, uses, name=name)
+    params = compiled.params(
+        package=package_pk, tenant=int(tenant_id), calendar=value, cutoff=session_cutoff()
+    )
+    return Ride(compiled.sql, params, compiled.width, partial(_body_read, compiled.compiler))
+
+
+def _body_query(name: str) -> QuerySet[Calendar]:
     username = f"lock_user__{get_user_model().USERNAME_FIELD}"
-    query = (
-        Calendar.objects.filter(package_id=package_pk, package__tenant_id=int(tenant_id), **lookup)
-        .annotate(lock_live=live_lock_expression())
+    return (
+        Calendar.objects.filter(
+            package_id=STAND_INS["package"][0],
+            package__tenant_id=STAND_INS["tenant"][0],
+            **{name: STAND_INS["calendar"][0] if name == "pk" else STAND_INS["uuid"][0]},
+        )
+        .annotate(lock_live=live_lock_expression(STAND_IN_NOW))
         .order_by("exceptions__id")
         .values_list(
             *_CALENDAR_FIELDS,
@@ -262,9 +285,79 @@ def calendar_body_ride(*, tenant_id: str, package_id: str, calendar_id: str) -> 
             "exceptions__id",
         )
     )
-    compiler = query.query.get_compiler(connection=connection)
-    sql, params = compiler.as_sql()
-    return Ride(sql, list(params), compiler.col_count, partial(_body_read, compiler))
+
+
+# --- queries compiled once ----------------------------------------------------------
+
+STAND_IN_NOW = datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
+# Stand-ins for a compiled query's parameters (value, the field that prepares it), told
+# apart from its other parameters, which are constants, in the compiled parameters.
+STAND_INS: dict[str, tuple[Any, Any]] = {
+    "package": (uuid.UUID(int=0x5EED_1001), Package._meta.pk),
+    "tenant": (0x5EED_1002, Tenant._meta.pk),  # digits: tenant_member_expression reads it
+    "calendar": (-0x5EED_1003, Calendar._meta.pk),
+    "uuid": (uuid.UUID(int=0x5EED_1004), Calendar._meta.get_field("uuid")),
+    "cutoff": (session_cutoff(STAND_IN_NOW), GrsSession._meta.get_field("last_used_at")),
+    "digest": ("5eed" * 16, GrsSession._meta.get_field("token_hash")),
+}
+
+
+class Compiled(NamedTuple):
+    """A query compiled by the ORM once per connection: its SQL, for each parameter
+    either the stand-in it takes the place of or the constant it is, and the compiler
+    (what it selects, and how to convert and read its rows)."""
+
+    sql: str
+    slots: list[tuple[str | None, Any]]
+    compiler: Any
+
+    @property
+    def width(self) -> int:
+        return self.compiler.col_count
+
+    def params(self, **values: Any) -> list[Any]:
+        """The parameters for these values of the stand-ins ("calendar" also names a
+        "uuid" stand-in's value)."""
+        given = {**values, "uuid": values.get("calendar")}
+        return [
+            constant
+            if name is None
+            else STAND_INS[name][1].get_db_prep_value(given[name], connection, prepared=False)
+            for name, constant in self.slots
+        ]
+
+
+def compiled_query(
+    key: Hashable, build: Callable[..., QuerySet], uses: tuple[str, ...], **options: Any
+) -> Compiled:
+    """``build(**options)`` (a query using STAND_INS) compiled once per database connection
+    rather than on every request: compiling costs about what running it does. Per
+    connection, as its compiler converts rows with that connection. ``uses``: the
+    stand-ins the query must take as parameters (checked, so none is silently a constant)."""
+    wrapper = connections[connection.alias]
+    per = _COMPILED.setdefault(wrapper, {})
+    found = per.get(key)
+    if found is None:
+        compiler = build(**options).query.get_compiler(connection=wrapper)
+        sql, params = compiler.as_sql()
+        prepared = {
+            name: field.get_db_prep_value(value, wrapper, prepared=False)
+            for name, (value, field) in STAND_INS.items()
+        }
+        slots = []
+        for param in params:
+            name = next(
+                (n for n, v in prepared.items() if type(v) is type(param) and v == param), None
+            )
+            slots.append((name, param if name is None else None))
+        missing = set(uses) - {name for name, _ in slots}
+        if missing:  # pragma: no cover - a query built without its stand-ins
+            raise AssertionError(f"{key}: no parameter for {sorted(missing)}")
+        found = per[key] = Compiled(sql, slots, compiler)
+    return found
+
+
+_COMPILED: WeakKeyDictionary[Any, dict[Hashable, Compiled]] = WeakKeyDictionary()
 
 
 def _body_read(

@@ -153,15 +153,28 @@ def grs_session_use(
     being alive still, so a session that has died (and whose locks others may have taken)
     can never come back.
     """
-    digest = token_digest(token)
-    sessions = (
-        GrsSession.objects.select_related("user", "user__grs_account")
-        .filter(token_hash=digest)
-        .annotate(perm_bits=RawSQL(_perms_sql(), perms.held_params(GRS_PERMS)))  # noqa: S611
+    member = tenant_id is not None and selectors.tenant_id_valid(tenant_id)
+    compiled = selectors.compiled_query(
+        ("grs-session", tenant_id is not None, member),
+        _session_query,
+        ("digest", "tenant") if member else ("digest",),
+        tenant_id=tenant_id,
     )
-    if tenant_id is not None:
-        sessions = sessions.annotate(member=selectors.tenant_member_expression(tenant_id=tenant_id))
-    session = sessions.first() if ride is None else _session_riding(sessions, ride)
+    params = compiled.params(digest=token_digest(token), tenant=int(tenant_id) if member else None)
+    width, sql = compiled.width, compiled.sql
+    if ride is not None:
+        sql = (
+            f"SELECT s.*, r.* FROM ({sql}) s LEFT JOIN ({ride.sql}) r ON 1 = 1"  # noqa: S608
+            f" ORDER BY {width + ride.width}"
+        )
+        params += ride.params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # The token's digest is unique: at most one session, on each of the ride's rows.
+    session = _instance(compiled.compiler, rows[0][:width]) if rows else None
+    if session is not None and ride is not None:
+        session.ride_answer = ride.read([row[width:] for row in rows])
     if session is None or not constant_time_compare(session.user.get_username(), username):
         return None
     now = timezone.now()
@@ -185,36 +198,31 @@ def grs_session_use(
     return session
 
 
-def _session_riding(sessions: QuerySet[GrsSession], ride: selectors.Ride) -> GrsSession | None:
-    """``sessions.first()`` and the ride's rows in one statement: the session's row
-    LEFT JOINed to each of the ride's (a single row of NULLs when the ride finds nothing).
-    The token's digest is unique: at most one session row."""
-    compiler = sessions.query.get_compiler(connection=connection)
-    sql, params = compiler.as_sql()
-    width = compiler.col_count
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT s.*, r.* FROM ({sql}) s LEFT JOIN ({ride.sql}) r ON 1 = 1"  # noqa: S608
-            f" ORDER BY {width + ride.width}",
-            [*params, *ride.params],
-        )
-        rows = cursor.fetchall()
-    if not rows:
-        return None
-    session = _instance(sessions, compiler, rows[0][:width])
-    session.ride_answer = ride.read([row[width:] for row in rows])
-    return session
+def _session_query(*, tenant_id: str | None) -> QuerySet[GrsSession]:
+    """The session lookup with stand-ins (selectors.compiled_query): the session, its user
+    and GRS account, the bits of the GRS permissions held, and membership of the tenant."""
+    sessions = (
+        GrsSession.objects.select_related("user", "user__grs_account")
+        .filter(token_hash=selectors.STAND_INS["digest"][0])
+        .annotate(perm_bits=RawSQL(_perms_sql(), perms.held_params(GRS_PERMS)))  # noqa: S611
+    )
+    if tenant_id is None:
+        return sessions
+    if selectors.tenant_id_valid(tenant_id):
+        tenant_id = str(selectors.STAND_INS["tenant"][0])
+    member = selectors.tenant_member_expression(tenant_id=tenant_id)
+    return sessions.annotate(member=member)
 
 
-def _instance(queryset: QuerySet, compiler: Any, row: tuple[Any, ...]) -> Any:
-    """The model instance (with select_related objects and annotations) that iterating
-    ``queryset`` makes of ``row``, a row of its compiled query (ModelIterable's steps)."""
+def _instance(compiler: Any, row: tuple[Any, ...]) -> Any:
+    """The model instance (with select_related objects and annotations) that iterating the
+    compiled query makes of ``row``, one of its rows (ModelIterable's steps)."""
     (row,) = compiler.results_iter(results=[[row]])
-    select, klass_info = compiler.select, compiler.klass_info
+    select, klass_info, db = compiler.select, compiler.klass_info, compiler.using
     first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
     names = [f[0].target.attname for f in select[first:last]]
-    instance = klass_info["model"].from_db(queryset.db, names, row[first:last])
-    for populator in get_related_populators(klass_info, select, queryset.db):
+    instance = klass_info["model"].from_db(db, names, row[first:last])
+    for populator in get_related_populators(klass_info, select, db):
         populator.populate(row, instance)
     for name, position in compiler.annotation_col_map.items():
         setattr(instance, name, row[position])
