@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
 from functools import lru_cache, partial
 from typing import Any, NamedTuple
-from weakref import WeakKeyDictionary
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -335,9 +335,9 @@ def compiled_query(
     connection, as its compiler converts rows with that connection. ``uses``: the
     stand-ins the query must take as parameters (checked, so none is silently a constant)."""
     wrapper = connections[connection.alias]
-    per = _COMPILED.setdefault(wrapper, {})
-    found = per.get(key)
-    if found is None:
+    per = _COMPILED.__dict__.setdefault("queries", {})
+    found = per.get((wrapper.alias, key))
+    if found is None or found.compiler.connection is not wrapper:
         compiler = build(**options).query.get_compiler(connection=wrapper)
         sql, params = compiler.as_sql()
         prepared = {
@@ -353,11 +353,12 @@ def compiled_query(
         missing = set(uses) - {name for name, _ in slots}
         if missing:  # pragma: no cover - a query built without its stand-ins
             raise AssertionError(f"{key}: no parameter for {sorted(missing)}")
-        found = per[key] = Compiled(sql, slots, compiler)
+        found = per[wrapper.alias, key] = Compiled(sql, slots, compiler)
     return found
 
 
-_COMPILED: WeakKeyDictionary[Any, dict[Hashable, Compiled]] = WeakKeyDictionary()
+# Per thread, as Django's connections are (a thread's compilers go with it).
+_COMPILED = threading.local()
 
 
 def _body_read(
