@@ -33,6 +33,7 @@ from calendars.serializers import (
     instant_json,
     package_json,
 )
+from calendarsite import fastjson
 from calendarsite.api import GRS, CredentialsRateThrottle, error_response, make_exception_handler
 from calendarsite.perms import only_model_backend
 
@@ -111,6 +112,8 @@ class GrsView(APIView):
     authentication_classes = [GrsTokenAuthentication]
     permission_classes = [IsAuthenticated]
     content_negotiation_class = RememberedNegotiation
+    # DRF's rendering byte for byte (calendarsite/fastjson.py), with orjson's speed.
+    renderer_classes = [fastjson.JSONRenderer]
 
     def get_exception_handler(self):
         return exception_handler
