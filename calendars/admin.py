@@ -668,7 +668,9 @@ class CalendarExceptionAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     search_help_text = "A word of the exception's name."
     autocomplete_fields = ["calendar"]
-    show_full_result_count = False  # never a COUNT of every calendar's exceptions
+    # Never a COUNT of every calendar's exceptions (nor a count per filter choice).
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     paginator = CappedCountPaginator
 
     def get_fieldsets(self, request, obj=None):
