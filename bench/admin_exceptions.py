@@ -11,6 +11,7 @@ neighbour slows them alike; each line gives p50/p95 and the ratio to the smalles
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import statistics
 import sys
@@ -30,6 +31,7 @@ from django.template import Template  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import _TestState, setup_test_environment  # noqa: E402
 
+from calendars import rules, services  # noqa: E402
 from calendars.models import Calendar, CalendarException, Package, Tenant  # noqa: E402
 
 
@@ -57,6 +59,16 @@ def calendar_with(package: Package, count: int) -> Calendar:
         for n in range(count)
     )
     return calendar
+
+
+def grs_client(tenant: Tenant) -> Client:
+    """A client of the GRS API with every permission, a member of ``tenant``."""
+    user = get_user_model().objects.create_user("grs-bench", password="bench-password-1")
+    tenant.members.add(user)
+    user.user_permissions.add(*services.grs_permissions(rules.PERMISSIONS))
+    _, token = services.grs_session_create(user=user)
+    secret = base64.b64encode(f"grs-bench:{token}".encode()).decode()
+    return Client(HTTP_AUTHORIZATION=f"Basic {secret}")
 
 
 def posted_page(client: Client, path: str) -> dict[str, str]:
@@ -122,10 +134,37 @@ def main() -> None:
                     )
         for count, calendar in calendars.items():
             assert calendar.exceptions.count() == count, "a save lost exceptions"
+        # The pages and reads that show a calendar's exceptions other than its change page.
+        api = grs_client(tenant)
+        grs = f"/grs/v1/tenant/{tenant.pk}/package/{package.pk}"
+        scope = f"{grs}/businesscalendarbody"
+        for calendar in calendars.values():
+            locked = api.get(f"{grs}/lockcalendar/{calendar.external_id}")
+            assert locked.status_code in (200, 204), (locked.status_code, locked.content)
+        for _ in range(args.rounds):
+            start = time.perf_counter()
+            assert client.get("/admin/calendars/calendar/").status_code == 200
+            views.setdefault("GET calendars changelist", []).append(
+                (time.perf_counter() - start) * 1000
+            )
+            for count, calendar in calendars.items():
+                path = f"{scope}/{calendar.external_id}"
+                start = time.perf_counter()
+                response = api.get(path)
+                assert response.status_code == 200, response.content
+                views.setdefault(f"GRS body GET, {count} exceptions", []).append(
+                    (time.perf_counter() - start) * 1000
+                )
+                start = time.perf_counter()
+                put = api.put(path, response.content, content_type="application/json")
+                assert put.status_code in (200, 201), put.content
+                views.setdefault(f"GRS body PUT, {count} exceptions", []).append(
+                    (time.perf_counter() - start) * 1000
+                )
         print(f"{connection.vendor}, {args.rounds} rounds, milliseconds:")
         base: dict[str, float] = {}
         for name, times in views.items():
-            kind = name.split(" change")[0].split()[0]
+            kind = name.split(",")[0].split(" change")[0]
             p50 = statistics.median(times)
             p95 = sorted(times)[max(0, round(len(times) * 0.95) - 1)]
             ratio = p50 / base.setdefault(kind, p50)
