@@ -321,10 +321,13 @@ class CalendarExceptionFormSet(forms.BaseInlineFormSet):
 
     def clean(self):
         super().clean()
+        # Shown exceptions that stay, and new ones (a form of an id gone meanwhile saves
+        # nothing).
         kept = [
             form
             for form in self.forms
-            if not self._should_delete_form(form) and (form.instance.pk or form.has_changed())
+            if not self._should_delete_form(form)
+            and (form.instance.pk if form in self.initial_forms else form.has_changed())
         ]
         total = self.stored_count - len(self.get_queryset()) + len(kept)
         if total > rules.MAX_EXCEPTIONS:
