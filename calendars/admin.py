@@ -32,7 +32,7 @@ from calendars.models import (
     Tenant,
     live_lock_expression,
 )
-from calendars.timezones import JAVA_ZONE_IDS, java_zone
+from calendars.timezones import JAVA_ZONE_IDS, is_java_zone_id, java_zone
 from events.admin import CappedCountPaginator
 
 # For each of Django's form errors, a value that fails the same way, to ask the rule
@@ -332,6 +332,22 @@ class CalendarExceptionFormSet(forms.BaseInlineFormSet):
         total = self.stored_count - len(self.get_queryset()) + len(kept)
         if total > rules.MAX_EXCEPTIONS:
             raise ValidationError(rules.too_many_exceptions(total))
+        self._check_zone_change()
+
+    def _check_zone_change(self) -> None:
+        """As the API's PUT calendar (1008): a new zone may not move a stored fixedDate out
+        of the years 1..9999. The forms shown re-anchor their dates in the new zone; the
+        exceptions paged away keep their instants, so they are checked as stored."""
+        calendar = self.instance
+        if not calendar.pk or not is_java_zone_id(calendar.time_zone_id):
+            return
+        stored = Calendar.objects.filter(pk=calendar.pk).values_list("time_zone_id", flat=True)
+        if calendar.time_zone_id in stored:
+            return
+        shown = {form.instance.pk for form in self.initial_forms}
+        dates = calendar.stored_fixed_dates(skip=shown)
+        if problems := rules.zone_problems(calendar.time_zone_id, dates):
+            raise ValidationError([problem.message for problem in problems])
 
     def page_info(self) -> dict:
         """Where this page is among the calendar's exceptions (the template's pager)."""

@@ -247,3 +247,27 @@ def test_adding_an_exception_on_its_own_page_keeps_the_limit(staff):  # noqa: F8
     ]
     listed = staff.get(EXCEPTIONS, {"q": "Founders"}).content.decode()
     assert "First Monday of September" in listed
+
+
+def test_a_zone_that_moves_a_paged_away_fixed_date_out_of_the_years_is_refused(staff):  # noqa: F811
+    # As the API's PUT calendar (1008): the page re-anchors the dates it shows, but one
+    # paged away keeps its instant, which New York puts on 31 December of the year 0.
+    calendar = with_exceptions(12, time_zone_id="UTC")
+    far = CalendarException.objects.create(
+        calendar=calendar, name="Year one", type="HOLIDAY", placement="FIXED",
+        fixed_date=rules.FIXED_DATE_MIN,
+    )  # fmt: skip
+    page = staff.get(CHANGE.format(calendar.pk))
+    assert far.pk not in shown_ids(page)
+    data = {**posted(page), "time_zone_id": "America/New_York"}
+    response = staff.post(CHANGE.format(calendar.pk), data)
+    assert response.status_code == 200
+    (inline,) = response.context["inline_admin_formsets"]
+    assert inline.formset.non_form_errors() == [rules.zone_moves_fixed_date(12)]
+    calendar.refresh_from_db()
+    assert calendar.time_zone_id == "UTC"
+    # Any zone that keeps it within the years is taken.
+    response = staff.post(CHANGE.format(calendar.pk), {**data, "time_zone_id": "Asia/Tokyo"})
+    assert response.status_code == 302
+    calendar.refresh_from_db()
+    assert calendar.time_zone_id == "Asia/Tokyo"
