@@ -17,9 +17,10 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
-from calendars import business_time, pages, public_holidays, rules, services
+from calendars import business_time, pages, public_holidays, rules, selectors, services
 from calendars.models import (
     BusinessNode,
     Calendar,
@@ -31,7 +32,8 @@ from calendars.models import (
     Tenant,
     live_lock_expression,
 )
-from calendars.timezones import JAVA_ZONE_IDS, java_zone
+from calendars.timezones import JAVA_ZONE_IDS, is_java_zone_id, java_zone
+from events.admin import CappedCountPaginator
 
 # For each of Django's form errors, a value that fails the same way, to ask the rule
 # for its message.
@@ -277,9 +279,105 @@ class CalendarExceptionForm(rule_messages(list(rules.EXCEPTION_RULES.values())),
 
 
 class CalendarExceptionFormSet(forms.BaseInlineFormSet):
+    """One page of the calendar's exceptions (EXCEPTIONS_PER_PAGE, in list order), so that
+    the change page costs the same with 5 exceptions or 1000. A posted page binds to the
+    exceptions it showed (their posted ids), whatever was added or removed meanwhile; the
+    others are neither shown nor touched."""
+
+    page = 1  # set per request (CalendarExceptionInline.get_formset)
+
     def get_form_kwargs(self, index):
         # The calendar as posted (its zone may be changing with its dates), not as stored.
         return {**super().get_form_kwargs(index), "calendar": self.instance}
+
+    def get_queryset(self):
+        if not hasattr(self, "_queryset"):
+            mine = super().get_queryset()  # the calendar's exceptions, in list order
+            if self.is_bound:
+                self._queryset = mine.filter(pk__in=self._posted_ids())
+            else:
+                self.page = min(self.page, self._pages())  # past the end: the last page
+                start = (self.page - 1) * EXCEPTIONS_PER_PAGE
+                self._queryset = mine[start : start + EXCEPTIONS_PER_PAGE]
+        return self._queryset
+
+    def _posted_ids(self) -> list[int]:
+        try:
+            shown = int(self.data.get(f"{self.prefix}-INITIAL_FORMS", 0))
+        except (TypeError, ValueError):
+            shown = 0
+        ids = (self.data.get(f"{self.prefix}-{i}-id", "") for i in range(shown))
+        return [int(pk) for pk in ids if pk.isascii() and pk.isdigit()][:EXCEPTIONS_PER_PAGE]
+
+    @cached_property
+    def stored_count(self) -> int:
+        """How many exceptions the calendar has, shown or not."""
+        if not self.instance.pk:
+            return 0
+        return CalendarException.objects.filter(calendar=self.instance).count()
+
+    def _pages(self) -> int:
+        return max(1, -(-self.stored_count // EXCEPTIONS_PER_PAGE))
+
+    def clean(self):
+        super().clean()
+        # Shown exceptions that stay, and new ones (a form of an id gone meanwhile saves
+        # nothing).
+        kept = [
+            form
+            for form in self.forms
+            if not self._should_delete_form(form)
+            and (form.instance.pk if form in self.initial_forms else form.has_changed())
+        ]
+        total = self.stored_count - len(self.get_queryset()) + len(kept)
+        if total > rules.MAX_EXCEPTIONS:
+            raise ValidationError(rules.too_many_exceptions(total))
+        self._check_zone_change()
+
+    def _check_zone_change(self) -> None:
+        """As the API's PUT calendar (1008): a new zone may not move a stored fixedDate out
+        of the years 1..9999. The forms shown re-anchor their dates in the new zone; the
+        exceptions paged away keep their instants, so they are checked as stored."""
+        calendar = self.instance
+        if not calendar.pk or not is_java_zone_id(calendar.time_zone_id):
+            return
+        stored = Calendar.objects.filter(pk=calendar.pk).values_list("time_zone_id", flat=True)
+        if calendar.time_zone_id in stored:
+            return
+        shown = {form.instance.pk for form in self.initial_forms}
+        dates = calendar.stored_fixed_dates(skip=shown)
+        if problems := rules.zone_problems(calendar.time_zone_id, dates):
+            raise ValidationError([problem.message for problem in problems])
+
+    def page_info(self) -> dict:
+        """Where this page is among the calendar's exceptions (the template's pager)."""
+        count, pages = self.stored_count, self._pages()
+        first = (self.page - 1) * EXCEPTIONS_PER_PAGE
+        return {
+            "count": count,
+            "page": self.page,
+            "pages": pages,
+            "first": first + 1,
+            "last": min(count, first + EXCEPTIONS_PER_PAGE),
+            "previous": self.page - 1 if self.page > 1 else None,
+            "next": self.page + 1 if self.page < pages else None,
+            "paged": count > EXCEPTIONS_PER_PAGE,
+        }
+
+
+# A page of exceptions on the calendar's change page. Each form is ~16 widgets, about as
+# costly to render as the rest of the page together: ten keep a page of a big calendar
+# within twice the cost of a small one's, and far under Django's
+# DATA_UPLOAD_MAX_NUMBER_FIELDS when posted (the whole list of 500 was over it).
+EXCEPTIONS_PER_PAGE = 10
+
+
+def exception_page(request) -> int:
+    """The page of exceptions asked for with ?exc_page= (1 when absent or not a number)."""
+    value = request.GET.get("exc_page", "")
+    if not (value.isascii() and value.isdigit()):
+        return 1
+    return max(1, min(int(value), rules.MAX_EXCEPTIONS))
 
 
 class CalendarExceptionInline(admin.StackedInline):
@@ -287,9 +385,18 @@ class CalendarExceptionInline(admin.StackedInline):
     form = CalendarExceptionForm
     formset = CalendarExceptionFormSet
     extra = 0
+    # The pager and the links to all of the calendar's exceptions go above the forms.
+    template = "admin/calendars/calendar/exceptions_inline.html"
+    show_change_link = True
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)  # a class made per request
+        formset.page = exception_page(request)
+        return formset
+
     # The "when-*" classes let the page's CSS show only what the placement and type use
     # (templates/admin/calendars/calendar/change_form.html).
-    fieldsets = [
+    fieldsets = EXCEPTION_FIELDSETS = [
         (None, {"fields": [("name", "type", "placement")]}),
         (None, {"fields": ["fixed_day"], "classes": ["when-fixed"]}),
         (None, {"fields": [("annual_month", "annual_day")], "classes": ["when-annual"]}),
@@ -438,8 +545,16 @@ class CalendarAdmin(admin.ModelAdmin):
         if not calendar.pk:
             return "-"
         today = pages.local_today(calendar)
-        context = pages.week_context(calendar, today - timedelta(days=today.weekday()))
-        context["upcoming"] = pages.next_exceptions(calendar, today)
+        # Built once per content of the calendar (the API's cache): hundreds of
+        # exceptions are not read into models on every view of the page.
+        spec = selectors.calendar_business_spec(
+            tenant_id=str(calendar.package.tenant_id),
+            package_id=str(calendar.package_id),
+            calendar_id=calendar.external_id,
+        )
+        monday = today - timedelta(days=today.weekday())
+        context = pages.week_context(calendar, monday, spec)
+        context["upcoming"] = pages.next_exceptions(calendar, today, spec=spec)
         return render_to_string("staff/_calendar_admin_week.html", context)
 
     @admin.display(description="external id", ordering="id")
@@ -506,6 +621,131 @@ class CalendarAdmin(admin.ModelAdmin):
     def unlock(self, request, queryset) -> None:
         count = services.calendars_unlock(calendar_ids=queryset.values_list("pk", flat=True))
         self.message_user(request, f"Unlocked {count} calendar(s).", messages.SUCCESS)
+
+
+class CalendarExceptionAdminForm(CalendarExceptionForm):
+    """The inline's form on a page of its own, with the calendar (chosen when adding)."""
+
+    class Meta(CalendarExceptionForm.Meta):
+        fields = ["calendar", *CalendarExceptionForm.Meta.fields]
+
+    def __init__(self, *args, **kwargs):
+        instance = kwargs.get("instance")
+        if instance is not None and instance.calendar_id:
+            kwargs.setdefault("calendar", instance.calendar)
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        if self.calendar is None:  # adding: the calendar chosen on the form
+            self.calendar = self.cleaned_data.get("calendar")
+        cleaned = super().clean()
+        if self.instance.pk is None and self.calendar is not None:
+            total = self.calendar.exceptions.count() + 1
+            if total > rules.MAX_EXCEPTIONS:
+                raise ValidationError(rules.too_many_exceptions(total))
+        return cleaned
+
+
+class CalendarFilter(admin.SimpleListFilter):
+    """The calendar's exceptions (the link on its change page): the chosen calendar only,
+    not a link for each of thousands of calendars."""
+
+    title = "calendar"
+    parameter_name = "calendar__id__exact"
+
+    def lookups(self, request, model_admin) -> list[tuple[str, str]]:
+        value = self.value()
+        if value and value.isascii() and value.isdigit():
+            calendar = Calendar.objects.filter(pk=value).first()
+            if calendar is not None:
+                return [(value, str(calendar))]
+        return []
+
+    def has_output(self) -> bool:
+        return True
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        return (
+            queryset.filter(calendar_id=value)
+            if value.isascii() and value.isdigit()
+            else queryset.none()
+        )
+
+
+@admin.register(CalendarException)
+class CalendarExceptionAdmin(admin.ModelAdmin):
+    """Every calendar's exceptions, to find one among a calendar's hundreds (its change
+    page shows a page of them): the inline's form and rules on a page of their own."""
+
+    form = CalendarExceptionAdminForm
+    list_display = ["name", "calendar", "type", "placement", "when"]
+    list_filter = [CalendarFilter, "type", "placement"]
+    list_select_related = ["calendar"]
+    search_fields = ["name"]
+    search_help_text = "A word of the exception's name."
+    autocomplete_fields = ["calendar"]
+    # Never a COUNT of every calendar's exceptions (nor a count per filter choice).
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = CappedCountPaginator
+
+    def get_fieldsets(self, request, obj=None):
+        return [(None, {"fields": ["calendar"]}), *CalendarExceptionInline.EXCEPTION_FIELDSETS]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An exception stays on its calendar (a FIXED date is local to its zone).
+        return ["calendar"] if obj is not None else []
+
+    @admin.display(description="when")
+    def when(self, exception: CalendarException) -> str:
+        return describe_exception(exception)
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        _calendars_touch([obj.calendar_id])
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        _calendars_touch([obj.calendar_id])
+
+    def delete_queryset(self, request, queryset) -> None:
+        calendar_ids = list(queryset.values_list("calendar_id", flat=True).distinct())
+        super().delete_queryset(request, queryset)
+        _calendars_touch(calendar_ids)
+
+
+def _calendars_touch(calendar_ids: list[int]) -> None:
+    # A new version of the calendar for its readers, as the API's and the calendar
+    # page's writes give.
+    Calendar.objects.filter(pk__in=calendar_ids).update(updated_at=timezone.now())
+
+
+def describe_exception(exception: CalendarException) -> str:
+    """When an exception falls, in words: "2026-06-10", "January 1", "Fourth Thursday
+    of November", with its hours if it changes them."""
+    ex = exception
+    if ex.placement == "FIXED" and ex.fixed_date is not None:
+        zone = java_zone(ex.calendar.time_zone_id)
+        text = str(business_time.local_date_of_epoch_ms(ex.fixed_date, zone))
+    elif ex.placement == "ANNUAL" and ex.annual_month and ex.annual_day:
+        text = f"{_calendar.month_name[ex.annual_month]} {ex.annual_day}"
+    elif ex.placement == "RELATIVE" and ex.relative_day_of_week and ex.relative_month:
+        text = (
+            f"{(ex.relative_type or '').capitalize()} "
+            f"{rules.WEEK_DAY_NAMES[ex.relative_day_of_week - 1]}"
+            f" of {_calendar.month_name[ex.relative_month]}"
+        )
+    else:
+        text = "-"
+    if ex.type == "TIME_CHANGE" and ex.time_change_start_hour is not None:
+        text += (
+            f", {ex.time_change_start_hour:02d}:{ex.time_change_start_min or 0:02d}"
+            f"\u2013{ex.time_change_stop_hour or 0:02d}:{ex.time_change_stop_min or 0:02d}"
+        )
+    return text
 
 
 @admin.register(GrsSession)

@@ -349,6 +349,17 @@ class Calendar(models.Model):
             )
         return bool(live)
 
+    def stored_fixed_dates(self, *, skip: Collection[int] = ()) -> list[tuple[int, int]]:
+        """(index in the body's list order, fixedDate) of each stored FIXED exception, but
+        those whose id is in ``skip``: what a change of zone must keep within the years
+        1..9999 (rules.zone_problems, 1008)."""
+        rows = self.exceptions.order_by("id").values_list("id", "placement", "fixed_date")
+        return [
+            (i, ms)
+            for i, (pk, placement, ms) in enumerate(rows)
+            if placement == "FIXED" and pk not in skip
+        ]
+
     def lock_owner(self, now: datetime | None = None) -> str | None:
         return self.lock_user.get_username() if self.lock_is_live(now) else None
 

@@ -124,10 +124,15 @@ def _hours_text(ex: business_time.CalendarException) -> str:
     )
 
 
-def next_exceptions(calendar: Calendar, after: date, count: int = 5) -> list[ExceptionOn]:
+def next_exceptions(
+    calendar: Calendar,
+    after: date,
+    count: int = 5,
+    spec: business_time.CalendarSpec | None = None,
+) -> list[ExceptionOn]:
     """The first ``count`` dates from ``after`` on (within two years) on which an exception
     falls, with the exceptions on them."""
-    spec = calendar.business_spec()
+    spec = spec or calendar.business_spec()
     found: list[ExceptionOn] = []
     days = set()
     for n in range(366 * 2):
@@ -141,8 +146,10 @@ def next_exceptions(calendar: Calendar, after: date, count: int = 5) -> list[Exc
     return found
 
 
-def week_context(calendar: Calendar, monday: date) -> dict:
-    spec = calendar.business_spec()
+def week_context(
+    calendar: Calendar, monday: date, spec: business_time.CalendarSpec | None = None
+) -> dict:
+    spec = spec or calendar.business_spec()
     blocks, exceptions = week_blocks(calendar, monday, spec)
     days = [monday + timedelta(days=n) for n in range(7)]
     return {

@@ -355,14 +355,11 @@ def calendar_update(
         "time_zone_id": time_zone_id,
     }
     _claim(calendar=calendar, session=session, **changes)
-    if time_zone_id != calendar.time_zone_id:
-        # Checked under the row lock taken by _claim: the exceptions cannot change now.
-        fixed = CalendarException.objects.filter(calendar=calendar).values_list(
-            "placement", "fixed_date"
-        )
-        dates = [(i, ms) for i, (placement, ms) in enumerate(fixed) if placement == "FIXED"]
-        if problems := rules.zone_problems(time_zone_id, dates):
-            raise Invalid(problems)
+    # Checked under the row lock taken by _claim: the exceptions cannot change now.
+    if time_zone_id != calendar.time_zone_id and (
+        problems := rules.zone_problems(time_zone_id, calendar.stored_fixed_dates())
+    ):
+        raise Invalid(problems)
     for attr, value in changes.items():
         setattr(calendar, attr, value)
     return calendar

@@ -9,11 +9,18 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework import exceptions
+from rest_framework.renderers import JSONRenderer
+
+from calendarsite.api import EVENTS, make_exception_handler
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """What the service is and where everything is; public, it holds no data."""
     return render(request, "home.html")
+
+
+_events_errors = make_exception_handler(EVENTS)
 
 
 class SchemaView(SpectacularAPIView):
@@ -23,6 +30,21 @@ class SchemaView(SpectacularAPIView):
     instead of downloading (or leaving blank) the OpenAPI media types."""
 
     shown_as = {"yaml": "text/plain; charset=utf-8", "json": "application/json"}
+
+    def get_exception_handler(self):
+        return _events_errors  # under /api/: 12Twenty's {"Message": ...}
+
+    def perform_content_negotiation(self, request, force=False):
+        if force:  # rendering an error (a 406 above all): JSON, as everything under /api/
+            return JSONRenderer(), JSONRenderer.media_type
+        try:
+            return super().perform_content_negotiation(request)
+        except exceptions.NotAcceptable:
+            # A client that takes nothing but HTML still prefers to see the document.
+            if _prefers_html(request.headers.get("Accept", "")):
+                renderer = self.renderer_classes[0]()  # YAML, shown as text
+                return renderer, renderer.media_type
+            raise
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

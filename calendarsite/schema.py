@@ -121,8 +121,30 @@ def for_generators(result: dict[str, Any], request: Any = None, **kwargs: Any) -
     for name, schema in schemas.items():
         _name_members(schema, ENUM_VARNAMES.get(name))
     _walk(result, schemas)
+    _unwrap_listed_examples(result)
     _drop_unused(result)
     return result
+
+
+def _unwrap_listed_examples(result: dict[str, Any]) -> None:
+    """drf-spectacular wraps the example of an array body in one more list, made for an
+    example of one item; ours give the whole array (the bulk business-time questions), so
+    that wrapping is taken off again. No body of either API is an array of one array."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            if not isinstance(operation, dict):
+                continue
+            bodies = [operation.get("requestBody", {}), *operation.get("responses", {}).values()]
+            for body in bodies:
+                for media in body.get("content", {}).values():
+                    for example in media.get("examples", {}).values():
+                        value = example.get("value")
+                        if (
+                            isinstance(value, list)
+                            and len(value) == 1
+                            and isinstance(value[0], list)
+                        ):
+                            example["value"] = value[0]
 
 
 def _walk(node: Any, schemas: dict[str, Any]) -> None:

@@ -47,6 +47,16 @@ def test_schema_in_a_browser_is_text_it_can_show(client, db):
     assert yaml.safe_load(response.content)["openapi"] == "3.0.3"
 
 
+def test_schema_for_html_alone_is_text_and_other_refusals_are_json(client, db):
+    response = client.get("/api/schema/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    refused = client.get("/api/schema/", HTTP_ACCEPT="image/png")
+    assert refused.status_code == 406
+    assert refused["Content-Type"].startswith("application/json")
+    assert "Message" in refused.json()
+
+
 @pytest.mark.parametrize(
     ("accept", "query", "content_type"),
     [

@@ -142,7 +142,9 @@ def test_dense_calendars_across_years_match_the_reference(scenario, data):
     name=st.sampled_from(ZONES),
     week_day=st.integers(1, 7),
     minute=st.sampled_from([(2, 30), (1, 30), (0, 0), (23, 59)]),
-    year=YEARS,
+    # Ten years of such minutes from a start after 9988 end past the engine's last year
+    # (OutOfRange, tested on its own): starts stay clear of that.
+    year=st.one_of(st.integers(1995, 2040), st.integers(3, 1900), st.integers(2090, 9980)),
     shift=st.integers(0, 14 * 1440),
 )
 def test_one_working_minute_a_week(name, week_day, minute, year, shift):

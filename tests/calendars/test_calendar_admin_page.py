@@ -151,3 +151,40 @@ def test_public_holidays_action_in_chromium(browser, live_server):
     thursday = browser.find_element("css selector", '.day[data-day="3"]')
     assert thursday.text == "Holiday\nThanksgiving Day"
     assert browser.save_screenshot(str(SCREENSHOTS / "calendar_week_thanksgiving.png"))
+
+
+def test_a_calendar_with_500_exceptions_shows_a_page_of_them(browser, live_server):
+    calendar = CalendarFactory(time_zone_id="America/New_York")
+    CalendarException.objects.bulk_create(
+        CalendarException(calendar=calendar, name=f"Closed {n}", type="HOLIDAY",
+                          placement="ANNUAL", annual_month=n % 12 + 1, annual_day=n % 28 + 1)
+        for n in range(500)
+    )  # fmt: skip
+    log_in(browser, live_server)
+    browser.get(f"{live_server.url}/admin/calendars/calendar/{calendar.pk}/change/")
+
+    pager = browser.find_element("id", "exceptions-pager")
+    assert pager.text.startswith("Exceptions 1\u201310 of 500, in list order: page 1 of 50.")
+    forms = browser.find_elements("css selector", "#exceptions-group .inline-related.has_original")
+    assert len(forms) == 10
+    assert browser.find_element("id", "exceptions-group").rect["height"] < 2000  # ten forms
+    height = browser.execute_script("return document.body.scrollHeight")
+    browser.set_window_size(1400, height + 40)
+    assert browser.save_screenshot(str(SCREENSHOTS / "calendar_change_page_500_exceptions.png"))
+    browser.set_window_size(1400, 1100)
+
+    browser.find_element("id", "exceptions-next").click()
+    assert browser.current_url.endswith("?exc_page=2")
+    assert browser.find_element("name", "exceptions-0-name").get_attribute("value") == "Closed 10"
+
+    browser.find_element("id", "exceptions-list-link").click()
+    paginator = browser.find_element("css selector", ".paginator")
+    assert paginator.text.endswith("500 calendar exceptions")
+    assert str(calendar) in browser.find_element("id", "changelist-filter").text
+    assert browser.save_screenshot(str(SCREENSHOTS / "calendar_exceptions_changelist.png"))
+    browser.find_element("link text", "Closed 0").click()
+    assert browser.find_element("name", "name").get_attribute("value") == "Closed 0"
+    # The exception's page shows only what its placement uses, as the calendar's does.
+    assert browser.find_element("css selector", "fieldset.when-annual").is_displayed()
+    assert not browser.find_element("css selector", "fieldset.when-fixed").is_displayed()
+    assert browser.save_screenshot(str(SCREENSHOTS / "calendar_exception_change_page.png"))

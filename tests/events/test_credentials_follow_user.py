@@ -38,6 +38,9 @@ def by_admin(user, **fields):
         "date_joined_1": "00:00:00",
         "initial-date_joined_0": "2026-01-01",
         "initial-date_joined_1": "00:00:00",
+        # The page's GRS account inline (calendars/admin.py), left empty.
+        "grs_account-TOTAL_FORMS": "0",
+        "grs_account-INITIAL_FORMS": "0",
     }
     response = client.post(f"/admin/auth/user/{user.pk}/change/", form)
     assert response.status_code == 302, response.content[:2000]
