@@ -45,6 +45,16 @@ def log_in(browser, live_server) -> None:
     browser.add_cookie({"name": "sessionid", "value": client.cookies["sessionid"].value})
 
 
+def wait_for(browser, css: str, timeout: float = 30):
+    """The element once the page shows it: after a click that submits a form, the next
+    page may not be there yet on a loaded machine."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    shown = expected_conditions.presence_of_element_located(("css selector", css))
+    return WebDriverWait(browser, timeout).until(shown)
+
+
 def day_of(browser, element) -> int:
     """The day column whose horizontal extent holds the element's centre."""
     rect = element.rect
