@@ -33,6 +33,9 @@ def browser():
     ):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    # A click that submits a form can return before the next page is there on a loaded
+    # machine: looking an element up waits for it a while instead of failing at once.
+    driver.implicitly_wait(10)
     yield driver
     driver.quit()
 
