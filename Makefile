@@ -55,7 +55,7 @@ lint: $(STAMP)
 # then business-time arithmetic beside its own baselines (no database).
 bench: $(STAMP)
 	$(BIN)/python bench/batch.py $(BENCH_ARGS)
-	$(BIN)/python bench/business_time.py
+	$(BIN)/python -m bench.business_time
 
 # Every read, admin page and GRS read at 2,000 events and again at 2,000,000 (PostgreSQL,
 # BENCH_DATABASE_URL, dropped and made afresh), with each growth ratio: docs/scale.md.

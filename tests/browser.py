@@ -33,6 +33,9 @@ def browser():
     ):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    # A click that submits a form can return before the next page is there on a loaded
+    # machine: looking an element up waits for it a while instead of failing at once.
+    driver.implicitly_wait(10)
     yield driver
     driver.quit()
 
@@ -43,6 +46,16 @@ def log_in(browser, live_server) -> None:
     client.force_login(staff)
     browser.get(f"{live_server.url}/admin/login/")
     browser.add_cookie({"name": "sessionid", "value": client.cookies["sessionid"].value})
+
+
+def wait_for(browser, css: str, timeout: float = 30):
+    """The element once the page shows it: after a click that submits a form, the next
+    page may not be there yet on a loaded machine."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    shown = expected_conditions.presence_of_element_located(("css selector", css))
+    return WebDriverWait(browser, timeout).until(shown)
 
 
 def day_of(browser, element) -> int:

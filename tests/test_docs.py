@@ -58,7 +58,7 @@ def test_environment_variables_set_in_the_docs_are_read_by_the_code():
 
 def test_files_the_docs_name_exist():
     named = re.compile(
-        r"`((?:docs|bench|tests|calendarsite|calendars|events|templates)/[\w./-]+\.\w+)"
+        r"`((?:docs|bench|tests|calendarsite|calendars|events|templates|deploy|tools)/[\w./-]+\.\w+)"
     )
     missing = {
         (path.name, name)
@@ -67,6 +67,28 @@ def test_files_the_docs_name_exist():
         if not (ROOT / name).exists() and not (path.parent / name).exists()
     }
     assert not missing, f"named in the docs, not in the repository: {sorted(missing)}"
+
+
+def test_names_the_docs_place_in_a_file_are_defined_there():
+    """`path.py:name` (docs/architecture.md's way of naming a function or class, and
+    `path.py:Class.method`): each part is defined in that file."""
+    placed = re.compile(
+        r"`((?:bench|tests|calendarsite|calendars|events|deploy)/[\w/]+\.py):([\w.]+)`"
+    )
+    missing = set()
+    for path, text in DOCS.items():
+        for file, name in placed.findall(text):
+            source = (ROOT / file).read_text() if (ROOT / file).is_file() else ""
+            for part in name.split("."):
+                defined = rf"^\s*(?:(?:async )?def|class) {part}\b|^{part}\s*[:=]"
+                if not re.search(defined, source, re.MULTILINE):
+                    missing.add((path.name, f"{file}:{name}"))
+    assert not missing, f"named in the docs, not defined where they say: {sorted(missing)}"
+
+
+def test_the_architecture_page_is_linked_from_the_readme_layout():
+    layout = README.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    assert "`docs/architecture.md`" in layout
 
 
 def test_the_readme_points_to_the_contract_in_the_repository():

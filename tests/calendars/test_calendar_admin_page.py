@@ -9,7 +9,7 @@ from selenium.webdriver.support.select import Select
 
 from calendars.models import CalendarException
 from tests import browser as browsing
-from tests.browser import SCREENSHOTS, log_in
+from tests.browser import SCREENSHOTS, log_in, wait_for
 
 from .factories import CalendarFactory
 
@@ -145,7 +145,7 @@ def test_public_holidays_action_in_chromium(browser, live_server):
     assert browser.save_screenshot(str(SCREENSHOTS / "public_holidays_action.png"))
     browser.find_element("css selector", 'input[name="apply"]').click()
 
-    message = browser.find_element("css selector", ".messagelist .success").text
+    message = wait_for(browser, ".messagelist .success").text
     assert message == f"{calendar}: added 26 holiday exception(s) (0 already there)."
     browser.get(f"{live_server.url}/staff/calendars/{calendar.external_id}/week/?date=2026-11-23")
     thursday = browser.find_element("css selector", '.day[data-day="3"]')
