@@ -37,9 +37,15 @@ class GrsTokenAuthentication(authentication.BaseAuthentication):
         if credentials is None:
             return None  # DRF answers 401 NotAuthenticated: "APIToken not valid"
         # The tenant of the URL, if any: its membership is asked in the same query.
-        kwargs = (getattr(request, "parser_context", None) or {}).get("kwargs") or {}
+        context = getattr(request, "parser_context", None) or {}
+        kwargs = context.get("kwargs") or {}
+        # The calendar the view is about, if it asks for one: read in that same query.
+        ride = getattr(context.get("view"), "session_ride", None)
         session = services.grs_session_use(
-            username=credentials[0], token=credentials[1], tenant_id=kwargs.get("tenant_id")
+            username=credentials[0],
+            token=credentials[1],
+            tenant_id=kwargs.get("tenant_id"),
+            ride=ride(request, kwargs) if ride else None,
         )
         if session is None:
             raise exceptions.AuthenticationFailed(rules.TOKEN_INVALID)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import threading
 import uuid
-from functools import lru_cache
-from typing import Any
+from collections.abc import Callable, Hashable
+from datetime import UTC, datetime
+from functools import lru_cache, partial
+from typing import Any, NamedTuple
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Value
 
 from calendars.business_time import CalendarSpec
@@ -16,9 +20,12 @@ from calendars.models import (
     BusinessNode,
     Calendar,
     CalendarException,
+    GrsSession,
     Package,
     Template,
     Tenant,
+    live_lock_expression,
+    session_cutoff,
 )
 
 _TENANT_ID = re.compile(r"[0-9]{1,18}")  # fits a 64-bit integer
@@ -34,6 +41,11 @@ def tenant_is_member(*, user: AbstractBaseUser, tenant_id: str) -> bool:
     if not _TENANT_ID.fullmatch(tenant_id):
         return False
     return Tenant.objects.filter(pk=int(tenant_id), members=user).exists()
+
+
+def tenant_id_valid(tenant_id: str) -> bool:
+    """Whether ``tenant_id`` can name a tenant at all (digits that fit a 64-bit integer)."""
+    return bool(_TENANT_ID.fullmatch(tenant_id))
 
 
 def tenant_member_expression(*, tenant_id: str) -> Exists | Value:
@@ -122,6 +134,29 @@ def calendar_business_spec(
     ``package_get`` which of package and calendar is missing (errors only, so the happy
     path stays one query).
     """
+    ride = calendar_spec_ride(tenant_id=tenant_id, package_id=package_id, calendar_id=calendar_id)
+    if ride is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(ride.sql, ride.params)
+        return ride.read(cursor.fetchall())
+
+
+class Ride(NamedTuple):
+    """A calendar query that the session lookup runs inside its own statement
+    (services.grs_session_use), so that the common request is one query: its SQL and
+    parameters, how many columns it selects (the last orders its rows), and ``read``,
+    which turns its rows (a single row of NULLs: no such calendar) into the answer."""
+
+    sql: str
+    params: list[Any]
+    width: int
+    read: Callable[[list[tuple[Any, ...]]], Any]
+
+
+def calendar_spec_ride(*, tenant_id: str, package_id: str, calendar_id: str) -> Ride | None:
+    """``calendar_business_spec`` as a Ride: reads the spec, or None for no such calendar.
+    None for ids that cannot name a calendar of that tenant's package."""
     lookup = _calendar_lookup(calendar_id)
     package_pk = _uuid(package_id)
     if lookup is None or package_pk is None or not _TENANT_ID.fullmatch(tenant_id):
@@ -132,12 +167,14 @@ def calendar_business_spec(
     for i, (slot, field) in enumerate(slots):
         given = {"package": package_pk, "tenant": int(tenant_id), "calendar": value}[slot]
         params[i] = field.get_db_prep_value(given, connection, prepared=False)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if not rows:
+    return Ride(sql, params, _SPEC_WIDTH + 1, _spec_read)
+
+
+def _spec_read(rows: list[tuple[Any, ...]]) -> CalendarSpec | None:
+    if not rows or rows[0][0] is None:  # week_starts is never NULL on a real calendar
         return None
-    return _spec_of_rows(tuple(map(tuple, rows)))
+    # The key leaves out the exception ids (the last column): content alone.
+    return _spec_of_rows(tuple(tuple(row[:_SPEC_WIDTH]) for row in rows))
 
 
 # Stand-ins for the spec query's parameters, told apart in the compiled parameters.
@@ -164,7 +201,9 @@ def _spec_sql(name: str) -> tuple[str, list[tuple[str, Any]]]:
                 **{name: _STAND_INS[name]},
             )
             .order_by("exceptions__id")
-            .values_list(*_SPEC_FIELDS, *(f"exceptions__{f}" for f in _EXCEPTION_FIELDS))
+            .values_list(
+                *_SPEC_FIELDS, *(f"exceptions__{f}" for f in _EXCEPTION_FIELDS), "exceptions__id"
+            )
         )
         sql, compiled = query.query.get_compiler(connection=connection).as_sql()
         fields = {
@@ -185,6 +224,7 @@ def _spec_sql(name: str) -> tuple[str, list[tuple[str, Any]]]:
     return found
 
 
+_SPEC_WIDTH = len(_SPEC_FIELDS) + len(_EXCEPTION_FIELDS)
 _SPEC_SQL: dict[tuple[str, str, str], tuple[str, list[tuple[str, Any]]]] = {}
 
 
@@ -202,6 +242,149 @@ def _spec_of_rows(rows: tuple[tuple[Any, ...], ...]) -> CalendarSpec:
         if row[width + 1] is not None  # "type" is never NULL on a real exception
     ]
     return calendar.business_spec(exceptions)
+
+
+_CALENDAR_FIELDS = tuple(f.attname for f in Calendar._meta.concrete_fields)
+_BODY_EXCEPTION_FIELDS = tuple(
+    f.name for f in CalendarException._meta.concrete_fields if f.name not in ("id", "calendar")
+)
+
+
+def calendar_body_ride(*, tenant_id: str, package_id: str, calendar_id: str) -> Ride | None:
+    """``calendar_get(..., with_exceptions=True)`` of the tenant's package as a Ride: the
+    calendar with its live lock's holder and its exceptions in list (id) order, one row per
+    exception. Reads ``(calendar, exceptions)``, or None for no such calendar."""
+    lookup = _calendar_lookup(calendar_id)
+    package_pk = _uuid(package_id)
+    if lookup is None or package_pk is None or not _TENANT_ID.fullmatch(tenant_id):
+        return None
+    ((name, value),) = lookup.items()
+    uses = ("package", "tenant", "calendar" if name == "pk" else "uuid", "cutoff")
+    compiled = compiled_query(("calendar-body", name), _body_query, uses, name=name)
+    params = compiled.params(
+        package=package_pk, tenant=int(tenant_id), calendar=value, cutoff=session_cutoff()
+    )
+    return Ride(compiled.sql, params, compiled.width, partial(_body_read, compiled.compiler))
+
+
+def _body_query(name: str) -> QuerySet[Calendar]:
+    username = f"lock_user__{get_user_model().USERNAME_FIELD}"
+    return (
+        Calendar.objects.filter(
+            package_id=STAND_INS["package"][0],
+            package__tenant_id=STAND_INS["tenant"][0],
+            **{name: STAND_INS["calendar"][0] if name == "pk" else STAND_INS["uuid"][0]},
+        )
+        .annotate(lock_live=live_lock_expression(STAND_IN_NOW))
+        .order_by("exceptions__id")
+        .values_list(
+            *_CALENDAR_FIELDS,
+            username,
+            "lock_live",
+            *(f"exceptions__{f}" for f in _BODY_EXCEPTION_FIELDS),
+            "exceptions__id",
+        )
+    )
+
+
+# --- queries compiled once ----------------------------------------------------------
+
+STAND_IN_NOW = datetime(2001, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
+# Stand-ins for a compiled query's parameters (value, the field that prepares it), told
+# apart from its other parameters, which are constants, in the compiled parameters.
+STAND_INS: dict[str, tuple[Any, Any]] = {
+    "package": (uuid.UUID(int=0x5EED_1001), Package._meta.pk),
+    "tenant": (0x5EED_1002, Tenant._meta.pk),  # digits: tenant_member_expression reads it
+    "calendar": (-0x5EED_1003, Calendar._meta.pk),
+    "uuid": (uuid.UUID(int=0x5EED_1004), Calendar._meta.get_field("uuid")),
+    "cutoff": (session_cutoff(STAND_IN_NOW), GrsSession._meta.get_field("last_used_at")),
+    "digest": ("5eed" * 16, GrsSession._meta.get_field("token_hash")),
+}
+
+
+class Compiled(NamedTuple):
+    """A query compiled by the ORM once per connection: its SQL, for each parameter
+    either the stand-in it takes the place of or the constant it is, and the compiler
+    (what it selects, and how to convert and read its rows)."""
+
+    sql: str
+    slots: list[tuple[str | None, Any]]
+    compiler: Any
+
+    @property
+    def width(self) -> int:
+        return self.compiler.col_count
+
+    def params(self, **values: Any) -> list[Any]:
+        """The parameters for these values of the stand-ins ("calendar" also names a
+        "uuid" stand-in's value)."""
+        given = {**values, "uuid": values.get("calendar")}
+        return [
+            constant
+            if name is None
+            else STAND_INS[name][1].get_db_prep_value(given[name], connection, prepared=False)
+            for name, constant in self.slots
+        ]
+
+
+def compiled_query(
+    key: Hashable, build: Callable[..., QuerySet], uses: tuple[str, ...], **options: Any
+) -> Compiled:
+    """``build(**options)`` (a query using STAND_INS) compiled once per database connection
+    rather than on every request: compiling costs about what running it does. Per
+    connection, as its compiler converts rows with that connection. ``uses``: the
+    stand-ins the query must take as parameters (checked, so none is silently a constant)."""
+    wrapper = connections[connection.alias]
+    per = _COMPILED.__dict__.setdefault("queries", {})
+    found = per.get((wrapper.alias, key))
+    if found is None or found.compiler.connection is not wrapper:
+        compiler = build(**options).query.get_compiler(connection=wrapper)
+        sql, params = compiler.as_sql()
+        prepared = {
+            name: field.get_db_prep_value(value, wrapper, prepared=False)
+            for name, (value, field) in STAND_INS.items()
+        }
+        slots = []
+        for param in params:
+            name = next(
+                (n for n, v in prepared.items() if type(v) is type(param) and v == param), None
+            )
+            slots.append((name, param if name is None else None))
+        missing = set(uses) - {name for name, _ in slots}
+        if missing:  # pragma: no cover - a query built without its stand-ins
+            raise AssertionError(f"{key}: no parameter for {sorted(missing)}")
+        found = per[wrapper.alias, key] = Compiled(sql, slots, compiler)
+    return found
+
+
+# Per thread, as Django's connections are (a thread's compilers go with it).
+_COMPILED = threading.local()
+
+
+def _body_read(
+    compiler: Any, rows: list[tuple[Any, ...]]
+) -> tuple[Calendar, list[CalendarException]] | None:
+    if not rows or rows[0][0] is None:  # the calendar's id is never NULL
+        return None
+    rows = list(compiler.results_iter(results=[rows]))  # the fields' own conversions
+    width = len(_CALENDAR_FIELDS)
+    calendar = Calendar(**dict(zip(_CALENDAR_FIELDS, rows[0][:width], strict=True)))
+    calendar._state.adding = False
+    holder, calendar.lock_live = rows[0][width : width + 2]
+    if calendar.lock_user_id is not None:
+        user = get_user_model()(pk=calendar.lock_user_id)
+        setattr(user, get_user_model().USERNAME_FIELD, holder)
+        calendar.lock_user = user
+    exceptions = [
+        CalendarException(
+            pk=row[-1],
+            calendar=calendar,
+            **dict(zip(_BODY_EXCEPTION_FIELDS, row[width + 2 : -1], strict=True)),
+        )
+        for row in rows
+        if row[-1] is not None
+    ]
+    return calendar, exceptions
 
 
 def calendar_get_any(*, calendar_id: str) -> Calendar | None:

@@ -53,13 +53,18 @@ def exception_json(exception: CalendarException) -> dict[str, Any]:
     return answer
 
 
-def calendar_body_json(calendar: Calendar) -> dict[str, Any]:
-    """GET businesscalendarbody: ``calendarId`` is the UUID, ``externalId`` Calendar_N."""
+def calendar_body_json(
+    calendar: Calendar, exceptions: Iterable[CalendarException] | None = None
+) -> dict[str, Any]:
+    """GET businesscalendarbody: ``calendarId`` is the UUID, ``externalId`` Calendar_N.
+    ``exceptions`` in list order (default: the calendar's own)."""
+    if exceptions is None:
+        exceptions = calendar.exceptions.all()
     return {
         "calendarId": str(calendar.uuid),
         "externalId": calendar.external_id,
         **_fields(calendar, timezone.now()),
-        "exceptions": [exception_json(e) for e in calendar.exceptions.all()],
+        "exceptions": [exception_json(e) for e in exceptions],
     }
 
 

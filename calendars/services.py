@@ -23,7 +23,9 @@ from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.query import get_related_populators
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -133,27 +135,49 @@ def grs_login(*, username: str, password: str) -> tuple[str, int] | None:
 
 
 def grs_session_use(
-    *, username: str, token: str, tenant_id: str | None = None
+    *,
+    username: str,
+    token: str,
+    tenant_id: str | None = None,
+    ride: selectors.Ride | None = None,
 ) -> GrsSession | None:
     """The live session of ``username`` for ``token``, refreshed; None if there is none.
 
     One query reads the session, its user and which GRS permissions the user holds
     (``user.grs_perms``, see calendars.views.has_permission), and with ``tenant_id``
     whether the user is a member of that tenant (``session.membership``, a pair of the
-    id and the answer, see calendars.views.GrsView.require_tenant). The refresh is a second
-    one, only when due (models.session_refresh_due), and conditional on the session being
-    alive still, so a session that has died (and whose locks others may have taken) can
-    never come back.
+    id and the answer, see calendars.views.GrsView.require_tenant), and with ``ride`` the
+    calendar the request is about (``session.ride_answer``, what ``ride.read`` makes of
+    its rows; read before any check, used by the view only after them). The refresh is a
+    second one, only when due (models.session_refresh_due), and conditional on the session
+    being alive still, so a session that has died (and whose locks others may have taken)
+    can never come back.
     """
-    digest = token_digest(token)
-    sessions = (
-        GrsSession.objects.select_related("user", "user__grs_account")
-        .filter(token_hash=digest)
-        .annotate(perm_bits=RawSQL(_perms_sql(), perms.held_params(GRS_PERMS)))  # noqa: S611
+    member = tenant_id is not None and selectors.tenant_id_valid(tenant_id)
+    compiled = selectors.compiled_query(
+        ("grs-session", tenant_id is not None, member),
+        _session_query,
+        ("digest", "tenant") if member else ("digest",),
+        tenant_id=tenant_id,
     )
-    if tenant_id is not None:
-        sessions = sessions.annotate(member=selectors.tenant_member_expression(tenant_id=tenant_id))
-    session = sessions.first()
+    params = compiled.params(digest=token_digest(token), tenant=int(tenant_id) if member else None)
+    width, sql = compiled.width, compiled.sql
+    if ride is not None:
+        # The fence keeps the session's row a row: the planner would otherwise merge it into
+        # the join and run its permission and membership subqueries once per ride row.
+        fence = _FENCES.get(connection.vendor, "")
+        sql = (
+            f"SELECT s.*, r.* FROM ({sql}{fence}) s"  # noqa: S608
+            f" LEFT JOIN ({ride.sql}) r ON 1 = 1 ORDER BY {width + ride.width}"
+        )
+        params += ride.params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # The token's digest is unique: at most one session, on each of the ride's rows.
+    session = _instance(compiled.compiler, rows[0][:width]) if rows else None
+    if session is not None and ride is not None:
+        session.ride_answer = ride.read([row[width:] for row in rows])
     if session is None or not constant_time_compare(session.user.get_username(), username):
         return None
     now = timezone.now()
@@ -175,6 +199,40 @@ def grs_session_use(
     if tenant_id is not None:
         session.membership = (tenant_id, bool(session.member))
     return session
+
+
+_FENCES = {"postgresql": " OFFSET 0", "sqlite": " LIMIT -1"}
+
+
+def _session_query(*, tenant_id: str | None) -> QuerySet[GrsSession]:
+    """The session lookup with stand-ins (selectors.compiled_query): the session, its user
+    and GRS account, the bits of the GRS permissions held, and membership of the tenant."""
+    sessions = (
+        GrsSession.objects.select_related("user", "user__grs_account")
+        .filter(token_hash=selectors.STAND_INS["digest"][0])
+        .annotate(perm_bits=RawSQL(_perms_sql(), perms.held_params(GRS_PERMS)))  # noqa: S611
+    )
+    if tenant_id is None:
+        return sessions
+    if selectors.tenant_id_valid(tenant_id):
+        tenant_id = str(selectors.STAND_INS["tenant"][0])
+    member = selectors.tenant_member_expression(tenant_id=tenant_id)
+    return sessions.annotate(member=member)
+
+
+def _instance(compiler: Any, row: tuple[Any, ...]) -> Any:
+    """The model instance (with select_related objects and annotations) that iterating the
+    compiled query makes of ``row``, one of its rows (ModelIterable's steps)."""
+    (row,) = compiler.results_iter(results=[[row]])
+    select, klass_info, db = compiler.select, compiler.klass_info, compiler.using
+    first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    names = [f[0].target.attname for f in select[first:last]]
+    instance = klass_info["model"].from_db(db, names, row[first:last])
+    for populator in get_related_populators(klass_info, select, db):
+        populator.populate(row, instance)
+    for name, position in compiler.annotation_col_map.items():
+        setattr(instance, name, row[position])
+    return instance
 
 
 GRS_PERMS = tuple(

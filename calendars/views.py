@@ -15,6 +15,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from rest_framework import exceptions, status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +33,7 @@ from calendars.serializers import (
     instant_json,
     package_json,
 )
+from calendarsite import fastjson
 from calendarsite.api import GRS, CredentialsRateThrottle, error_response, make_exception_handler
 from calendarsite.perms import only_model_backend
 
@@ -81,11 +83,37 @@ def password_change_required() -> HttpResponse:
     )
 
 
+class RememberedNegotiation(DefaultContentNegotiation):
+    """DRF's choice of renderer, remembered per renderers, format and Accept header:
+    parsing the header and matching media types on every request gave the same answer
+    each time. Refusals (406, 404 for a format) are not remembered; nor are unusual
+    headers (long, or past the first 256 kinds), which are simply negotiated afresh."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        accept = request.META.get("HTTP_ACCEPT", "*/*")  # DRF's default: "" is not absent
+        fmt = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        key = (tuple(map(type, renderers)), format_suffix, fmt, accept)
+        found = _NEGOTIATED.get(key)
+        if found is not None:
+            return renderers[found[0]], found[1]
+        renderer, media_type = super().select_renderer(request, renderers, format_suffix)
+        if len(accept) <= 200 and len(_NEGOTIATED) < 256:
+            index = next(i for i, r in enumerate(renderers) if r is renderer)
+            _NEGOTIATED[key] = (index, media_type)
+        return renderer, media_type
+
+
+_NEGOTIATED: dict[tuple, tuple[int, str]] = {}
+
+
 class GrsView(APIView):
     """Base of every GRS endpoint: API-token auth, errors as {"message": ...}."""
 
     authentication_classes = [GrsTokenAuthentication]
     permission_classes = [IsAuthenticated]
+    content_negotiation_class = RememberedNegotiation
+    # DRF's rendering byte for byte (calendarsite/fastjson.py), with orjson's speed.
+    renderer_classes = [fastjson.JSONRenderer]
 
     def get_exception_handler(self):
         return exception_handler
@@ -150,6 +178,18 @@ class PackageView(GrsView):
         """The early answer; the services check again as they write."""
         if calendar.lock_user_id != request.user.pk or not calendar.lock_is_live():
             raise PreconditionFailed(rules.NOT_LOCKED)
+
+
+def _calendar_ids(kwargs: Mapping[str, str]) -> dict[str, str]:
+    return {key: kwargs[key] for key in ("tenant_id", "package_id", "calendar_id")}
+
+
+def raise_not_found(ids: Mapping[str, str]) -> None:
+    """404 for a calendar that one query did not find. Only on this error path: which of
+    package and calendar is missing."""
+    if selectors.package_get(tenant_id=ids["tenant_id"], package_id=ids["package_id"]):
+        raise exceptions.NotFound(rules.CALENDAR_NOT_FOUND)
+    raise exceptions.NotFound(rules.PACKAGE_NOT_FOUND)
 
 
 class LoginView(GrsView):
@@ -284,10 +324,21 @@ class CalendarView(PackageView):
 
 
 class CalendarBodyView(PackageView):
+    def session_ride(self, request: Request, kwargs: dict[str, str]) -> selectors.Ride | None:
+        if request.method != "GET":
+            return None
+        return selectors.calendar_body_ride(**_calendar_ids(kwargs))
+
     @schema.body_get
     def get(self, request: Request, **kwargs: str) -> Response:
-        calendar = self.calendar(request, kwargs, VIEW, with_exceptions=True)
-        return Response(calendar_body_json(calendar))
+        if not hasattr(request.auth, "ride_answer"):
+            calendar = self.calendar(request, kwargs, VIEW, with_exceptions=True)
+            return Response(calendar_body_json(calendar))
+        self.require_tenant(request, kwargs["tenant_id"], VIEW)
+        found = request.auth.ride_answer
+        if found is None:
+            raise_not_found(_calendar_ids(kwargs))
+        return Response(calendar_body_json(*found))
 
     @schema.body_put
     def put(self, request: Request, **kwargs: str) -> HttpResponse:
@@ -521,15 +572,18 @@ class BusinessTimeView(PackageView):
     calendar and its exceptions, then the parameters (400 after 401/403/404, as a body's
     errors come after them elsewhere in GRS), then the engine (calendars/business_time.py)."""
 
+    def session_ride(self, request: Request, kwargs: dict[str, str]) -> selectors.Ride | None:
+        return selectors.calendar_spec_ride(**_calendar_ids(kwargs))
+
     def spec(self, request: Request, kwargs: dict[str, str]) -> CalendarSpec:
-        ids = {key: kwargs[key] for key in ("tenant_id", "package_id", "calendar_id")}
+        ids = _calendar_ids(kwargs)
         self.require_tenant(request, ids["tenant_id"], VIEW)
-        spec = selectors.calendar_business_spec(**ids)
+        if hasattr(request.auth, "ride_answer"):  # read with the session
+            spec = request.auth.ride_answer
+        else:
+            spec = selectors.calendar_business_spec(**ids)
         if spec is None:
-            # Only on this error path: which of the two is missing.
-            if selectors.package_get(tenant_id=ids["tenant_id"], package_id=ids["package_id"]):
-                raise exceptions.NotFound(rules.CALENDAR_NOT_FOUND)
-            raise exceptions.NotFound(rules.PACKAGE_NOT_FOUND)
+            raise_not_found(ids)
         return spec
 
 

@@ -15,11 +15,11 @@ from calendars.models import CalendarException
 from .conftest import VIEW, api_client, member, scope
 from .factories import CalendarFactory, HolidayFactory, PackageFactory
 
-# The session with its user, GRS permissions and membership of the URL's tenant (its
-# refresh is not due: the session was used less than a minute ago), then ONE query for the
-# calendar (joined to its package, checked against the tenant) LEFT JOINed to its
-# exceptions.
-BT_QUERIES = 2
+# ONE statement: the session with its user, GRS permissions and membership of the URL's
+# tenant (its refresh is not due: the session was used less than a minute ago), LEFT
+# JOINed to the calendar (joined to its package, checked against the tenant) LEFT JOINed
+# to its exceptions (services.grs_session_use with selectors.calendar_spec_ride).
+BT_QUERIES = 1
 
 
 def epoch_ms(year: int, month: int, day: int) -> int:

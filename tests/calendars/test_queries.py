@@ -39,8 +39,9 @@ def test_body_query_count_does_not_grow(
     client, package, calendar, django_assert_num_queries, count
 ):
     HolidayFactory.create_batch(count, calendar=calendar)
-    # The list's queries, and one for the exceptions.
-    with django_assert_num_queries(LIST_QUERIES + 1):
+    # One: the session with its user, GRS permissions and membership, and the calendar
+    # with its lock holder and exceptions, in one statement (services.grs_session_use).
+    with django_assert_num_queries(1):
         response = client.get(url(package, "businesscalendarbody", calendar))
     assert len(response.json()["exceptions"]) == count
 
@@ -61,3 +62,23 @@ def test_a_due_refresh_is_one_more_query(client, user, django_assert_num_queries
         assert client.get("/grs/v1/tenants").status_code == 200
     with django_assert_num_queries(2):  # refreshed just now: not due again
         assert client.get("/grs/v1/tenants").status_code == 200
+
+
+def test_body_in_one_query_shows_the_lock_holder_and_ids(
+    client, package, calendar, django_assert_num_queries
+):
+    holder = UserFactory()
+    package.tenant.members.add(holder)
+    grant(holder, VIEW, MODIFY)
+    lock(api_client(holder), package, calendar)
+    first, second = HolidayFactory(calendar=calendar), HolidayFactory(calendar=calendar)
+    with django_assert_num_queries(1):
+        body = client.get(url(package, "businesscalendarbody", calendar)).json()
+    assert (body["calendarId"], body["externalId"]) == (str(calendar.uuid), calendar.external_id)
+    assert (body["locked"], body["lockOwner"]) == (True, holder.username)
+    assert [e["name"] for e in body["exceptions"]] == [first.name, second.name]
+    # The holder's sessions end: the lock is dead, and the same one query says so.
+    GrsSession.objects.filter(user=holder).update(last_used_at=timezone.now() - timedelta(days=9))
+    with django_assert_num_queries(1):
+        body = client.get(url(package, "businesscalendarbody", calendar)).json()
+    assert (body["locked"], body["lockOwner"]) == (False, None)
