@@ -162,12 +162,10 @@ def calendar_spec_ride(*, tenant_id: str, package_id: str, calendar_id: str) -> 
     if lookup is None or package_pk is None or not _TENANT_ID.fullmatch(tenant_id):
         return None
     ((name, value),) = lookup.items()
-    sql, slots = _spec_sql(name)
-    params = [None] * len(slots)
-    for i, (slot, field) in enumerate(slots):
-        given = {"package": package_pk, "tenant": int(tenant_id), "calendar": value}[slot]
-        params[i] = field.get_db_prep_value(given, connection, prepared=False)
-    return Ride(sql, params, _SPEC_WIDTH + 1, _spec_read)
+    uses = ("package", "tenant", "calendar" if name == "pk" else "uuid")
+    compiled = compiled_query(("calendar-spec", name), _spec_query, uses, name=name)
+    params = compiled.params(package=package_pk, tenant=int(tenant_id), calendar=value)
+    return Ride(compiled.sql, params, _SPEC_WIDTH + 1, _spec_read)
 
 
 def _spec_read(rows: list[tuple[Any, ...]]) -> CalendarSpec | None:
@@ -177,55 +175,22 @@ def _spec_read(rows: list[tuple[Any, ...]]) -> CalendarSpec | None:
     return _spec_of_rows(tuple(tuple(row[:_SPEC_WIDTH]) for row in rows))
 
 
-# Stand-ins for the spec query's parameters, told apart in the compiled parameters.
-_STAND_INS = {
-    "package": uuid.UUID(int=0x5EED_0001),
-    "tenant": -0x5EED_0002,
-    "pk": -0x5EED_0003,
-    "uuid": uuid.UUID(int=0x5EED_0004),
-}
-
-
-def _spec_sql(name: str) -> tuple[str, list[tuple[str, Any]]]:
-    """The spec query for a calendar looked up by ``name`` (pk or uuid), compiled by the ORM
-    once per process and database rather than on every question (compiling costs about
-    what running it does): its SQL, and for each parameter which value goes there and the
-    field that prepares it."""
-    key = (connection.alias, connection.vendor, name)
-    found = _SPEC_SQL.get(key)
-    if found is None:
-        query = (
-            Calendar.objects.filter(
-                package_id=_STAND_INS["package"],
-                package__tenant_id=_STAND_INS["tenant"],
-                **{name: _STAND_INS[name]},
-            )
-            .order_by("exceptions__id")
-            .values_list(
-                *_SPEC_FIELDS, *(f"exceptions__{f}" for f in _EXCEPTION_FIELDS), "exceptions__id"
-            )
+def _spec_query(name: str) -> QuerySet[Calendar]:
+    """The spec query for a calendar looked up by ``name`` (pk or uuid), in STAND_INS."""
+    return (
+        Calendar.objects.filter(
+            package_id=STAND_INS["package"][0],
+            package__tenant_id=STAND_INS["tenant"][0],
+            **{name: STAND_INS["calendar"][0] if name == "pk" else STAND_INS["uuid"][0]},
         )
-        sql, compiled = query.query.get_compiler(connection=connection).as_sql()
-        fields = {
-            "package": Package._meta.pk,
-            "tenant": Tenant._meta.pk,
-            "calendar": Calendar._meta.pk if name == "pk" else Calendar._meta.get_field(name),
-        }
-        slots = []
-        for param in compiled:
-            for slot, field in fields.items():
-                stand_in = _STAND_INS[name if slot == "calendar" else slot]
-                if param == field.get_db_prep_value(stand_in, connection, prepared=False):
-                    slots.append((slot, field))
-                    break
-            else:  # pragma: no cover - the query above has no other parameter
-                raise AssertionError(f"unexpected parameter {param!r} in the spec query")
-        found = _SPEC_SQL[key] = (sql, slots)
-    return found
+        .order_by("exceptions__id")
+        .values_list(
+            *_SPEC_FIELDS, *(f"exceptions__{f}" for f in _EXCEPTION_FIELDS), "exceptions__id"
+        )
+    )
 
 
 _SPEC_WIDTH = len(_SPEC_FIELDS) + len(_EXCEPTION_FIELDS)
-_SPEC_SQL: dict[tuple[str, str, str], tuple[str, list[tuple[str, Any]]]] = {}
 
 
 @lru_cache(maxsize=256)
