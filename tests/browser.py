@@ -48,14 +48,18 @@ def log_in(browser, live_server) -> None:
     browser.add_cookie({"name": "sessionid", "value": client.cookies["sessionid"].value})
 
 
-def wait_for(browser, css: str, timeout: float = 30):
-    """The element once the page shows it: after a click that submits a form, the next
-    page may not be there yet on a loaded machine."""
+def follow(browser, element, timeout: float = 30) -> None:
+    """Click a link or a submit button and wait for the page it leads to. Reading the
+    page right after the click races the navigation: an element found on the old page
+    goes stale under the reader (StaleElementReferenceException)."""
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
-    shown = expected_conditions.presence_of_element_located(("css selector", css))
-    return WebDriverWait(browser, timeout).until(shown)
+    old_page = browser.find_element("tag name", "html")
+    element.click()
+    wait = WebDriverWait(browser, timeout)
+    wait.until(expected_conditions.staleness_of(old_page))
+    wait.until(lambda b: b.execute_script("return document.readyState") == "complete")
 
 
 def day_of(browser, element) -> int:

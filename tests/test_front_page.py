@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from tests import browser as browsing
-from tests.browser import SCREENSHOTS
+from tests.browser import SCREENSHOTS, follow
 
 browser = browsing.browser  # headless chromium, a module-scoped fixture
 
@@ -86,6 +86,6 @@ def test_front_page_and_schema_in_chromium(browser, live_server):
     assert browser.find_element("tag name", "h1").text == "Calendar service"
     SCREENSHOTS.mkdir(exist_ok=True)
     assert browser.save_screenshot(str(SCREENSHOTS / "front_page.png"))
-    browser.find_element("link text", "OpenAPI document").click()
+    follow(browser, browser.find_element("link text", "OpenAPI document"))
     assert "openapi: 3.0.3" in browser.find_element("tag name", "body").text
     assert browser.save_screenshot(str(SCREENSHOTS / "schema_in_browser.png"))

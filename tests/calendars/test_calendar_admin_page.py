@@ -9,7 +9,7 @@ from selenium.webdriver.support.select import Select
 
 from calendars.models import CalendarException
 from tests import browser as browsing
-from tests.browser import SCREENSHOTS, log_in, wait_for
+from tests.browser import SCREENSHOTS, follow, log_in
 
 from .factories import CalendarFactory
 
@@ -101,11 +101,11 @@ def test_admin_links_to_the_staff_week_pages(browser, live_server):
     log_in(browser, live_server)
 
     browser.get(f"{live_server.url}/admin/calendars/calendar/{calendar.pk}/change/")
-    browser.find_element("id", "calendar-week-link").click()
+    follow(browser, browser.find_element("id", "calendar-week-link"))
     assert browser.current_url.endswith(f"/staff/calendars/{calendar.external_id}/week/")
 
     browser.get(f"{live_server.url}/admin/auth/user/{student.pk}/change/")
-    browser.find_element("id", "user-week-link").click()
+    follow(browser, browser.find_element("id", "user-week-link"))
     assert browser.current_url.endswith(f"/staff/users/{student.pk}/week/")
 
     browser.get(f"{live_server.url}/admin/events/calendarevent/")
@@ -118,7 +118,7 @@ def test_admin_links_to_the_staff_week_pages(browser, live_server):
     assert all(title.rect["width"] > cell.rect["width"] for cell in others)
     kept = row.find_elements("css selector", ".field-when, .field-student")
     assert [cell.value_of_css_property("white-space") for cell in kept] == ["nowrap"] * 2
-    row.find_element("link text", "week").click()
+    follow(browser, row.find_element("link text", "week"))
     assert browser.current_url.endswith(f"/staff/users/{student.pk}/week/?date=2026-06-10")
     block = browser.find_element("css selector", '[data-external-id="class-1"]')
     assert block.is_displayed()
@@ -134,7 +134,7 @@ def test_public_holidays_action_in_chromium(browser, live_server):
         "css selector", f'input[name="_selected_action"][value="{calendar.pk}"]'
     ).click()
     Select(browser.find_element("name", "action")).select_by_value("add_public_holidays")
-    browser.find_element("css selector", 'button[name="index"]').click()
+    follow(browser, browser.find_element("css selector", 'button[name="index"]'))
 
     assert browser.find_element("tag name", "h1").text == "Add public holidays"
     Select(browser.find_element("name", "country")).select_by_value("US")
@@ -143,9 +143,9 @@ def test_public_holidays_action_in_chromium(browser, live_server):
     years.clear()
     years.send_keys("2026-2030")
     assert browser.save_screenshot(str(SCREENSHOTS / "public_holidays_action.png"))
-    browser.find_element("css selector", 'input[name="apply"]').click()
+    follow(browser, browser.find_element("css selector", 'input[name="apply"]'))
 
-    message = wait_for(browser, ".messagelist .success").text
+    message = browser.find_element("css selector", ".messagelist .success").text
     assert message == f"{calendar}: added 26 holiday exception(s) (0 already there)."
     browser.get(f"{live_server.url}/staff/calendars/{calendar.external_id}/week/?date=2026-11-23")
     thursday = browser.find_element("css selector", '.day[data-day="3"]')
@@ -173,16 +173,16 @@ def test_a_calendar_with_500_exceptions_shows_a_page_of_them(browser, live_serve
     assert browser.save_screenshot(str(SCREENSHOTS / "calendar_change_page_500_exceptions.png"))
     browser.set_window_size(1400, 1100)
 
-    browser.find_element("id", "exceptions-next").click()
+    follow(browser, browser.find_element("id", "exceptions-next"))
     assert browser.current_url.endswith("?exc_page=2")
     assert browser.find_element("name", "exceptions-0-name").get_attribute("value") == "Closed 10"
 
-    browser.find_element("id", "exceptions-list-link").click()
+    follow(browser, browser.find_element("id", "exceptions-list-link"))
     paginator = browser.find_element("css selector", ".paginator")
     assert paginator.text.endswith("500 calendar exceptions")
     assert str(calendar) in browser.find_element("id", "changelist-filter").text
     assert browser.save_screenshot(str(SCREENSHOTS / "calendar_exceptions_changelist.png"))
-    browser.find_element("link text", "Closed 0").click()
+    follow(browser, browser.find_element("link text", "Closed 0"))
     assert browser.find_element("name", "name").get_attribute("value") == "Closed 0"
     # The exception's page shows only what its placement uses, as the calendar's does.
     assert browser.find_element("css selector", "fieldset.when-annual").is_displayed()
