@@ -544,6 +544,9 @@ class CalendarAdmin(admin.ModelAdmin):
         """This week as the staff page draws it, and the next exception dates."""
         if not calendar.pk:
             return "-"
+        # The week as stored: a form posted with errors has put its values, maybe a zone
+        # Java does not know, on the instance the page is drawn with.
+        calendar = Calendar.objects.select_related("package").get(pk=calendar.pk)
         today = pages.local_today(calendar)
         # Built once per content of the calendar (the API's cache): hundreds of
         # exceptions are not read into models on every view of the page.

@@ -113,6 +113,21 @@ def test_calendar_form_uses_the_api_messages(staff, package, field, value, messa
     assert not Calendar.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("time_zone_id", "america/new_york", "Unrecognized time zone ID."),
+        ("week_starts", "0", "weekStarts is invalid. Must be between 1 and 7."),
+    ],
+)
+def test_a_change_refused_shows_the_stored_week(staff, calendar, field, value, message):
+    response = staff.post(CHANGE.format(calendar.pk), form({**values_of(calendar), field: value},
+                                                           calendar.package))  # fmt: skip
+    assert field_errors(response) == {field: [message]}
+    assert f"in {calendar.time_zone_id}" in response.content.decode()  # the stored zone's week
+    assert Calendar.objects.get(pk=calendar.pk).time_zone_id == calendar.time_zone_id
+
+
 def test_an_empty_working_hour_names_both_its_fields(staff, package):
     response = staff.post(ADD, form({**GOOD, "day_ends": ""}, package))
     assert field_errors(response) == {
