@@ -30,7 +30,7 @@ def basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
 
 
 class GrsTokenAuthentication(authentication.BaseAuthentication):
-    """``request.user`` is the session's user, ``request.auth`` the GrsSession."""
+    """``request.user`` is the session's user, ``request.auth`` its services.GrsAccess."""
 
     def authenticate(self, request):
         credentials = basic_credentials(request)
@@ -41,15 +41,15 @@ class GrsTokenAuthentication(authentication.BaseAuthentication):
         kwargs = context.get("kwargs") or {}
         # The calendar the view is about, if it asks for one: read in that same query.
         ride = getattr(context.get("view"), "session_ride", None)
-        session = services.grs_session_use(
+        access = services.grs_session_use(
             username=credentials[0],
             token=credentials[1],
             tenant_id=kwargs.get("tenant_id"),
             ride=ride(request, kwargs) if ride else None,
         )
-        if session is None:
+        if access is None:
             raise exceptions.AuthenticationFailed(rules.TOKEN_INVALID)
-        return session.user, session
+        return access.user, access
 
     def authenticate_header(self, request) -> str:
         # A value here makes DRF answer 401 rather than 403 to a missing token.

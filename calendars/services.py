@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -134,24 +135,34 @@ def grs_login(*, username: str, password: str) -> tuple[str, int] | None:
     return token, last_login
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GrsAccess(perms.Access):
+    """A GRS request's access (``request.auth``): also its session, in whose name the
+    services take and check locks, and, when the session lookup read the view's calendar
+    too (``ride_read``), what the Ride made of it (``ride_answer``, None: no such
+    calendar)."""
+
+    session: GrsSession
+    ride_read: bool = False
+    ride_answer: Any = None
+
+
 def grs_session_use(
     *,
     username: str,
     token: str,
     tenant_id: str | None = None,
     ride: selectors.Ride | None = None,
-) -> GrsSession | None:
-    """The live session of ``username`` for ``token``, refreshed; None if there is none.
+) -> GrsAccess | None:
+    """The access of the live session of ``username`` for ``token``, refreshed; None if
+    there is none.
 
-    One query reads the session, its user and which GRS permissions the user holds
-    (``user.grs_perms``, see calendars.views.has_permission), and with ``tenant_id``
-    whether the user is a member of that tenant (``session.membership``, a pair of the
-    id and the answer, see calendars.views.GrsView.require_tenant), and with ``ride`` the
-    calendar the request is about (``session.ride_answer``, what ``ride.read`` makes of
-    its rows; read before any check, used by the view only after them). The refresh is a
-    second one, only when due (models.session_refresh_due), and conditional on the session
-    being alive still, so a session that has died (and whose locks others may have taken)
-    can never come back.
+    One query reads the session, its user and which GRS permissions the user holds, and
+    with ``tenant_id`` whether the user is a member of that tenant, and with ``ride`` the
+    calendar the request is about (read before any check, used by the view only after
+    them). The refresh is a second one, only when due (models.session_refresh_due), and
+    conditional on the session being alive still, so a session that has died (and whose
+    locks others may have taken) can never come back.
     """
     member = tenant_id is not None and selectors.tenant_id_valid(tenant_id)
     compiled = selectors.compiled_query(
@@ -176,8 +187,6 @@ def grs_session_use(
         rows = cursor.fetchall()
     # The token's digest is unique: at most one session, on each of the ride's rows.
     session = _instance(compiled.compiler, rows[0][:width]) if rows else None
-    if session is not None and ride is not None:
-        session.ride_answer = ride.read([row[width:] for row in rows])
     if session is None or not constant_time_compare(session.user.get_username(), username):
         return None
     now = timezone.now()
@@ -194,11 +203,16 @@ def grs_session_use(
         if not alive.update(last_used_at=now):
             return None
         session.last_used_at = now
-    held = perms.held(GRS_PERMS, session.perm_bits)
-    session.user.grs_perms = frozenset(perm.split(".", 1)[1] for perm in held)
-    if tenant_id is not None:
-        session.membership = (tenant_id, bool(session.member))
-    return session
+    return GrsAccess.found(
+        user=session.user,
+        perms=GRS_PERMS,
+        bits=session.perm_bits,
+        tenant_id=tenant_id,
+        member=tenant_id is not None and bool(session.member),
+        session=session,
+        ride_read=ride is not None,
+        ride_answer=None if ride is None else ride.read([row[width:] for row in rows]),
+    )
 
 
 _FENCES = {"postgresql": " OFFSET 0", "sqlite": " LIMIT -1"}
@@ -750,7 +764,7 @@ def grs_user_by_token_or_password(*, username: str, secret: str) -> AbstractBase
     the active user whose password it is; None otherwise."""
     if "\x00" in username or "\x00" in secret:
         return None  # no user has one, and PostgreSQL refuses it in a query
-    session = grs_session_use(username=username, token=secret)
-    if session is not None:
-        return session.user
+    access = grs_session_use(username=username, token=secret)
+    if access is not None:
+        return access.user
     return authenticate(username=username, password=secret)

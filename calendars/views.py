@@ -35,7 +35,7 @@ from calendars.serializers import (
 )
 from calendarsite import fastjson
 from calendarsite.api import GRS, CredentialsRateThrottle, error_response, make_exception_handler
-from calendarsite.perms import only_model_backend
+from calendarsite.perms import granted
 
 VIEW, CREATE, MODIFY, DELETE, OVERRIDE = (
     "CALENDAR_VIEW",
@@ -64,13 +64,10 @@ class BadRequest(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
 
 
-def has_permission(user: Any, permission: str) -> bool:
-    """``user.has_perm("calendars.<permission>")``, answered by the session lookup
-    (services.grs_session_use) when ModelBackend is the only backend."""
-    held = getattr(user, "grs_perms", None)
-    if held is not None and only_model_backend():
-        return user.is_active and (user.is_superuser or permission in held)
-    return user.has_perm(f"calendars.{permission}")
+def has_permission(request: Request, permission: str) -> bool:
+    """Whether the caller holds the GRS ``permission`` (a codename of calendars' models),
+    as the session lookup found it (calendarsite/perms.py:granted)."""
+    return granted(request, f"calendars.{permission}")
 
 
 def validation_failed(problems: list[rules.Problem]) -> HttpResponse:
@@ -130,15 +127,14 @@ class GrsView(APIView):
         return super().handle_exception(exc)
 
     def require_tenant(self, request: Request, tenant_id: str, *permissions: str) -> None:
-        asked = getattr(request.auth, "membership", None)  # by the session lookup
-        if asked is not None and asked[0] == tenant_id:
-            member = asked[1]
+        if request.auth.tenant_id == tenant_id:  # asked by the session lookup
+            member = request.auth.member
         else:
             member = selectors.tenant_is_member(user=request.user, tenant_id=tenant_id)
         if not member:
             raise exceptions.PermissionDenied(rules.NOT_A_MEMBER)
         for permission in permissions:
-            if not has_permission(request.user, permission):
+            if not has_permission(request, permission):
                 raise exceptions.PermissionDenied(rules.permission_missing(permission))
 
 
@@ -227,10 +223,9 @@ class PermissionsView(GrsView):
     @schema.permissions
     def get(self, request: Request, tenant_id: str) -> Response:
         self.require_tenant(request, tenant_id)
-        user = request.user
         return Response(
             {
-                key: perm is not None and has_permission(user, perm)
+                key: perm is not None and has_permission(request, perm)
                 for key, perm in rules.PERMISSION_KEYS.items()
             }
         )
@@ -305,7 +300,7 @@ class CalendarView(PackageView):
         if problems:
             return validation_failed(problems)
         try:
-            services.calendar_update(calendar=calendar, session=request.auth, **values)
+            services.calendar_update(calendar=calendar, session=request.auth.session, **values)
         except services.NotLocked:
             raise PreconditionFailed(rules.NOT_LOCKED) from None
         except services.Invalid as error:
@@ -317,7 +312,7 @@ class CalendarView(PackageView):
         calendar = self.calendar(request, kwargs, VIEW, DELETE)
         self.require_lock(request, calendar)
         try:
-            services.calendar_delete(calendar=calendar, session=request.auth)
+            services.calendar_delete(calendar=calendar, session=request.auth.session)
         except services.NotLocked:
             raise PreconditionFailed(rules.NOT_LOCKED) from None
         return Response(status=204)
@@ -331,7 +326,7 @@ class CalendarBodyView(PackageView):
 
     @schema.body_get
     def get(self, request: Request, **kwargs: str) -> Response:
-        if not hasattr(request.auth, "ride_answer"):
+        if not request.auth.ride_read:
             calendar = self.calendar(request, kwargs, VIEW, with_exceptions=True)
             return Response(calendar_body_json(calendar))
         self.require_tenant(request, kwargs["tenant_id"], VIEW)
@@ -350,7 +345,7 @@ class CalendarBodyView(PackageView):
             return validation_failed(problems)
         try:
             created = services.calendar_exceptions_replace(
-                calendar=calendar, session=request.auth, exceptions=values
+                calendar=calendar, session=request.auth.session, exceptions=values
             )
         except services.NotLocked:
             raise PreconditionFailed(rules.NOT_LOCKED) from None
@@ -362,7 +357,7 @@ class LockView(PackageView):
     def get(self, request: Request, **kwargs: str) -> Response:
         calendar = self.calendar(request, kwargs, VIEW, MODIFY)
         try:
-            services.calendar_lock(calendar=calendar, session=request.auth)
+            services.calendar_lock(calendar=calendar, session=request.auth.session)
         except services.LockHeld:
             raise PreconditionFailed(rules.LOCK_HELD) from None
         except services.CalendarGone:
@@ -377,8 +372,8 @@ class UnlockView(PackageView):
         try:
             services.calendar_unlock(
                 calendar=calendar,
-                session=request.auth,
-                override=has_permission(request.user, OVERRIDE),
+                session=request.auth.session,
+                override=has_permission(request, OVERRIDE),
             )
         except services.LockHeld:
             raise PreconditionFailed(rules.LOCK_HELD) from None
@@ -578,7 +573,7 @@ class BusinessTimeView(PackageView):
     def spec(self, request: Request, kwargs: dict[str, str]) -> CalendarSpec:
         ids = _calendar_ids(kwargs)
         self.require_tenant(request, ids["tenant_id"], VIEW)
-        if hasattr(request.auth, "ride_answer"):  # read with the session
+        if request.auth.ride_read:  # with the session
             spec = request.auth.ride_answer
         else:
             spec = selectors.calendar_business_spec(**ids)

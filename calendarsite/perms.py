@@ -1,14 +1,18 @@
-"""Which of some permissions a user holds, asked inside another query.
+"""Which of some permissions a user holds, asked inside another query, and what a request
+may do as that query found it.
 
 ModelBackend answers ``has_perm`` with two queries of its own (the user's permissions,
 then its groups'). The token lookups of both API families ask the same question in their
-one query instead, with the subquery built here.
+one query instead, with the subquery built here, and return what they found as an
+``Access``: DRF's ``request.auth``, which ``granted`` reads for both families.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -68,6 +72,33 @@ def held_params(perms: Sequence[str]) -> list[str]:
     return pairs + pairs  # once for the bits, once for the IN
 
 
-def held(perms: Sequence[str], bits: int) -> frozenset[str]:
-    """The perms whose bit ``held_sql`` set."""
-    return frozenset(perm for i, perm in enumerate(perms) if bits >> i & 1)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Access:
+    """What a request's one authentication query found: DRF's ``request.auth``.
+
+    ``asked``: the perms ("app_label.codename") the query asked, and ``held``: those of
+    them the user holds, as ModelBackend answers it. ``tenant_id``: the tenant whose
+    membership the query asked (None: none was), and ``member``: the answer.
+    """
+
+    user: Any
+    asked: frozenset[str] = frozenset()
+    held: frozenset[str] = frozenset()
+    tenant_id: str | None = None
+    member: bool = False
+
+    @classmethod
+    def found(cls, *, user: Any, perms: Sequence[str], bits: int, **more: Any) -> Access:
+        """The access of ``user``, who holds those of ``perms`` whose bit ``held_sql`` set."""
+        held = frozenset(perm for i, perm in enumerate(perms) if bits >> i & 1)
+        return cls(user=user, asked=frozenset(perms), held=held, **more)
+
+
+def granted(request: Any, *perms: str) -> bool:
+    """Whether the request's user holds every one of ``perms``: answered by the request's
+    authentication query when it asked them and ModelBackend is the only backend (it then
+    asked what ModelBackend asks); otherwise asked of the backends."""
+    access, user = request.auth, request.user
+    if isinstance(access, Access) and access.asked.issuperset(perms) and only_model_backend():
+        return user.is_active and (user.is_superuser or access.held.issuperset(perms))
+    return bool(user and user.has_perms(perms))

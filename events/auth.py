@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rest_framework import authentication, exceptions, permissions
 
-from calendarsite.perms import only_model_backend
-from events.selectors import api_token_user
+from calendarsite.perms import granted
+from events.selectors import api_token_access
 
 # The .NET Web API's own wording, which the vendor's clients already handle.
 DENIED = "Authorization has been denied for this request."
@@ -20,10 +20,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if scheme.lower() != "bearer":
             return None
         token = token.strip()
-        user = api_token_user(token=token, perms=_view_perms(request)) if token else None
-        if user is None:
+        access = api_token_access(token=token, perms=_view_perms(request)) if token else None
+        if access is None:
             raise exceptions.AuthenticationFailed(DENIED)
-        return user, token
+        return access.user, access
 
     def authenticate_header(self, request) -> str:
         # A value here makes DRF answer 401 rather than 403 to a missing token.
@@ -40,26 +40,13 @@ def _view_perms(request) -> tuple[str, ...]:
     return tuple(dict.fromkeys(perm for check in checks for perm in getattr(check, "perms", ())))
 
 
-def has_perms(user, perms: tuple[str, ...]) -> bool:
-    """``user.has_perms(perms)``, answered by the token lookup when it asked for (at least)
-    these perms and ModelBackend is the only backend (it then asked what ModelBackend
-    asks); otherwise asked of the backends."""
-    asked, all_granted = getattr(user, "token_perms", ((), False))
-    if set(perms) <= set(asked) and only_model_backend():
-        if user.is_superuser or all_granted:
-            return user.is_active
-        if set(perms) == set(asked):
-            return False
-    return user.has_perms(perms)
-
-
 class HasPerms(permissions.BasePermission):
     """Allows a user holding every one of ``perms``, asked along with the bearer token."""
 
     perms: tuple[str, ...] = ()
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and has_perms(request.user, self.perms))
+        return granted(request, *self.perms)
 
 
 class CanWriteEvents(HasPerms):

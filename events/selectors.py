@@ -13,21 +13,20 @@ from django.db import connection
 from django.db.models import Model, OuterRef, Subquery
 from django.utils import timezone
 
-from calendarsite.perms import held as perms_held
+from calendarsite.perms import Access, held_sql
 from calendarsite.perms import held_params as perms_held_params
-from calendarsite.perms import held_sql
 from events import filters, rules
 from events.filters import CalendarEventFilter
 from events.models import ApiKey, ApiToken, CalendarEvent, FeedToken, hash_secret
 from events.serializers import calendar_event_row_item
 
 
-def api_token_user(*, token: str, perms: tuple[str, ...] = ()) -> Any | None:
-    """The active user a live bearer token belongs to, in one query, or None.
+def api_token_access(*, token: str, perms: tuple[str, ...] = ()) -> Access | None:
+    """The access of the active user a live bearer token belongs to, in one query, or None.
 
-    Whether the user holds all of ``perms`` ("app_label.codename") is asked in the same
-    query, as ModelBackend answers it (granted directly or through a group), instead of
-    in two more: the user comes back with ``token_perms = (perms, all_granted)``.
+    Which of ``perms`` ("app_label.codename") the user holds is asked in the same query,
+    as ModelBackend answers it (granted directly or through a group), instead of in two
+    more.
 
     Every request runs this, so it is one fixed SQL statement, built once from the
     models' metadata, rather than a queryset compiled anew each time.
@@ -40,9 +39,7 @@ def api_token_user(*, token: str, perms: tuple[str, ...] = ()) -> Any | None:
     user = next(iter(found), None)
     if user is None or not hmac.compare_digest(user.token_hash, token_hash):
         return None
-    if perms:
-        user.token_perms = (perms, perms_held(perms, user.granted) == set(perms))
-    return user
+    return Access.found(user=user, perms=perms, bits=user.granted)
 
 
 @cache

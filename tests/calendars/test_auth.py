@@ -6,7 +6,14 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from calendars.models import GrsSession
-from calendars.services import grs_permissions, grs_session_create, token_digest
+from calendars.services import (
+    GRS_PERMS,
+    GrsAccess,
+    grs_permissions,
+    grs_session_create,
+    grs_session_use,
+    token_digest,
+)
 
 from .conftest import ALL, CREATE, DELETE, MODIFY, VIEW, api_client, basic, member, url
 from .factories import PASSWORD, TenantFactory, UserFactory
@@ -270,6 +277,28 @@ def test_permissions_and_membership_are_read_afresh_on_each_request(tenant, pack
     response = client.get(path)
     assert response.status_code == 403
     assert response.json() == {"message": "User does not have permission for the specified tenant."}
+
+
+def test_the_session_lookup_returns_what_it_found(tenant, django_assert_num_queries):
+    user = member(tenant, VIEW, MODIFY)
+    session, token = grs_session_create(user=user)
+    other = TenantFactory()
+
+    with django_assert_num_queries(1):
+        access = grs_session_use(username=user.username, token=token, tenant_id=str(tenant.pk))
+    assert access == GrsAccess(
+        user=user,
+        asked=frozenset(GRS_PERMS),
+        held=frozenset({f"calendars.{VIEW}", f"calendars.{MODIFY}"}),
+        tenant_id=str(tenant.pk),
+        member=True,
+        session=session,
+    )
+    elsewhere = grs_session_use(username=user.username, token=token, tenant_id=str(other.pk))
+    assert (elsewhere.tenant_id, elsewhere.member) == (str(other.pk), False)
+    anywhere = grs_session_use(username=user.username, token=token)
+    assert (anywhere.tenant_id, anywhere.member, anywhere.ride_read) == (None, False, False)
+    assert grs_session_use(username="someone-else", token=token) is None
 
 
 class GrantEverything:

@@ -1,5 +1,7 @@
 """Permissions, answered by the token lookup in its one query."""
 
+from types import SimpleNamespace
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test import override_settings
@@ -7,8 +9,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.test import APIClient, APIRequestFactory
 
-from events.auth import HasPerms, has_perms
+from calendarsite.perms import Access, granted
+from events.auth import HasPerms
 from events.models import CalendarEvent
+from events.selectors import api_token_access
 from events.services import api_key_create, api_token_issue
 from events.views import EventsView
 
@@ -134,12 +138,48 @@ def test_any_views_perms_are_asked_with_the_token(db, django_assert_num_queries)
     assert read_as(writer, django_assert_num_queries).status_code == 403
 
 
+def request_with(access: Access):
+    """What granted reads of a DRF request: its authentication's access and user."""
+    return SimpleNamespace(auth=access, user=access.user)
+
+
 def test_perms_the_token_lookup_did_not_ask_are_asked_of_the_backends(db):
     user = UserFactory(username="partial")
     user.user_permissions.add(*perms("view_calendarevent"))
-    user.token_perms = (("events.add_calendarevent",), False)
-    assert has_perms(user, ("events.view_calendarevent",)) is True
-    user.token_perms = (("events.view_calendarevent", "events.add_calendarevent"), False)
-    # Not all of the asked perms are held: which ones, the backends say.
-    assert has_perms(user, ("events.view_calendarevent",)) is True
-    assert has_perms(user, ("events.add_calendarevent",)) is False
+    # The lookup asked only add: view is asked of the backends, which grant it.
+    access = Access(user=user, asked=frozenset({"events.add_calendarevent"}))
+    assert granted(request_with(access), "events.view_calendarevent") is True
+    assert granted(request_with(access), "events.add_calendarevent") is False
+
+
+def test_perms_the_token_lookup_asked_are_answered_by_it(db, django_assert_num_queries):
+    user = UserFactory(username="answered")
+    asked = frozenset({"events.view_calendarevent", "events.add_calendarevent"})
+    access = Access(user=user, asked=asked, held=frozenset({"events.view_calendarevent"}))
+    with django_assert_num_queries(0):
+        # The user holds no perm in the database: the answers are the access's.
+        assert granted(request_with(access), "events.view_calendarevent") is True
+        assert granted(request_with(access), "events.add_calendarevent") is False
+        assert granted(request_with(access), *asked) is False
+
+
+def test_a_superuser_holds_every_asked_perm_and_an_inactive_user_none(db):
+    asked = frozenset({"events.add_calendarevent"})
+    root = Access(user=UserFactory(username="root", is_superuser=True), asked=asked)
+    assert granted(request_with(root), "events.add_calendarevent") is True
+    gone = UserFactory(username="gone", is_active=False)
+    assert granted(request_with(Access(user=gone, asked=asked, held=asked)), *asked) is False
+
+
+def test_the_token_lookup_returns_what_it_found(db):
+    user = UserFactory(username="looked-up")
+    user.user_permissions.add(*perms("view_calendarevent"))
+    _, key = api_key_create(user=user)
+    asked = ("events.view_calendarevent", "events.delete_calendarevent")
+
+    access = api_token_access(token=api_token_issue(key=key), perms=asked)
+
+    assert access == Access(
+        user=user, asked=frozenset(asked), held=frozenset({"events.view_calendarevent"})
+    )
+    assert api_token_access(token="not-a-token", perms=asked) is None
