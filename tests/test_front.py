@@ -140,7 +140,7 @@ def test_the_access_log_carries_no_credential(front):
     request(port, "GET", "/admin/", headers={"Referer": "https://x/?key=SECRET5"})
     raw(port, b"GET /api/v2/calendar-events/feeds/feed_SECRET2.ics junk HTTP/1.1\r\n\r\n")
 
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30  # a loaded machine writes late
     while (log := (run / "access.log").read_text()).count("\n") < before + 7:
         assert time.monotonic() < deadline, log
         time.sleep(0.05)
