@@ -58,9 +58,9 @@ Nothing is walked minute by minute, and no question walks at all once its years 
 
 * A UTC year's working time is tabulated once per spec (``_Plan.year``): its intervals in
   order, clipped to the year, with the work done by the end of each (``_Year``). One pass
-  over the year's dates builds it (``_Plan._dense_walk``): where the zone's offset is
-  constant local times convert by integer arithmetic, around a DST transition (the
-  offset's change plus an hour, either side) each date's interval is converted by the zone.
+  over the year's dates builds it (``_Plan._build_year``): each date's hours come from the
+  weekly pattern, patched on exception dates; where the zone's offset is constant local
+  times convert by integer arithmetic, on the few dates near a DST transition by the zone.
   A year's table is shared by every year of the same kind (``_Plan._year_kind``: leap
   years and week day of 1 January around it, the zone's offsets through it, no FIXED
   exception near), so a calendar has some 28 tables however far a question reaches.
@@ -575,6 +575,7 @@ class _Plan:
         self._tz_intervals: dict[int, tuple[int, int]] = {}
         self._years: dict[int, _Year] = {}
         self._years_by_kind: dict[tuple, _Year] = {}
+        self._rule_kinds: dict[tuple, tuple] = {}
         self._cycle: int | None = None
         self._lock = threading.Lock()
         self._sums: list[int] = [0]
@@ -816,6 +817,20 @@ class _Plan:
             return None
         if self.fixed_offset is not None:
             return calendar.isleap(year - 1), calendar.isleap(year), first % 7
+        if year - 1 >= self.footer_year:
+            # On the final rule the transitions of this year and the two around it are
+            # those of model years moved (see _transitions), chosen by the leap years and
+            # the week day of 1 January: years of one shape are of one kind, found once.
+            shape = (*(calendar.isleap(y) for y in range(year - 2, year + 3)), first % 7)
+            kind = self._rule_kinds.get(shape)
+            if kind is None:
+                kind = self._rule_kinds[shape] = self._offsets_kind(year)
+            return kind
+        return self._offsets_kind(year)
+
+    def _offsets_kind(self, year: int) -> tuple:
+        """``_year_kind`` in a zone with transitions, read from them."""
+        first, last = _jan1(year), _jan1(year + 1)
         start, end = _year_us(year) - 6 * DAY, _year_us(year) + (last - first + 6) * DAY
         offsets = [self.offset_at(start)]
         for y in (year - 1, year, year + 1):
@@ -825,34 +840,90 @@ class _Plan:
         return calendar.isleap(year - 1), calendar.isleap(year), first % 7, tuple(offsets)
 
     def _build_year(self, year: int) -> _Year:
-        base = _year_us(year)
+        """One pass over the local dates whose intervals may reach the year: their hours
+        from the weekly pattern, patched on exception dates; each interval converted with
+        the offset of its stretch, or by the zone on the few dates near a transition; then
+        sorted, merged and clipped to the year."""
+        base, end = _year_us(year), _year_us(year + 1)
+        # A date's interval lies within [its midnight - 16 h, + 2 days + 16 h (+ a gap)).
+        first, last = _jan1(year) - 4, min(_jan1(year + 1) + 1, MAX_ORDINAL - 1)
+        count = last + 1 - first
+        week = [self.hours if self.workday[(first + r) % 7] else None for r in range(7)]
+        hours = (week * (count // 7 + 1))[:count]
+        for ordinal, rank in self._exception_days(first, last).items():
+            hours[ordinal - first] = rank[1]
+
+        # The zone's offset by stretch, and the dates near a transition: those whose local
+        # times might convert across it.
+        near: set[int] = set()
+        moments: list[int] = []
+        offsets: list[int] = []
+        since = _naive_us(first) - 2 * DAY
+        offset = self.offset_at(since)
+        if self.fixed_offset is None:
+            until = _naive_us(last) + 3 * DAY
+            for y in range(year - 1, year + 2):
+                for moment, margin in _transitions(self.tz, y):
+                    if since < moment <= until:
+                        moments.append(moment)
+                        offsets.append(self.offset_at(moment))
+                        low = (moment - margin - 3 * DAY) // DAY + EPOCH_ORDINAL
+                        high = (moment + margin + DAY) // DAY + EPOCH_ORDINAL
+                        near.update(range(low, high + 1))
+        moments.append(MAX_US + 4 * DAY)  # none after
+
+        found: list[tuple[int, int]] = []
+        k, midnight = 0, _naive_us(first)
+        for ordinal, day in enumerate(hours, first):
+            while moments[k] <= midnight:
+                offset, k = offsets[k], k + 1
+            if day is not None:
+                if ordinal in near:
+                    s, e = self.tz_interval(ordinal, day)
+                else:
+                    s = midnight + day[0] * MINUTE - offset
+                    e = midnight + day[1] * MINUTE - offset
+                # A start pushed forward by a DST gap can pass the end: no time left.
+                if e > s and e > base and s < end:
+                    found.append((s, e))
+            midnight += DAY
+        if near:
+            found.sort()  # around a transition, starts may come out of order
+
         starts: list[int] = []
         ends: list[int] = []
         done: list[int] = []
         total = 0
-        for s, e in self._dense_walk(base, _year_us(year + 1)):
-            s, e = s - base, e - base
-            total += e - s
-            if ends and s == ends[-1]:  # one interval, cut where a stretch ends
-                ends[-1], done[-1] = e, total
+        for s, e in found:
+            s = 0 if s < base else s - base
+            e = end - base if e > end else e - base
+            if ends and s <= ends[-1]:  # overlapping or touching: one interval
+                if e > ends[-1]:
+                    total += e - ends[-1]
+                    ends[-1], done[-1] = e, total
             else:
+                total += e - s
                 starts.append(s)
                 ends.append(e)
                 done.append(total)
         return _Year(starts, ends, done, total)
 
-    def _dense_walk(self, t: int, until: int) -> Iterator[tuple[int, int]]:
-        """``walk`` for a long span (a year): one pass per stretch of constant offset, every
-        date looked up, rather than a stretch per exception date."""
-        plain = not (self.fixed or self.annual or self.relative)
-        while t < until:
-            zone_start, zone_end = self._transition_zone(t, until)
-            if zone_start <= t:
-                stretch = _Stretch(min(zone_end, until), None, plain)
-            else:
-                stretch = _Stretch(zone_start, self.offset_at(t), plain)
-            yield from self.intervals(t, stretch)
-            t = stretch.end
+    def _exception_days(self, first: int, last: int) -> dict[int, _Rank]:
+        """The winning exception on each date in [first, last] that has one, by ordinal:
+        what ``day_hours`` decides, for many dates at once."""
+        ordinals = self.fixed_ordinals
+        found = {
+            ordinal: self.fixed[ordinal]
+            for ordinal in ordinals[bisect_left(ordinals, first) : bisect_right(ordinals, last)]
+        }
+        if self.annual or self.relative:
+            for y in range(date.fromordinal(first).year, date.fromordinal(last).year + 1):
+                winners, dates = self._recurring(y)
+                for ordinal in dates[bisect_left(dates, first) : bisect_right(dates, last)]:
+                    rank = winners[ordinal]
+                    if ordinal not in found or rank[0] < found[ordinal][0]:
+                        found[ordinal] = rank
+        return found
 
     # -- where the weekly pattern breaks ------------------------------------------------------
 
@@ -917,12 +988,17 @@ class _Plan:
         if found is None:
             winners: dict[int, _Rank] = {}
             on_dates = []
+            # Each month's first ordinal and length, once for the year's exceptions.
+            lengths = [calendar.monthrange(year, month)[1] for month in range(1, 13)]
+            firsts = [_jan1(year)]
+            for length in lengths[:-1]:
+                firsts.append(firsts[-1] + length)
             for (month, day), rank in self.annual.items():
-                if day <= calendar.monthrange(year, month)[1]:
-                    on_dates.append((date(year, month, day).toordinal(), rank))
+                if day <= lengths[month - 1]:
+                    on_dates.append((firsts[month - 1] + day - 1, rank))
             for (month, week_day, nth), rank in self.relative.items():
-                days_in_month = calendar.monthrange(year, month)[1]
-                first = date(year, month, 1).toordinal()
+                days_in_month = lengths[month - 1]
+                first = firsts[month - 1]
                 day = 1 + (week_day - (first % 7 + 1)) % 7 + 7 * (nth - 1)
                 if nth == 5:
                     last = first + days_in_month - 1
