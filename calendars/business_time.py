@@ -85,6 +85,7 @@ from __future__ import annotations
 import calendar
 import heapq
 import threading
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -533,9 +534,9 @@ class _Year(NamedTuple):
     merged intervals in order (``starts``, ``ends``, clipped to the year), the work done
     by the end of each (``done``, running sums) and the year's whole work."""
 
-    starts: list[int]
-    ends: list[int]
-    done: list[int]
+    starts: array[int]
+    ends: array[int]
+    done: array[int]
     total: int
 
 
@@ -906,7 +907,8 @@ class _Plan:
                 starts.append(s)
                 ends.append(e)
                 done.append(total)
-        return _Year(starts, ends, done, total)
+        # Packed, a fifth of the memory of lists of ints: a spec keeps some 30 years' tables.
+        return _Year(array("q", starts), array("q", ends), array("q", done), total)
 
     def _exception_days(self, first: int, last: int) -> dict[int, _Rank]:
         """The winning exception on each date in [first, last] that has one, by ordinal:
