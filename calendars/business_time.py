@@ -54,30 +54,30 @@ answers lie in the years 2 to 9998 (UTC); beyond, ``OutOfRange`` is raised. Both
 
 Cost
 ----
-Nothing is walked minute by minute, nor day by day across long spans:
+Nothing is walked minute by minute, and no question walks at all once its years are known:
 
-* Short walks (``_Plan.walk``) go stretch by stretch: around a DST transition (the offset's
-  change plus an hour, either side) each local date's interval is converted by the zone;
-  elsewhere the offset is constant and local times convert by integer arithmetic, whole
-  weeks repeating where no exception date is near.
-* Long spans use **year tables**: each UTC year is cut at checkpoints, 1 January 00:00 UTC
-  and every 7 days after (``_point_us``), and its table holds the work from 1 January to
-  each checkpoint (``_Plan.year_table``). ``add``, ``duration`` and ``next_working`` walk
-  to the first checkpoint, jump whole years and weeks by the tables, and walk the last part
-  week: at most two weeks of walking whatever the span. A table is built once per spec in
-  one pass over the year's dates, and shared by every year of the same kind
-  (``_Plan._year_kind``: leap years and week day of 1 January around it, the zone's offsets
-  through it, no FIXED exception near), so a calendar has some 28 tables however far a
-  question reaches. Where every year is of such a kind (past the zone's last explicit
-  transition and the last FIXED exception) years repeat every 400 (a Gregorian cycle), which
-  ``add`` and ``duration`` jump whole.
+* A UTC year's working time is tabulated once per spec (``_Plan.year``): its intervals in
+  order, clipped to the year, with the work done by the end of each (``_Year``). One pass
+  over the year's dates builds it (``_Plan._build_year``): each date's hours come from the
+  weekly pattern, patched on exception dates; where the zone's offset is constant local
+  times convert by integer arithmetic, on the few dates near a DST transition by the zone.
+  A year's table is shared by every year of the same kind (``_Plan._year_kind``: leap
+  years and week day of 1 January around it, the zone's offsets through it, no FIXED
+  exception near), so a calendar has some 28 tables however far a question reaches.
+* ``add``, ``duration`` and ``next_working`` look their ends up in the years' tables
+  (binary search) and jump the years between by running sums of the years' work
+  (``_Plan.years_reaching``, ``_Plan.years_work``). Where every year is of a shared kind
+  (past the zone's last explicit transition and the last FIXED exception) years repeat
+  every 400 (a Gregorian cycle), which ``add`` and ``duration`` jump whole.
+* ``is_working`` and ``working_intervals`` walk their short span (``_Plan.walk``) stretch
+  by stretch: dates near an exception or a transition one by one, the others by the plain
+  weekly pattern.
 * A zone's transitions come from its TZif data's explicit list (``timezones.
   transition_seconds``); past it, from the zone's final rule, probed once per kind of year
   and moved (``_transitions``). Both are cached for the process.
 
-So the first long question on a spec costs the tables (a few to tens of milliseconds on a
-calendar with an exception on every date), and every question after about what two weeks
-of walking does. ``bench/business_time.py`` measures both.
+So the first question on a spec costs its years' tables (well under a millisecond each),
+and every question after a few binary searches. ``bench/business_time.py`` measures both.
 """
 
 from __future__ import annotations
@@ -85,6 +85,7 @@ from __future__ import annotations
 import calendar
 import heapq
 import threading
+from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -117,7 +118,6 @@ __all__ = [
 MINUTE = 60_000_000
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
-WEEK = 7 * DAY
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 MAX_ORDINAL = date.max.toordinal()
@@ -140,8 +140,6 @@ EXCEPTION_BEFORE = MAX_OFFSET
 EXCEPTION_AFTER = 2 * DAY + MAX_OFFSET
 GREGORIAN_CYCLE_DAYS = 146_097  # 400 years
 MAX_YEAR = 9999
-# A year with more exception dates than this is tabulated in one pass over its dates.
-DENSE_YEAR = 40
 IDLE_DAYS_BEFORE_YEAR_SKIP = 400
 
 
@@ -361,17 +359,13 @@ def next_working(spec: CalendarSpec, after: datetime) -> datetime:
     """The first working instant at or after ``after``, in UTC."""
     t = _to_us(after, "after")
     plan = spec._plan
-    year, point = _checkpoint_after(t)
-    for s, _e in plan.walk(t, _point_us(year, point)):
-        return _from_us(s)
-    idle = _Idle(plan, t)
-    while True:
-        year, point, table = idle.next_year_with_work(year, point)
-        # The first week of the year with work after this checkpoint.
-        point = bisect_right(table, table[point], lo=point)
-        for s, _e in plan.walk(_point_us(year, point - 1), _point_us(year, point)):
-            return _from_us(s)
-        raise AssertionError("a week the year table says has work has none")  # pragma: no cover
+    year = _utc_year(t)
+    base, found = _year_us(year), plan.year(year)
+    i = bisect_right(found.ends, t - base)  # the first interval ending after t
+    if i < len(found.ends):
+        return _from_us(base + max(found.starts[i], t - base))
+    year, found = _Idle(plan, t).next_year_with_work(year + 1)
+    return _from_us(_year_us(year) + found.starts[0])
 
 
 def add(spec: CalendarSpec, start: datetime, minutes: int) -> datetime:
@@ -379,35 +373,34 @@ def add(spec: CalendarSpec, start: datetime, minutes: int) -> datetime:
     t = _to_us(start, "start")
     if type(minutes) is not int or minutes < 0:
         raise ValueError(f"minutes must be an integer >= 0, not {minutes!r}")
-    remaining = minutes * MINUTE
-    if not remaining:
+    if not minutes:
         return _from_us(t)
     plan = spec._plan
-    year, point = _checkpoint_after(t)
-    found, remaining = plan.find(t, _point_us(year, point), remaining)
-    if found is not None:
-        return _from_us(found)
-    idle = _Idle(plan, t)
-    while True:
-        year, point, table = idle.next_year_with_work(year, point, remaining)
-        if table[-1] - table[point] >= remaining:
-            break
-        remaining -= table[-1] - table[point]
-        year, point = year + 1, 0
-        if remaining > 4 * table[-1] and idle.years <= 28:
-            # Many years ahead: their running sums, up to the year of the answer (past a
-            # few decades without it, whole Gregorian cycles are jumped instead).
-            ahead = min(400, 2 * remaining // table[-1] + 2, MAX_YEAR - year)
-            reached = plan.years_reaching(year, ahead, remaining)
-            if reached is not None:
-                year, remaining = reached
-                table = plan.year_table(year)
+    year, done = plan.work_before(t)
+    found = plan.year(year)
+    remaining = done + minutes * MINUTE  # work to find from 1 January of ``year``
+    if remaining > found.total:
+        remaining -= found.total
+        idle = _Idle(plan, t)
+        year += 1
+        while True:
+            year, found = idle.next_year_with_work(year, remaining)
+            if found.total >= remaining:
                 break
-    # The week that holds the answer, then the answer inside it.
-    end = bisect_left(table, table[point] + remaining, lo=point)
-    remaining -= table[end - 1] - table[point]
-    found, _ = plan.find(_point_us(year, end - 1), _point_us(year, end), remaining)
-    return _from_us(found)
+            remaining -= found.total
+            year += 1
+            if remaining > 4 * found.total and idle.years <= 28:
+                # Many years ahead: their running sums, up to the year of the answer (past
+                # a few decades without it, whole Gregorian cycles are jumped instead).
+                ahead = min(400, 2 * remaining // found.total + 2, MAX_YEAR - year)
+                reached = plan.years_reaching(year, ahead, remaining)
+                if reached is not None:
+                    year, remaining = reached
+                    found = plan.year(year)
+                    break
+    # The interval in which the work done reaches ``remaining``, and the instant in it.
+    i = bisect_left(found.done, remaining)
+    return _from_us(_year_us(year) + found.ends[i] - (found.done[i] - remaining))
 
 
 def duration(spec: CalendarSpec, start: datetime, end: datetime) -> int | float:
@@ -416,21 +409,11 @@ def duration(spec: CalendarSpec, start: datetime, end: datetime) -> int | float:
     if stop < t:
         raise ValueError("end must not be before start")
     plan = spec._plan
-    year, point = _checkpoint_after(t)
-    first = _point_us(year, point)
-    if stop <= first:
-        total = plan.work(t, stop)
-    else:
-        last_year, last_point = _checkpoint_after(stop)
-        last_point -= 1  # the last checkpoint at or before stop
-        total = plan.work(t, first) + plan.work(_point_us(last_year, last_point), stop)
-        if year == last_year:
-            table = plan.year_table(year)
-            total += table[last_point] - table[point]
-        else:
-            total += plan.year_table(year)[-1] - plan.year_table(year)[point]
-            total += plan.years_work(year + 1, last_year)
-            total += plan.year_table(last_year)[last_point]
+    year, before_start = plan.work_before(t)
+    last_year, before_stop = plan.work_before(stop)
+    total = before_stop - before_start
+    if last_year > year:
+        total += plan.years_work(year, last_year)
     return total // MINUTE if total % MINUTE == 0 else total / MINUTE
 
 
@@ -454,7 +437,7 @@ def working_intervals(
 
 
 class _Idle:
-    """Walks the year tables from a checkpoint on, to the first year with work left.
+    """Walks the year tables from a year on, to the first year with work left.
 
     Raises ``NoWorkingTime`` once 400 years (a Gregorian cycle, after which annual and
     relative exceptions repeat) without work have passed after both the instant asked about
@@ -465,18 +448,15 @@ class _Idle:
         self.plan, self.since, self.years = plan, t, 0
         self.give_up = max(t, _naive_us(plan.last_fixed)) + GREGORIAN_CYCLE_DAYS * DAY
 
-    def next_year_with_work(
-        self, year: int, point: int, remaining: int = 1
-    ) -> tuple[int, int, tuple[int, ...]]:
-        """(year, point, the year's table) for the first year from (year, point) on with
-        work after that point; whole Gregorian cycles are jumped while ``remaining`` (work
-        still to find) exceeds one."""
+    def next_year_with_work(self, year: int, remaining: int = 1) -> tuple[int, _Year]:
+        """(year, its working time) for the first year from ``year`` on with work; whole
+        Gregorian cycles are jumped while ``remaining`` (work still to find) exceeds one."""
         plan = self.plan
         while True:
             if year >= MAX_YEAR:
                 raise OutOfRange("the answer lies after the year 9998")
             self.years += 1
-            if point == 0 and self.years > 28:  # a cycle's table costs every kind of year's
+            if self.years > 28:  # a cycle's work costs every kind of year's
                 cycle = plan.cycle_work(year)
                 if cycle is not None and year + 400 < MAX_YEAR:
                     if cycle == 0:
@@ -492,34 +472,18 @@ class _Idle:
                         remaining -= cycles * cycle
                         self.since = _year_us(year)
                         continue
-            table = plan.year_table(year)
-            if table[-1] > table[point]:
-                return year, point, table
+            found = plan.year(year)
+            if found.total:
+                return year, found
             end = _year_us(year + 1)
             if end - self.since > IDLE_DAYS_BEFORE_YEAR_SKIP * DAY and end > self.give_up:
                 raise NoWorkingTime("the calendar has no working time after this instant")
-            year, point = year + 1, 0
+            year += 1
 
 
 def _year_us(year: int) -> int:
     """1 January of ``year``, 00:00 UTC."""
     return (date(year, 1, 1).toordinal() - EPOCH_ORDINAL) * DAY if year < MAX_YEAR else MAX_US
-
-
-# Checkpoints split each UTC year into 52 weeks from 1 January 00:00 UTC and a last part of
-# one or two days, up to the next 1 January: point 0 .. 53 of the year.
-POINTS = 53
-
-
-def _point_us(year: int, point: int) -> int:
-    return _year_us(year) + point * WEEK if point < POINTS else _year_us(year + 1)
-
-
-def _checkpoint_after(t: int) -> tuple[int, int]:
-    """The first checkpoint strictly after t, as (year, point)."""
-    year = _utc_year(t)
-    point = min((t - _year_us(year)) // WEEK + 1, POINTS)
-    return year, point
 
 
 def _to_us(value: datetime, name: str) -> int:
@@ -555,18 +519,25 @@ _Rank = tuple[int, tuple[int, int] | None]
 
 
 class _Stretch(NamedTuple):
-    """What holds from an instant t on, up to ``end``.
-
-    Before ``jump_until`` every 7 days hold ``week_us`` of work (constant offset, no
-    exception near), so whole weeks may be jumped. Working time up to ``end`` is found by
-    converting local times with ``offset`` (constant there), or by the zone when it is None
-    (near a DST transition). ``plain``: no exception matters before ``end``.
+    """What holds from an instant t on, up to ``end``: working time is found by converting
+    local times with ``offset`` (constant there), or by the zone when it is None (near a
+    DST transition). ``plain``: no exception matters before ``end``.
     """
 
-    jump_until: int
     end: int
     offset: int | None
     plain: bool
+
+
+class _Year(NamedTuple):
+    """A UTC year's working time, in microseconds after its 1 January 00:00 UTC: the
+    merged intervals in order (``starts``, ``ends``, clipped to the year), the work done
+    by the end of each (``done``, running sums) and the year's whole work."""
+
+    starts: array[int]
+    ends: array[int]
+    done: array[int]
+    total: int
 
 
 class _Plan:
@@ -582,7 +553,6 @@ class _Plan:
         self.hours = _hours(
             spec.day_starts_hour, spec.day_starts_min, spec.day_ends_hour, spec.day_ends_min
         )
-        self.week_us = sum(self.workday) * (self.hours[1] - self.hours[0]) * MINUTE
 
         # Per key, the winning exception as (rank, hours): a holiday ranks before any time
         # change, time changes rank by their place in the list.
@@ -604,8 +574,9 @@ class _Plan:
         self.last_fixed = self.fixed_ordinals[-1] if self.fixed_ordinals else 0
         self._recurring_by_year: dict[int, tuple[dict[int, _Rank], list[int]]] = {}
         self._tz_intervals: dict[int, tuple[int, int]] = {}
-        self._tables: dict[int, tuple[int, ...]] = {}
-        self._tables_by_kind: dict[tuple, tuple[int, ...]] = {}
+        self._years: dict[int, _Year] = {}
+        self._years_by_kind: dict[tuple, _Year] = {}
+        self._rule_kinds: dict[tuple, tuple] = {}
         self._cycle: int | None = None
         self._lock = threading.Lock()
         self._sums: list[int] = [0]
@@ -752,36 +723,31 @@ class _Plan:
         if run_end is not None:
             yield max(run_start, t), min(run_end, until)
 
-    def work(self, t: int, until: int) -> int:
-        """Working microseconds in [t, until), walked (for a week or so)."""
-        return sum(e - s for s, e in self.walk(t, until))
+    # -- years ------------------------------------------------------------------------------
 
-    def find(self, t: int, until: int, remaining: int) -> tuple[int | None, int]:
-        """(the instant ``remaining`` working microseconds after t, or None if it lies at
-        or after until; the work still to find)."""
-        for s, e in self.walk(t, until):
-            if e - s >= remaining:
-                return s + remaining, 0
-            remaining -= e - s
-        return None, remaining
-
-    # -- year tables ----------------------------------------------------------------------
-
-    def year_table(self, year: int) -> tuple[int, ...]:
-        """Working microseconds from 1 January 00:00 UTC of ``year`` to each of its
-        checkpoints (``_point_us``): 54 sums, the last the year's whole work. Built once per
-        kind of year (``_year_kind``), else once per year."""
-        found = self._tables.get(year)
+    def year(self, year: int) -> _Year:
+        """A UTC year's working time (``_Year``). Built once per kind of year
+        (``_year_kind``), else once per year."""
+        found = self._years.get(year)
         if found is None:
             kind = self._year_kind(year)
             if kind is None:
-                found = self._build_table(year)
+                found = self._build_year(year)
             else:
-                found = self._tables_by_kind.get(kind)
+                found = self._years_by_kind.get(kind)
                 if found is None:
-                    found = self._tables_by_kind[kind] = self._build_table(year)
-            self._tables[year] = found
+                    found = self._years_by_kind[kind] = self._build_year(year)
+            self._years[year] = found
         return found
+
+    def work_before(self, t: int) -> tuple[int, int]:
+        """(t's UTC year, the working microseconds from its 1 January 00:00 UTC to t)."""
+        year = _utc_year(t)
+        found, at = self.year(year), t - _year_us(year)
+        i = bisect_right(found.starts, at) - 1  # the last interval starting at or before t
+        if i < 0:
+            return year, 0
+        return year, found.done[i] - max(0, found.ends[i] - at)
 
     def years_reaching(self, year: int, ahead: int, remaining: int) -> tuple[int, int] | None:
         """(the year in which ``remaining`` working microseconds from 1 January of ``year``
@@ -805,11 +771,11 @@ class _Plan:
         if year < base:
             before = [0]
             for y in range(year, base):
-                before.append(before[-1] + self.year_table(y)[-1])
+                before.append(before[-1] + self.year(y).total)
             sums = self._sums = before[:-1] + [before[-1] + work for work in sums]
             base = self._sums_base = year
         while base + len(sums) - 1 < year:
-            sums.append(sums[-1] + self.year_table(base + len(sums) - 1)[-1])
+            sums.append(sums[-1] + self.year(base + len(sums) - 1).total)
 
     def years_work(self, first: int, last: int) -> int:
         """Working microseconds in the years first .. last - 1, whole."""
@@ -825,7 +791,7 @@ class _Plan:
                 cycles = (last - year) // 400
                 total, year = total + cycles * cycle, year + 400 * cycles
                 continue
-            total, year = total + self.year_table(year)[-1], year + 1
+            total, year = total + self.year(year).total, year + 1
         return total
 
     def cycle_work(self, year: int) -> int | None:
@@ -835,7 +801,7 @@ class _Plan:
         if year < self.footer_year or _jan1(year) - 8 <= self.last_fixed:
             return None
         if self._cycle is None:
-            self._cycle = sum(self.year_table(y)[-1] for y in range(year, year + 400))
+            self._cycle = sum(self.year(y).total for y in range(year, year + 400))
         return self._cycle
 
     def _year_kind(self, year: int) -> tuple | None:
@@ -852,6 +818,20 @@ class _Plan:
             return None
         if self.fixed_offset is not None:
             return calendar.isleap(year - 1), calendar.isleap(year), first % 7
+        if year - 1 >= self.footer_year:
+            # On the final rule the transitions of this year and the two around it are
+            # those of model years moved (see _transitions), chosen by the leap years and
+            # the week day of 1 January: years of one shape are of one kind, found once.
+            shape = (*(calendar.isleap(y) for y in range(year - 2, year + 3)), first % 7)
+            kind = self._rule_kinds.get(shape)
+            if kind is None:
+                kind = self._rule_kinds[shape] = self._offsets_kind(year)
+            return kind
+        return self._offsets_kind(year)
+
+    def _offsets_kind(self, year: int) -> tuple:
+        """``_year_kind`` in a zone with transitions, read from them."""
+        first, last = _jan1(year), _jan1(year + 1)
         start, end = _year_us(year) - 6 * DAY, _year_us(year) + (last - first + 6) * DAY
         offsets = [self.offset_at(start)]
         for y in (year - 1, year, year + 1):
@@ -860,65 +840,92 @@ class _Plan:
                     offsets.append((moment - start, self.offset_at(moment)))
         return calendar.isleap(year - 1), calendar.isleap(year), first % 7, tuple(offsets)
 
-    def _build_table(self, year: int) -> tuple[int, ...]:
-        points = [_point_us(year, p) for p in range(POINTS + 1)]
-        sums, total, k = [0], 0, 1
+    def _build_year(self, year: int) -> _Year:
+        """One pass over the local dates whose intervals may reach the year: their hours
+        from the weekly pattern, patched on exception dates; each interval converted with
+        the offset of its stretch, or by the zone on the few dates near a transition; then
+        sorted, merged and clipped to the year."""
+        base, end = _year_us(year), _year_us(year + 1)
+        # A date's interval lies within [its midnight - 16 h, + 2 days + 16 h (+ a gap)).
+        first, last = _jan1(year) - 4, min(_jan1(year + 1) + 1, MAX_ORDINAL - 1)
+        count = last + 1 - first
+        week = [self.hours if self.workday[(first + r) % 7] else None for r in range(7)]
+        hours = (week * (count // 7 + 1))[:count]
+        for ordinal, rank in self._exception_days(first, last).items():
+            hours[ordinal - first] = rank[1]
 
-        def add(intervals: Iterator[tuple[int, int]]) -> None:
-            nonlocal total, k
-            for s, e in intervals:
-                while points[k] <= s:
-                    sums.append(total)
-                    k += 1
-                while points[k] < e:
-                    total += points[k] - s
-                    s = points[k]
-                    sums.append(total)
-                    k += 1
-                total += e - s
+        # The zone's offset by stretch, and the dates near a transition: those whose local
+        # times might convert across it.
+        near: set[int] = set()
+        moments: list[int] = []
+        offsets: list[int] = []
+        since = _naive_us(first) - 2 * DAY
+        offset = self.offset_at(since)
+        if self.fixed_offset is None:
+            until = _naive_us(last) + 3 * DAY
+            for y in range(year - 1, year + 2):
+                for moment, margin in _transitions(self.tz, y):
+                    if since < moment <= until:
+                        moments.append(moment)
+                        offsets.append(self.offset_at(moment))
+                        low = (moment - margin - 3 * DAY) // DAY + EPOCH_ORDINAL
+                        high = (moment + margin + DAY) // DAY + EPOCH_ORDINAL
+                        near.update(range(low, high + 1))
+        moments.append(MAX_US + 4 * DAY)  # none after
 
-        first, last = _jan1(year), _jan1(year + 1)
-        i, j = bisect_left(self.fixed_ordinals, first), bisect_left(self.fixed_ordinals, last)
-        recurring = self._recurring(year)[1] if self.annual or self.relative else ()
-        if j - i + len(recurring) > DENSE_YEAR:
-            add(self._dense_walk(points[0], points[-1]))
-        else:
-            # Stretch by stretch: plain weeks from a checkpoint are jumped, the days around
-            # exceptions and transitions walked.
-            t = points[0]
-            while t < points[-1]:
-                stretch = self.stretch(t, points[-1])
-                while (
-                    t == points[k - 1] and points[k] - t == WEEK and points[k] <= stretch.jump_until
-                ):
-                    total += self.week_us
-                    sums.append(total)
-                    t, k = points[k], k + 1
-                if t >= stretch.end:
-                    continue
-                end = stretch.end
-                if stretch.plain and t != points[k - 1]:
-                    end = min(end, points[k])  # to the checkpoint, then jump from it
-                add(self.intervals(t, _Stretch(end, end, stretch.offset, stretch.plain)))
-                while k <= POINTS and points[k] <= end:
-                    sums.append(total)
-                    k += 1
-                t = end
-        sums.extend([total] * (POINTS + 1 - len(sums)))
-        return tuple(sums)
+        found: list[tuple[int, int]] = []
+        k, midnight = 0, _naive_us(first)
+        for ordinal, day in enumerate(hours, first):
+            while moments[k] <= midnight:
+                offset, k = offsets[k], k + 1
+            if day is not None:
+                if ordinal in near:
+                    s, e = self.tz_interval(ordinal, day)
+                else:
+                    s = midnight + day[0] * MINUTE - offset
+                    e = midnight + day[1] * MINUTE - offset
+                # A start pushed forward by a DST gap can pass the end: no time left.
+                if e > s and e > base and s < end:
+                    found.append((s, e))
+            midnight += DAY
+        if near:
+            found.sort()  # around a transition, starts may come out of order
 
-    def _dense_walk(self, t: int, until: int) -> Iterator[tuple[int, int]]:
-        """``walk`` for a long span dense with exceptions: one pass per stretch of constant
-        offset, every date looked up, rather than a stretch per exception date."""
-        plain = not (self.fixed or self.annual or self.relative)
-        while t < until:
-            zone_start, zone_end = self._transition_zone(t, until)
-            if zone_start <= t:
-                stretch = _Stretch(t, min(zone_end, until), None, plain)
+        starts: list[int] = []
+        ends: list[int] = []
+        done: list[int] = []
+        total = 0
+        for s, e in found:
+            s = 0 if s < base else s - base
+            e = end - base if e > end else e - base
+            if ends and s <= ends[-1]:  # overlapping or touching: one interval
+                if e > ends[-1]:
+                    total += e - ends[-1]
+                    ends[-1], done[-1] = e, total
             else:
-                stretch = _Stretch(zone_start, zone_start, self.offset_at(t), plain)
-            yield from self.intervals(t, stretch)
-            t = stretch.end
+                total += e - s
+                starts.append(s)
+                ends.append(e)
+                done.append(total)
+        # Packed, a fifth of the memory of lists of ints: a spec keeps some 30 years' tables.
+        return _Year(array("q", starts), array("q", ends), array("q", done), total)
+
+    def _exception_days(self, first: int, last: int) -> dict[int, _Rank]:
+        """The winning exception on each date in [first, last] that has one, by ordinal:
+        what ``day_hours`` decides, for many dates at once."""
+        ordinals = self.fixed_ordinals
+        found = {
+            ordinal: self.fixed[ordinal]
+            for ordinal in ordinals[bisect_left(ordinals, first) : bisect_right(ordinals, last)]
+        }
+        if self.annual or self.relative:
+            for y in range(date.fromordinal(first).year, date.fromordinal(last).year + 1):
+                winners, dates = self._recurring(y)
+                for ordinal in dates[bisect_left(dates, first) : bisect_right(dates, last)]:
+                    rank = winners[ordinal]
+                    if ordinal not in found or rank[0] < found[ordinal][0]:
+                        found[ordinal] = rank
+        return found
 
     # -- where the weekly pattern breaks ------------------------------------------------------
 
@@ -926,7 +933,7 @@ class _Plan:
         """How to find the working time after t, up to a stretch end <= cap."""
         zone_start, zone_end = self._transition_zone(t, cap)
         if zone_start <= t:
-            return _Stretch(t, min(zone_end, cap), None, False)
+            return _Stretch(min(zone_end, cap), None, False)
         offset = self.offset_at(t)
         if self.fixed or self.annual or self.relative:
             # The first exception date whose stretch ends after t and starts before the
@@ -939,8 +946,8 @@ class _Plan:
                 if start < zone_start:
                     # Jump to the exception's stretch, then walk through it.
                     end = min(zone_start, _naive_us(ordinal) + EXCEPTION_AFTER)
-                    return _Stretch(max(t, start), end, offset, False)
-        return _Stretch(zone_start, zone_start, offset, True)
+                    return _Stretch(end, offset, False)
+        return _Stretch(zone_start, offset, True)
 
     def _transition_zone(self, t: int, cap: int) -> tuple[int, int]:
         """The first stretch [start, end) around a DST transition with end > t, or
@@ -983,12 +990,17 @@ class _Plan:
         if found is None:
             winners: dict[int, _Rank] = {}
             on_dates = []
+            # Each month's first ordinal and length, once for the year's exceptions.
+            lengths = [calendar.monthrange(year, month)[1] for month in range(1, 13)]
+            firsts = [_jan1(year)]
+            for length in lengths[:-1]:
+                firsts.append(firsts[-1] + length)
             for (month, day), rank in self.annual.items():
-                if day <= calendar.monthrange(year, month)[1]:
-                    on_dates.append((date(year, month, day).toordinal(), rank))
+                if day <= lengths[month - 1]:
+                    on_dates.append((firsts[month - 1] + day - 1, rank))
             for (month, week_day, nth), rank in self.relative.items():
-                days_in_month = calendar.monthrange(year, month)[1]
-                first = date(year, month, 1).toordinal()
+                days_in_month = lengths[month - 1]
+                first = firsts[month - 1]
                 day = 1 + (week_day - (first % 7 + 1)) % 7 + 7 * (nth - 1)
                 if nth == 5:
                     last = first + days_in_month - 1

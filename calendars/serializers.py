@@ -79,7 +79,9 @@ def calendar_written_body_json(
 def instant_json(value: datetime) -> str:
     """An instant as business-time answers write it: UTC, ``Z``, seconds always,
     microseconds only when not zero (2026-03-09T14:30:00Z, 2026-03-09T14:30:00.250000Z)."""
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+    if value.tzinfo is not UTC:  # the engine's answers are UTC already: a bulk writes 1,000
+        value = value.astimezone(UTC)
+    return value.isoformat()[:-6] + "Z"  # "+00:00" off
 
 
 def package_json(package: Package) -> dict[str, Any]:
