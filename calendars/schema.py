@@ -8,6 +8,7 @@ plain functions of calendars/serializers.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -61,6 +62,15 @@ def postprocess(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
 
 
 # Shapes -------------------------------------------------------------------------------
+
+
+def _serializer(
+    name: str, ref_name: str, fields: dict[str, serializers.Field], doc: str | None = None
+) -> type[serializers.Serializer]:
+    """A serializer of ``fields``, which must be made in their order (DRF orders declared
+    fields by creation), named ``ref_name`` in the document."""
+    meta = type("Meta", (), {"ref_name": ref_name})
+    return type(name, (serializers.Serializer,), {**fields, "Meta": meta, "__doc__": doc})
 
 
 class GrsErrorSerializer(serializers.Serializer):
@@ -135,19 +145,16 @@ class TenantsSerializer(serializers.Serializer):
         ref_name = "GrsTenants"
 
 
-PermissionsSerializer = type(
+PermissionsSerializer = _serializer(
     "PermissionsSerializer",
-    (serializers.Serializer,),
+    "GrsPermissions",
     {
-        **{
-            key: serializers.BooleanField(
-                help_text=f"The {perm} permission."
-                if perm
-                else "Always false: this service has no such feature."
-            )
-            for key, perm in rules.PERMISSION_KEYS.items()
-        },
-        "Meta": type("Meta", (), {"ref_name": "GrsPermissions"}),
+        key: serializers.BooleanField(
+            help_text=f"The {perm} permission."
+            if perm
+            else "Always false: this service has no such feature."
+        )
+        for key, perm in rules.PERMISSION_KEYS.items()
     },
 )
 
@@ -243,67 +250,63 @@ class PackageModifyRequestSerializer(serializers.Serializer):
         ref_name = "GrsPackageModifyRequest"
 
 
-def _range(low: int, high: int, **kwargs) -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=low, max_value=high, **kwargs)
+def rule_fields(
+    field_rules: Iterable[rules.FieldRule], *, request: bool = False, bare: bool = False
+) -> dict[str, serializers.Field]:
+    """The OpenAPI fields of ``field_rules`` (calendars/rules.py), in their order. A field
+    that a placement or type uses is nullable (the vendor answers it null or 0 when
+    unused, as 0 stands for unused), and a request may leave it out; ``bare`` leaves out
+    descriptions and length limits, as the calendar answers have them."""
+    fields: dict[str, serializers.Field] = {}
+    for rule in field_rules:
+        kwargs: dict[str, Any] = {"help_text": rule.doc} if rule.doc and not bare else {}
+        if rule.used_with:
+            kwargs |= {"required": not request, "allow_null": True}
+        if rule.choices:
+            fields[rule.key] = serializers.ChoiceField(choices=rule.choices, **kwargs)
+        elif rule.low is not None:
+            low = min(rule.low, 0) if rule.used_with else rule.low
+            fields[rule.key] = serializers.IntegerField(
+                min_value=low, max_value=rule.high, **kwargs
+            )
+        else:
+            length = {"max_length": rule.max_length} if rule.max_length and not bare else {}
+            fields[rule.key] = serializers.CharField(**length, **kwargs)
+    return fields
 
 
-DAY = "1 = Sunday ... 7 = Saturday"
+def _calendar_answer(**ids: serializers.Field) -> dict[str, serializers.Field]:
+    """A calendar as the answers write it (calendars/serializers.py): its ids, its name,
+    the lock, then its other fields."""
+    return {
+        **ids,
+        **rule_fields(rules.CALENDAR_RULES[:1], bare=True),
+        "locked": serializers.BooleanField(),
+        "lockOwner": serializers.CharField(allow_null=True),
+        **rule_fields(rules.CALENDAR_RULES[1:], bare=True),
+    }
 
 
-class CalendarRequestSerializer(serializers.Serializer):
-    """Every field is required; all invalid ones are reported at once (422)."""
-
-    name = serializers.CharField(max_length=rules.NAME_MAX, help_text="Trimmed; not blank.")
-    weekStarts = _range(1, 7, help_text=f"{DAY}. The range wraps past Saturday.")
-    weekEnds = _range(1, 7, help_text=DAY)
-    dayStartsHour = _range(0, 23)
-    dayStartsMin = _range(0, 59)
-    dayEndsHour = _range(0, 23, help_text="An end at or before the start runs past midnight.")
-    dayEndsMin = _range(0, 59)
-    timeZoneId = serializers.CharField(
-        help_text="One of Java 17's TimeZone.getAvailableIDs(), case included (EST, "
-        "America/New_York, ...); anything else is 1007."
-    )
-
-    class Meta:
-        ref_name = "GrsCalendarRequest"
-
-
-class CalendarSerializer(serializers.Serializer):
-    """Create and modify answers."""
-
-    calendarId = serializers.CharField(help_text="The external id, Calendar_N.")
-    name = serializers.CharField()
-    locked = serializers.BooleanField()
-    lockOwner = serializers.CharField(allow_null=True)
-    weekStarts = _range(1, 7)
-    weekEnds = _range(1, 7)
-    dayStartsHour = _range(0, 23)
-    dayStartsMin = _range(0, 59)
-    dayEndsHour = _range(0, 23)
-    dayEndsMin = _range(0, 59)
-    timeZoneId = serializers.CharField()
-
-    class Meta:
-        ref_name = "GrsCalendar"
-
-
-class CalendarListItemSerializer(serializers.Serializer):
-    calendarId = serializers.UUIDField()
-    extCalendarId = serializers.CharField(help_text="Calendar_N")
-    name = serializers.CharField()
-    locked = serializers.BooleanField()
-    lockOwner = serializers.CharField(allow_null=True)
-    weekStarts = _range(1, 7)
-    weekEnds = _range(1, 7)
-    dayStartsHour = _range(0, 23)
-    dayStartsMin = _range(0, 59)
-    dayEndsHour = _range(0, 23)
-    dayEndsMin = _range(0, 59)
-    timeZoneId = serializers.CharField()
-
-    class Meta:
-        ref_name = "GrsCalendarListItem"
+CalendarRequestSerializer = _serializer(
+    "CalendarRequestSerializer",
+    "GrsCalendarRequest",
+    rule_fields(rules.CALENDAR_RULES, request=True),
+    "Every field is required; all invalid ones are reported at once (422).",
+)
+CalendarSerializer = _serializer(
+    "CalendarSerializer",
+    "GrsCalendar",
+    _calendar_answer(calendarId=serializers.CharField(help_text="The external id, Calendar_N.")),
+    "Create and modify answers.",
+)
+CalendarListItemSerializer = _serializer(
+    "CalendarListItemSerializer",
+    "GrsCalendarListItem",
+    _calendar_answer(
+        calendarId=serializers.UUIDField(),
+        extCalendarId=serializers.CharField(help_text="Calendar_N"),
+    ),
+)
 
 
 class CalendarListSerializer(serializers.Serializer):
@@ -313,51 +316,17 @@ class CalendarListSerializer(serializers.Serializer):
         ref_name = "GrsCalendarList"
 
 
-def _exception_fields(*, request: bool) -> dict[str, serializers.Field]:
-    """The 13 keys of a calendar exception. Answers carry all of them, unused numbers 0
-    and unused fixedDate and relativeType null (the vendor's); requests need name, type
-    and placement, and may leave unused ones out, null or 0."""
-    optional = {"required": not request, "allow_null": True}
-    return {
-        "name": serializers.CharField(max_length=rules.NAME_MAX),
-        "type": serializers.ChoiceField(
-            choices=rules.TYPES, help_text="HOLIDAY: no work; TIME_CHANGE: other hours."
-        ),
-        "placement": serializers.ChoiceField(choices=rules.PLACEMENTS),
-        "fixedDate": serializers.IntegerField(
-            min_value=rules.FIXED_DATE_MIN,
-            max_value=rules.FIXED_DATE_MAX,
-            help_text="Epoch milliseconds (placement FIXED).",
-            **optional,
-        ),
-        "annualMonth": _range(0, 12, help_text="Placement ANNUAL; 0 when unused.", **optional),
-        "annualDay": _range(0, 31, help_text="Placement ANNUAL; 0 when unused.", **optional),
-        "relativeType": serializers.ChoiceField(
-            choices=rules.RELATIVE_TYPES, help_text="Placement RELATIVE.", **optional
-        ),
-        "relativeDayOfWeek": _range(
-            0, 7, help_text=f"Placement RELATIVE; {DAY}; 0 when unused.", **optional
-        ),
-        "relativeMonth": _range(0, 12, help_text="Placement RELATIVE; 0 when unused.", **optional),
-        "timeChangeStartHour": _range(0, 23, help_text="Type TIME_CHANGE.", **optional),
-        "timeChangeStartMin": _range(0, 59, help_text="Type TIME_CHANGE.", **optional),
-        "timeChangeStopHour": _range(0, 23, help_text="Type TIME_CHANGE.", **optional),
-        "timeChangeStopMin": _range(0, 59, help_text="Type TIME_CHANGE.", **optional),
-    }
-
-
-CalendarExceptionSerializer = type(
-    "CalendarExceptionSerializer",
-    (serializers.Serializer,),
-    {**_exception_fields(request=False), "Meta": type("Meta", (), {"ref_name": "GrsException"})},
+# The 13 keys of a calendar exception. Answers carry all of them, unused numbers 0 and
+# unused fixedDate and relativeType null (the vendor's); requests need name, type and
+# placement, and may leave unused ones out, null or 0.
+_EXCEPTION_RULES = rules.EXCEPTION_RULES.values()
+CalendarExceptionSerializer = _serializer(
+    "CalendarExceptionSerializer", "GrsException", rule_fields(_EXCEPTION_RULES)
 )
-CalendarExceptionRequestSerializer = type(
+CalendarExceptionRequestSerializer = _serializer(
     "CalendarExceptionRequestSerializer",
-    (serializers.Serializer,),
-    {
-        **_exception_fields(request=True),
-        "Meta": type("Meta", (), {"ref_name": "GrsExceptionRequest"}),
-    },
+    "GrsExceptionRequest",
+    rule_fields(_EXCEPTION_RULES, request=True),
 )
 
 
@@ -372,25 +341,18 @@ class CalendarBodyRequestSerializer(serializers.Serializer):
         ref_name = "GrsCalendarBodyRequest"
 
 
-class CalendarBodySerializer(serializers.Serializer):
-    """GET businesscalendarbody."""
-
-    calendarId = serializers.UUIDField()
-    externalId = serializers.CharField(help_text="Calendar_N")
-    name = serializers.CharField()
-    locked = serializers.BooleanField()
-    lockOwner = serializers.CharField(allow_null=True)
-    weekStarts = _range(1, 7)
-    weekEnds = _range(1, 7)
-    dayStartsHour = _range(0, 23)
-    dayStartsMin = _range(0, 59)
-    dayEndsHour = _range(0, 23)
-    dayEndsMin = _range(0, 59)
-    timeZoneId = serializers.CharField()
-    exceptions = CalendarExceptionSerializer(many=True)
-
-    class Meta:
-        ref_name = "GrsCalendarBody"
+CalendarBodySerializer = _serializer(
+    "CalendarBodySerializer",
+    "GrsCalendarBody",
+    {
+        **_calendar_answer(
+            calendarId=serializers.UUIDField(),
+            externalId=serializers.CharField(help_text="Calendar_N"),
+        ),
+        "exceptions": CalendarExceptionSerializer(many=True),
+    },
+    "GET businesscalendarbody.",
+)
 
 
 class CalendarWrittenBodySerializer(CalendarSerializer):
