@@ -437,6 +437,7 @@ EXCEPTION_RULES = {
     )
 }
 EXCEPTION_KEYS = tuple(EXCEPTION_RULES)
+EXCEPTION_ATTRS = tuple(rule.attr for rule in EXCEPTION_RULES.values())
 # Unused fields are answered as the vendor does: numbers 0, fixedDate and relativeType null.
 UNUSED_NULL = ("fixedDate", "relativeType")
 PLACEMENT_KEYS = {

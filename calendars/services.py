@@ -304,31 +304,18 @@ def _perms_sql() -> str:
 # --- calendars ----------------------------------------------------------------------
 
 
+def _calendar_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """A calendar's own fields, all of them (rules.CALENDAR_ATTRS) and no other."""
+    if values.keys() != set(rules.CALENDAR_ATTRS):
+        raise TypeError(f"a calendar's fields are {', '.join(rules.CALENDAR_ATTRS)}")
+    return values
+
+
 @transaction.atomic
-def calendar_create(
-    *,
-    package: Package,
-    name: str,
-    week_starts: int,
-    week_ends: int,
-    day_starts_hour: int,
-    day_starts_min: int,
-    day_ends_hour: int,
-    day_ends_min: int,
-    time_zone_id: str,
-) -> Calendar:
-    """Values as rules.calendar_parse gives them, checked."""
-    return Calendar.objects.create(
-        package=package,
-        name=name,
-        week_starts=week_starts,
-        week_ends=week_ends,
-        day_starts_hour=day_starts_hour,
-        day_starts_min=day_starts_min,
-        day_ends_hour=day_ends_hour,
-        day_ends_min=day_ends_min,
-        time_zone_id=time_zone_id,
-    )
+def calendar_create(*, package: Package, **values: Any) -> Calendar:
+    """``values``: every field of rules.CALENDAR_ATTRS, as rules.calendar_parse gives
+    them, checked."""
+    return Calendar.objects.create(package=package, **_calendar_fields(values))
 
 
 def _claim(*, calendar: Calendar, session: GrsSession, **changes: Any) -> None:
@@ -343,31 +330,12 @@ def _claim(*, calendar: Calendar, session: GrsSession, **changes: Any) -> None:
 
 
 @transaction.atomic
-def calendar_update(
-    *,
-    calendar: Calendar,
-    session: GrsSession,
-    name: str,
-    week_starts: int,
-    week_ends: int,
-    day_starts_hour: int,
-    day_starts_min: int,
-    day_ends_hour: int,
-    day_ends_min: int,
-    time_zone_id: str,
-) -> Calendar:
-    """Change a calendar's own fields; ``session`` must hold its lock. Invalid (1008) if
-    the new zone moves a stored fixedDate outside the years 1..9999."""
-    changes = {
-        "name": name,
-        "week_starts": week_starts,
-        "week_ends": week_ends,
-        "day_starts_hour": day_starts_hour,
-        "day_starts_min": day_starts_min,
-        "day_ends_hour": day_ends_hour,
-        "day_ends_min": day_ends_min,
-        "time_zone_id": time_zone_id,
-    }
+def calendar_update(*, calendar: Calendar, session: GrsSession, **values: Any) -> Calendar:
+    """Change a calendar's own fields (``values`` as calendar_create's); ``session`` must
+    hold its lock. Invalid (1008) if the new zone moves a stored fixedDate outside the
+    years 1..9999."""
+    changes = _calendar_fields(values)
+    time_zone_id = changes["time_zone_id"]
     _claim(calendar=calendar, session=session, **changes)
     # Checked under the row lock taken by _claim: the exceptions cannot change now.
     if time_zone_id != calendar.time_zone_id and (
