@@ -278,12 +278,13 @@ def rule_fields(
 def _calendar_answer(**ids: serializers.Field) -> dict[str, serializers.Field]:
     """A calendar as the answers write it (calendars/serializers.py): its ids, its name,
     the lock, then its other fields."""
+    name, *others = rules.CALENDAR_RULES
     return {
         **ids,
-        **rule_fields(rules.CALENDAR_RULES[:1], bare=True),
+        **rule_fields([name], bare=True),
         "locked": serializers.BooleanField(),
         "lockOwner": serializers.CharField(allow_null=True),
-        **rule_fields(rules.CALENDAR_RULES[1:], bare=True),
+        **rule_fields(others, bare=True),
     }
 
 

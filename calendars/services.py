@@ -682,16 +682,24 @@ def _package_write(
     return package
 
 
+def _package_check(
+    *, tenant_id: int, values: rules.PackageInput, exclude: Package | None
+) -> list[Template] | None:
+    """The templates ``values`` names (None: not sent); Invalid with 1003, 1005, 1006 in
+    code order."""
+    templates, problems = None, _taken(tenant_id=tenant_id, values=values, exclude=exclude)
+    if values.templates is not None:
+        templates, found = _templates_find(tenant_id=tenant_id, wanted=values.templates)
+        problems += found
+    if problems:
+        raise Invalid(sorted(problems, key=lambda p: int(p.code)))
+    return templates
+
+
 def node_package_create(*, node: BusinessNode, values: rules.PackageInput) -> Package:
     """POST .../businessnode/{nodeId}/package, values from rules.package_parse (no
-    problems); Invalid with 1003, 1005, 1006 in code order."""
-    templates, problems = _templates_find(tenant_id=node.tenant_id, wanted=values.templates)
-    problems = sorted(
-        _taken(tenant_id=node.tenant_id, values=values, exclude=None) + problems,
-        key=lambda p: int(p.code),
-    )
-    if problems:
-        raise Invalid(problems)
+    problems); Invalid as _package_check."""
+    templates = _package_check(tenant_id=node.tenant_id, values=values, exclude=None)
     package = Package(
         node=node,
         tenant_id=node.tenant_id,
@@ -706,16 +714,7 @@ def node_package_create(*, node: BusinessNode, values: rules.PackageInput) -> Pa
 def node_package_update(*, package: Package, values: rules.PackageInput) -> Package:
     """PUT .../businessnode/{nodeId}/package/{packageId}: only businessName, description
     and templates change, each only when sent."""
-    templates = None
-    problems: list[rules.Problem] = []
-    if values.templates is not None:
-        templates, problems = _templates_find(tenant_id=package.tenant_id, wanted=values.templates)
-    problems = sorted(
-        _taken(tenant_id=package.tenant_id, values=values, exclude=package) + problems,
-        key=lambda p: int(p.code),
-    )
-    if problems:
-        raise Invalid(problems)
+    templates = _package_check(tenant_id=package.tenant_id, values=values, exclude=package)
     if values.business_name is not None:
         package.business_name = values.business_name
     if values.description is not None:
