@@ -62,22 +62,19 @@ def postprocess(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
 
 
 # Shapes -------------------------------------------------------------------------------
+# Each is named in the document as its class, less "Serializer" (GrsLogin, ...).
 
 
 def _serializer(
-    name: str, ref_name: str, fields: dict[str, serializers.Field], doc: str | None = None
+    name: str, fields: dict[str, serializers.Field], doc: str | None = None
 ) -> type[serializers.Serializer]:
     """A serializer of ``fields``, which must be made in their order (DRF orders declared
-    fields by creation), named ``ref_name`` in the document."""
-    meta = type("Meta", (), {"ref_name": ref_name})
-    return type(name, (serializers.Serializer,), {**fields, "Meta": meta, "__doc__": doc})
+    fields by creation), named ``name`` in the document."""
+    return type(f"{name}Serializer", (serializers.Serializer,), {**fields, "__doc__": doc})
 
 
 class GrsErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
-
-    class Meta:
-        ref_name = "GrsError"
 
 
 class GrsFieldErrorSerializer(serializers.Serializer):
@@ -92,61 +89,39 @@ class GrsFieldErrorSerializer(serializers.Serializer):
         required=False, help_text="The exception's position in the list (exception errors)."
     )
 
-    class Meta:
-        ref_name = "GrsFieldError"
-
 
 class GrsValidationErrorSerializer(serializers.Serializer):
     message = serializers.ChoiceField(choices=[rules.VALIDATION_FAILED])
     errors = GrsFieldErrorSerializer(many=True)
 
-    class Meta:
-        ref_name = "GrsValidationError"
 
-
-class PasswordChangeErrorSerializer(serializers.Serializer):
+class GrsPasswordChangeRequiredErrorSerializer(serializers.Serializer):
     code = serializers.IntegerField(help_text="1000, a number here, as the vendor shows it.")
     message = serializers.CharField()
 
-    class Meta:
-        ref_name = "GrsPasswordChangeRequiredError"
 
-
-class PasswordChangeRequiredSerializer(serializers.Serializer):
+class GrsPasswordChangeRequiredSerializer(serializers.Serializer):
     message = serializers.ChoiceField(choices=[rules.VALIDATION_FAILED])
-    errors = PasswordChangeErrorSerializer(many=True)
-
-    class Meta:
-        ref_name = "GrsPasswordChangeRequired"
+    errors = GrsPasswordChangeRequiredErrorSerializer(many=True)
 
 
-class LoginSerializer(serializers.Serializer):
+class GrsLoginSerializer(serializers.Serializer):
     apiToken = serializers.CharField()
     lastLogin = serializers.IntegerField(
         help_text="The previous login in epoch milliseconds, 0 for the first."
     )
 
-    class Meta:
-        ref_name = "GrsLogin"
 
-
-class TenantSerializer(serializers.Serializer):
+class GrsTenantSerializer(serializers.Serializer):
     nodeId = serializers.IntegerField()
     name = serializers.CharField()
 
-    class Meta:
-        ref_name = "GrsTenant"
+
+class GrsTenantsSerializer(serializers.Serializer):
+    tenants = GrsTenantSerializer(many=True)
 
 
-class TenantsSerializer(serializers.Serializer):
-    tenants = TenantSerializer(many=True)
-
-    class Meta:
-        ref_name = "GrsTenants"
-
-
-PermissionsSerializer = _serializer(
-    "PermissionsSerializer",
+GrsPermissionsSerializer = _serializer(
     "GrsPermissions",
     {
         key: serializers.BooleanField(
@@ -159,75 +134,54 @@ PermissionsSerializer = _serializer(
 )
 
 
-class ChangePasswordRequestSerializer(serializers.Serializer):
+class GrsChangePasswordRequestSerializer(serializers.Serializer):
     newPassword = serializers.CharField(
         help_text="Checked by the same validators as the admin's (AUTH_PASSWORD_VALIDATORS)."
     )
 
-    class Meta:
-        ref_name = "GrsChangePasswordRequest"
 
-
-class NodeSerializer(serializers.Serializer):
+class GrsBusinessNodeSerializer(serializers.Serializer):
     nodeId = serializers.IntegerField()
     name = serializers.CharField()
     children = serializers.ListField(
         child=serializers.DictField(), allow_null=True, help_text="Nodes below; null for a leaf."
     )
 
-    class Meta:
-        ref_name = "GrsBusinessNode"
+
+class GrsBusinessHierarchySerializer(serializers.Serializer):
+    nodes = GrsBusinessNodeSerializer(many=True, help_text="The tenant's root node, with its tree.")
 
 
-class HierarchySerializer(serializers.Serializer):
-    nodes = NodeSerializer(many=True, help_text="The tenant's root node, with its tree.")
-
-    class Meta:
-        ref_name = "GrsBusinessHierarchy"
-
-
-class TemplateSerializer(serializers.Serializer):
+class GrsTemplateSerializer(serializers.Serializer):
     name = serializers.CharField()
     version = serializers.IntegerField()
     type = serializers.CharField(allow_null=True)
     # "global" is a Python keyword: declared below.
     changeComment = serializers.CharField(allow_null=True)
 
-    class Meta:
-        ref_name = "GrsTemplate"
+
+GrsTemplateSerializer._declared_fields["global"] = serializers.BooleanField()
 
 
-TemplateSerializer._declared_fields["global"] = serializers.BooleanField()
-
-
-class TemplateRefSerializer(serializers.Serializer):
+class GrsTemplateRefSerializer(serializers.Serializer):
     name = serializers.CharField()
     version = serializers.IntegerField()
 
-    class Meta:
-        ref_name = "GrsTemplateRef"
 
-
-class PackageSerializer(serializers.Serializer):
+class GrsPackageSerializer(serializers.Serializer):
     packageId = serializers.UUIDField()
     name = serializers.CharField()
     type = serializers.CharField(allow_null=True)
     businessName = serializers.CharField(allow_null=True)
     description = serializers.CharField(allow_null=True)
-    templates = TemplateSerializer(many=True)
-
-    class Meta:
-        ref_name = "GrsPackage"
+    templates = GrsTemplateSerializer(many=True)
 
 
-class PackagesSerializer(serializers.Serializer):
-    packages = PackageSerializer(many=True)
-
-    class Meta:
-        ref_name = "GrsPackages"
+class GrsPackagesSerializer(serializers.Serializer):
+    packages = GrsPackageSerializer(many=True)
 
 
-class PackageCreateRequestSerializer(serializers.Serializer):
+class GrsPackageCreateRequestSerializer(serializers.Serializer):
     name = serializers.CharField(
         help_text="A Java package name: ASCII letters, digits and _, segments joined by "
         "dots, none starting with a digit or being a Java keyword. Unique in the tenant."
@@ -235,19 +189,13 @@ class PackageCreateRequestSerializer(serializers.Serializer):
     type = serializers.CharField()
     businessName = serializers.CharField(required=False, allow_null=True)
     description = serializers.CharField(required=False, allow_null=True)
-    templates = TemplateRefSerializer(many=True, required=False)
-
-    class Meta:
-        ref_name = "GrsPackageCreateRequest"
+    templates = GrsTemplateRefSerializer(many=True, required=False)
 
 
-class PackageModifyRequestSerializer(serializers.Serializer):
+class GrsPackageModifyRequestSerializer(serializers.Serializer):
     businessName = serializers.CharField(required=False, allow_null=True)
     description = serializers.CharField(required=False, allow_null=True)
-    templates = TemplateRefSerializer(many=True, required=False)
-
-    class Meta:
-        ref_name = "GrsPackageModifyRequest"
+    templates = GrsTemplateRefSerializer(many=True, required=False)
 
 
 def rule_fields(
@@ -288,20 +236,17 @@ def _calendar_answer(**ids: serializers.Field) -> dict[str, serializers.Field]:
     }
 
 
-CalendarRequestSerializer = _serializer(
-    "CalendarRequestSerializer",
+GrsCalendarRequestSerializer = _serializer(
     "GrsCalendarRequest",
     rule_fields(rules.CALENDAR_RULES, request=True),
     "Every field is required; all invalid ones are reported at once (422).",
 )
-CalendarSerializer = _serializer(
-    "CalendarSerializer",
+GrsCalendarSerializer = _serializer(
     "GrsCalendar",
     _calendar_answer(calendarId=serializers.CharField(help_text="The external id, Calendar_N.")),
     "Create and modify answers.",
 )
-CalendarListItemSerializer = _serializer(
-    "CalendarListItemSerializer",
+GrsCalendarListItemSerializer = _serializer(
     "GrsCalendarListItem",
     _calendar_answer(
         calendarId=serializers.UUIDField(),
@@ -310,59 +255,46 @@ CalendarListItemSerializer = _serializer(
 )
 
 
-class CalendarListSerializer(serializers.Serializer):
-    calendars = CalendarListItemSerializer(many=True)
-
-    class Meta:
-        ref_name = "GrsCalendarList"
+class GrsCalendarListSerializer(serializers.Serializer):
+    calendars = GrsCalendarListItemSerializer(many=True)
 
 
 # The 13 keys of a calendar exception. Answers carry all of them, unused numbers 0 and
 # unused fixedDate and relativeType null (the vendor's); requests need name, type and
 # placement, and may leave unused ones out, null or 0.
 _EXCEPTION_RULES = rules.EXCEPTION_RULES.values()
-CalendarExceptionSerializer = _serializer(
-    "CalendarExceptionSerializer", "GrsException", rule_fields(_EXCEPTION_RULES)
-)
-CalendarExceptionRequestSerializer = _serializer(
-    "CalendarExceptionRequestSerializer",
+GrsExceptionSerializer = _serializer("GrsException", rule_fields(_EXCEPTION_RULES))
+GrsExceptionRequestSerializer = _serializer(
     "GrsExceptionRequest",
     rule_fields(_EXCEPTION_RULES, request=True),
 )
 
 
-class CalendarBodyRequestSerializer(serializers.Serializer):
-    exceptions = CalendarExceptionRequestSerializer(
+class GrsCalendarBodyRequestSerializer(serializers.Serializer):
+    exceptions = GrsExceptionRequestSerializer(
         many=True,
         max_length=rules.MAX_EXCEPTIONS,
         help_text="Replaces the calendar's exceptions, in this order. Other keys are ignored.",
     )
 
-    class Meta:
-        ref_name = "GrsCalendarBodyRequest"
 
-
-CalendarBodySerializer = _serializer(
-    "CalendarBodySerializer",
+GrsCalendarBodySerializer = _serializer(
     "GrsCalendarBody",
     {
         **_calendar_answer(
             calendarId=serializers.UUIDField(),
             externalId=serializers.CharField(help_text="Calendar_N"),
         ),
-        "exceptions": CalendarExceptionSerializer(many=True),
+        "exceptions": GrsExceptionSerializer(many=True),
     },
     "GET businesscalendarbody.",
 )
 
 
-class CalendarWrittenBodySerializer(CalendarSerializer):
+class GrsCalendarWrittenBodySerializer(GrsCalendarSerializer):
     """PUT businesscalendarbody: the create answer plus the exceptions."""
 
-    exceptions = CalendarExceptionSerializer(many=True)
-
-    class Meta:
-        ref_name = "GrsCalendarWrittenBody"
+    exceptions = GrsExceptionSerializer(many=True)
 
 
 # Examples, from the vendor's page (grs-create-calendar.txt) ------------------------------
@@ -512,9 +444,9 @@ login = _op(
     description="HTTP Basic with the password; answers the API token for later requests.",
     auth=[{LOGIN_SCHEME: []}],
     responses={
-        200: R(LoginSerializer, "The token for `username:apiToken` from now on."),
+        200: R(GrsLoginSerializer, "The token for `username:apiToken` from now on."),
         422: OpenApiResponse(
-            response=PasswordChangeRequiredSerializer,
+            response=GrsPasswordChangeRequiredSerializer,
             description="Staff flagged the user: change the password first "
             "(PUT /grs/v1/changepassword with `username:password`).",
             examples=[
@@ -539,20 +471,20 @@ login = _op(
 tenants = _op(
     "grsTenants",
     "Tenants you are a member of",
-    responses={200: R(TenantsSerializer, "Tenants you are a member of."), **_errors(401, 503)},
+    responses={200: R(GrsTenantsSerializer, "Tenants you are a member of."), **_errors(401, 503)},
 )
 permissions = _op(
     "grsPermissions",
     "Your permissions in a tenant",
     parameters=[TENANT_ID],
-    responses={200: R(PermissionsSerializer, "Your permissions."), **_errors(*ACCESS)},
+    responses={200: R(GrsPermissionsSerializer, "Your permissions."), **_errors(*ACCESS)},
 )
 calendar_list = _op(
     "grsCalendarList",
     "List calendars",
     description="Needs CALENDAR_VIEW.",
     parameters=IN_PACKAGE,
-    responses={200: R(CalendarListSerializer, "The package's calendars."), **_errors(*PACKAGE)},
+    responses={200: R(GrsCalendarListSerializer, "The package's calendars."), **_errors(*PACKAGE)},
 )
 calendar_create = _op(
     "grsCalendarCreate",
@@ -560,9 +492,9 @@ calendar_create = _op(
     description="Needs CALENDAR_CREATE and CALENDAR_VIEW. Every invalid field is reported "
     "at once, in code order (1000-1007); unknown keys are ignored.",
     parameters=IN_PACKAGE,
-    request=CalendarRequestSerializer,
+    request=GrsCalendarRequestSerializer,
     responses={
-        201: R(CalendarSerializer, "Created."),
+        201: R(GrsCalendarSerializer, "Created."),
         422: _validation(VENDOR_422, "Field validation error, codes 1000-1007."),
         **_errors(*PACKAGE, *BODY),
     },
@@ -580,9 +512,9 @@ calendar_modify = _op(
     "codes as create, plus 1008 (timeZoneID, with index) when the new zone would move a "
     "stored exception's fixedDate outside the years 1 to 9999.",
     parameters=IN_CALENDAR,
-    request=CalendarRequestSerializer,
+    request=GrsCalendarRequestSerializer,
     responses={
-        200: R(CalendarSerializer, "Modified."),
+        200: R(GrsCalendarSerializer, "Modified."),
         422: _validation(VENDOR_422, "Field validation error, codes 1000-1007."),
         **_errors(*PACKAGE, *BODY, 412),
     },
@@ -600,7 +532,7 @@ body_get = _op(
     "A calendar with its exceptions",
     description="Needs CALENDAR_VIEW.",
     parameters=IN_CALENDAR,
-    responses={200: R(CalendarBodySerializer, "The calendar."), **_errors(*PACKAGE)},
+    responses={200: R(GrsCalendarBodySerializer, "The calendar."), **_errors(*PACKAGE)},
 )
 body_put = _op(
     "grsCalendarBodyPut",
@@ -613,9 +545,9 @@ body_put = _op(
     "exception's index. Answers carry all 13 keys, unused numbers 0 and unused fixedDate "
     "and relativeType null, as the vendor's.",
     parameters=IN_CALENDAR,
-    request=CalendarBodyRequestSerializer,
+    request=GrsCalendarBodyRequestSerializer,
     responses={
-        201: R(CalendarWrittenBodySerializer, "Exceptions replaced."),
+        201: R(GrsCalendarWrittenBodySerializer, "Exceptions replaced."),
         422: _validation(EXCEPTION_422, "Field validation error, codes 1000-1016 with index."),
         **_errors(*PACKAGE, *BODY, 412),
     },
@@ -655,7 +587,7 @@ change_password = _op(
     "answers 422 Password Change Required has no token). Ends every session of the user, "
     "this one too: log in again with the new password. Rate-limited as login.",
     auth=[{TOKEN_SCHEME: []}, {LOGIN_SCHEME: []}],
-    request=ChangePasswordRequestSerializer,
+    request=GrsChangePasswordRequestSerializer,
     responses={
         204: R(None, "Changed; every session of the user has ended."),
         422: _validation(
@@ -708,7 +640,7 @@ business_hierarchy = _op(
     "The tenant's business hierarchy",
     description="Every member sees the whole tree.",
     parameters=[TENANT_ID],
-    responses={200: R(HierarchySerializer, "The tree."), **_errors(*ACCESS)},
+    responses={200: R(GrsBusinessHierarchySerializer, "The tree."), **_errors(*ACCESS)},
     examples=[
         OpenApiExample(
             "ACME",
@@ -733,7 +665,7 @@ node_packages = _op(
     description="The packages attached to the node itself, by name. Membership only.",
     parameters=IN_NODE,
     responses={
-        200: R(PackagesSerializer, "The node's packages."),
+        200: R(GrsPackagesSerializer, "The node's packages."),
         **_errors(*ACCESS, e403=NODE_403),
     },
     examples=[OpenApiExample("dmd", value={"packages": [PACKAGE_EXAMPLE]}, response_only=True)],
@@ -743,7 +675,7 @@ node_package_get = _op(
     "A package of a business node",
     parameters=[*IN_NODE, NODE_PACKAGE_ID],
     responses={
-        200: R(PackageSerializer, "The package."),
+        200: R(GrsPackageSerializer, "The package."),
         **_errors(*PACKAGE, e403=NODE_403, e404=NODE_404),
     },
 )
@@ -753,9 +685,9 @@ node_package_create = _op(
     description="Needs PACKAGE_CREATE. Every invalid field at once, in code order: the "
     "vendor's 1000-1006, ours 1007-1009 (docs/grs.md).",
     parameters=IN_NODE,
-    request=PackageCreateRequestSerializer,
+    request=GrsPackageCreateRequestSerializer,
     responses={
-        201: R(PackageSerializer, "Created."),
+        201: R(GrsPackageSerializer, "Created."),
         422: _validation(PACKAGE_422, "Field validation error, codes 1000-1009."),
         **_errors(*ACCESS, *BODY, e403=NODE_403),
     },
@@ -774,9 +706,9 @@ node_package_modify = _op(
     description="Needs PACKAGE_MODIFY. Only businessName, description and templates "
     "change, each only when sent; other keys are ignored. 422: 1005-1009.",
     parameters=[*IN_NODE, NODE_PACKAGE_ID],
-    request=PackageModifyRequestSerializer,
+    request=GrsPackageModifyRequestSerializer,
     responses={
-        200: R(PackageSerializer, "Modified."),
+        200: R(GrsPackageSerializer, "Modified."),
         422: _validation(PACKAGE_422, "Field validation error."),
         **_errors(*PACKAGE, *BODY, e403=NODE_403, e404=NODE_404),
     },
@@ -788,41 +720,29 @@ node_package_modify = _op(
 INSTANT = "UTC, ISO 8601 with Z: seconds always, microseconds only when not zero."
 
 
-class WorkingSerializer(serializers.Serializer):
+class GrsWorkingSerializer(serializers.Serializer):
     at = serializers.DateTimeField(help_text=f"The instant asked about. {INSTANT}")
     working = serializers.BooleanField()
 
-    class Meta:
-        ref_name = "GrsWorking"
 
-
-class NextWorkingSerializer(serializers.Serializer):
+class GrsNextWorkingSerializer(serializers.Serializer):
     at = serializers.DateTimeField(
         help_text=f"The first working instant at or after `after`. {INSTANT}"
     )
 
-    class Meta:
-        ref_name = "GrsNextWorking"
 
-
-class AddSerializer(serializers.Serializer):
+class GrsAddSerializer(serializers.Serializer):
     end = serializers.DateTimeField(
         help_text=f"The earliest instant with `minutes` working minutes since `start`. {INSTANT}"
     )
 
-    class Meta:
-        ref_name = "GrsAdd"
 
-
-class DurationSerializer(serializers.Serializer):
+class GrsDurationSerializer(serializers.Serializer):
     minutes = serializers.FloatField(
         min_value=0,
         help_text="Working minutes in [start, end): a whole number when whole, else with "
         "its fraction (09:00:30 to 10:00 is 59.5).",
     )
-
-    class Meta:
-        ref_name = "GrsDuration"
 
 
 def _instant(name: str, description: str) -> OpenApiParameter:
@@ -856,14 +776,14 @@ def _bt(operation_id: str, summary: str, answer, description: str, params, *stat
 bt_working = _bt(
     "grsBusinessTimeWorking",
     "Is an instant working time",
-    WorkingSerializer,
+    GrsWorkingSerializer,
     "Whether `at` is inside the calendar's working time (intervals are half-open).",
     [_instant("at", "The instant.")],
 )
 bt_next_working = _bt(
     "grsBusinessTimeNextWorking",
     "The next working instant",
-    NextWorkingSerializer,
+    GrsNextWorkingSerializer,
     "The first working instant at or after `after` (`after` itself when it is working).",
     [_instant("after", "From this instant on.")],
     422,
@@ -871,7 +791,7 @@ bt_next_working = _bt(
 bt_add = _bt(
     "grsBusinessTimeAdd",
     "Add working minutes",
-    AddSerializer,
+    GrsAddSerializer,
     "The earliest instant with exactly `minutes` working minutes between `start` and it; "
     "`minutes=0` answers `start`.",
     [
@@ -889,13 +809,13 @@ bt_add = _bt(
 bt_duration = _bt(
     "grsBusinessTimeDuration",
     "Working minutes between two instants",
-    DurationSerializer,
+    GrsDurationSerializer,
     "Working minutes in [start, end), start <= end.",
     [_instant("start", "From this instant."), _instant("end", "Up to this instant.")],
 )
 
 
-class BulkQuestionSerializer(serializers.Serializer):
+class GrsBusinessTimeQuestionSerializer(serializers.Serializer):
     op = serializers.ChoiceField(
         choices=["working", "next-working", "add", "duration"], help_text="The question."
     )
@@ -907,11 +827,8 @@ class BulkQuestionSerializer(serializers.Serializer):
         required=False, min_value=0, help_text="add: working minutes (or a string of digits)."
     )
 
-    class Meta:
-        ref_name = "GrsBusinessTimeQuestion"
 
-
-class BulkResultSerializer(serializers.Serializer):
+class GrsBusinessTimeResultSerializer(serializers.Serializer):
     """One result: the single endpoint's answer, or its error with the status it would have."""
 
     at = serializers.DateTimeField(required=False, help_text=f"working, next-working. {INSTANT}")
@@ -924,9 +841,6 @@ class BulkResultSerializer(serializers.Serializer):
     message = serializers.CharField(
         required=False, help_text="On an error: the single endpoint's message."
     )
-
-    class Meta:
-        ref_name = "GrsBusinessTimeResult"
 
 
 BULK_EXAMPLE = [
@@ -949,9 +863,9 @@ bt_bulk = _op(
     "`message`. A bad question fails alone; a body that is not such an array is a 400. "
     "docs/business-time.md has the rules.",
     parameters=IN_CALENDAR,
-    request=BulkQuestionSerializer(many=True),
+    request=GrsBusinessTimeQuestionSerializer(many=True),
     responses={
-        200: R(BulkResultSerializer(many=True), "One result per question, in order."),
+        200: R(GrsBusinessTimeResultSerializer(many=True), "One result per question, in order."),
         **_errors(*PACKAGE, *BODY, e400=f"`{rules.QUESTIONS_INVALID}` (or not JSON)"),
     },
     examples=[
