@@ -316,41 +316,12 @@ VENDOR_RESPONSE = {
     "lockOwner": None,
     **{k: v for k, v in VENDOR_REQUEST.items() if k != "name"},
 }
+# The vendor's 422 for an empty body: each rule's message for a missing value.
 VENDOR_422 = {
-    "message": "Validation Failed",
+    "message": rules.VALIDATION_FAILED,
     "errors": [
-        {"code": "1000", "field": "name", "message": "name must be specified"},
-        {
-            "code": "1001",
-            "field": "weekStarts",
-            "message": "weekStarts is invalid. Must be between 1 and 7.",
-        },
-        {
-            "code": "1002",
-            "field": "weekEnds",
-            "message": "weekEnds is invalid. Must be between 1 and 7.",
-        },
-        {
-            "code": "1003",
-            "field": "dayStartsHour",
-            "message": "dayStartsHour is invalid. Must be between 0 and 23.",
-        },
-        {
-            "code": "1004",
-            "field": "dayEndsHour",
-            "message": "dayEndsHour is invalid. Must be between 0 and 23.",
-        },
-        {
-            "code": "1005",
-            "field": "dayStartsMin",
-            "message": "dayStartsMin is invalid. Must be between 0 and 59.",
-        },
-        {
-            "code": "1006",
-            "field": "dayEndsMin",
-            "message": "dayEndsMin is invalid. Must be between 0 and 59.",
-        },
-        {"code": "1007", "field": "timeZoneID", "message": "Unrecognized time zone ID."},
+        {"code": rule.code, "field": rule.field, "message": rule.problem(None)}
+        for rule in sorted(rules.CALENDAR_RULES, key=lambda rule: int(rule.code))
     ],
 }
 THANKSGIVING = {
