@@ -205,10 +205,10 @@ def _time_zone(value: Any) -> str | None:
 @dataclass(frozen=True, slots=True)
 class FieldRule:
     """One field of a calendar or an exception, declared once: its JSON key, model
-    attribute, code and rule, and what else reads it. The model's check constraints
-    (models.field_constraints), the OpenAPI fields (schema.rule_fields), the admin's
-    choices and the services' field lists are all made from these, so that a field is
-    added or changed here alone."""
+    attribute, code and rule, and what else reads it. The model's check constraints and
+    choices (models._field_constraints, models._use_constraint), the OpenAPI fields
+    (schema.rule_fields), the answers, the admin's choices and the services' field lists
+    are all made from these, so that a field is changed here alone."""
 
     code: str
     key: str  # the JSON key
