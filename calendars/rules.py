@@ -228,7 +228,9 @@ class FieldRule:
     doc: str = ""  # the OpenAPI description
 
 
-def _rule(code: str, key: str, attr: str, problem: Callable[[Any], str | None], **kwargs: Any):
+def _rule(
+    code: str, key: str, attr: str, problem: Callable[[Any], str | None], **kwargs: Any
+) -> FieldRule:
     return FieldRule(code, key, kwargs.pop("field", key), attr, problem, **kwargs)
 
 
@@ -339,11 +341,23 @@ def _choice(code: str, key: str, attr: str, choices: tuple[str, ...], **kwargs: 
     return _rule(code, key, attr, _one_of(key, choices), choices=choices, **kwargs)
 
 
-def _placed(rule: FieldRule) -> FieldRule:
-    """``rule`` with the vendor's wording for a field its placement uses that is missing
-    (absent, null or 0); the field's own message for any other wrong value."""
-    missing, check = f"{rule.key} must be specified with type of {rule.used_with}", rule.problem
-    return replace(rule, problem=lambda value: missing if _is_unused(value) else check(value))
+def _placed(
+    code: str, key: str, attr: str, placement: str, high: int = 0, about: str = "", **kwargs: Any
+) -> FieldRule:
+    """A field that ``placement`` uses, a choice or a number from 1 to ``high`` (0 when
+    unused): the vendor's wording when it is missing (absent, null or 0), the field's own
+    message for any other wrong value."""
+    if "choices" in kwargs:
+        rule = _choice(code, key, attr, kwargs.pop("choices"), doc=f"Placement {placement}.")
+    else:
+        doc = f"Placement {placement}; {about}0 when unused."
+        rule = _range(code, key, attr, 1, high, doc=doc, **kwargs)
+    missing, check = f"{key} must be specified with type of {placement}", rule.problem
+
+    def problem(value: Any) -> str | None:
+        return missing if _is_unused(value) else check(value)
+
+    return replace(rule, problem=problem, used_with=placement)
 
 
 def _fixed_date(value: Any) -> str | None:
@@ -373,63 +387,19 @@ EXCEPTION_RULES = {
             used_with="FIXED",
             doc="Epoch milliseconds (placement FIXED).",
         ),
+        _placed("1003", "annualMonth", "annual_month", "ANNUAL", 12, labels=MONTH_NAMES),
+        _placed("1004", "annualDay", "annual_day", "ANNUAL", 31),
+        _placed("1005", "relativeType", "relative_type", "RELATIVE", choices=RELATIVE_TYPES),
         _placed(
-            _range(
-                "1003",
-                "annualMonth",
-                "annual_month",
-                1,
-                12,
-                labels=MONTH_NAMES,
-                used_with="ANNUAL",
-                doc="Placement ANNUAL; 0 when unused.",
-            )
+            "1006",
+            "relativeDayOfWeek",
+            "relative_day_of_week",
+            "RELATIVE",
+            7,
+            labels=WEEK_DAY_NAMES,
+            about=f"{DAY}; ",
         ),
-        _placed(
-            _range(
-                "1004",
-                "annualDay",
-                "annual_day",
-                1,
-                31,
-                used_with="ANNUAL",
-                doc="Placement ANNUAL; 0 when unused.",
-            )
-        ),
-        _placed(
-            _choice(
-                "1005",
-                "relativeType",
-                "relative_type",
-                RELATIVE_TYPES,
-                used_with="RELATIVE",
-                doc="Placement RELATIVE.",
-            )
-        ),
-        _placed(
-            _range(
-                "1006",
-                "relativeDayOfWeek",
-                "relative_day_of_week",
-                1,
-                7,
-                labels=WEEK_DAY_NAMES,
-                used_with="RELATIVE",
-                doc=f"Placement RELATIVE; {DAY}; 0 when unused.",
-            )
-        ),
-        _placed(
-            _range(
-                "1007",
-                "relativeMonth",
-                "relative_month",
-                1,
-                12,
-                labels=MONTH_NAMES,
-                used_with="RELATIVE",
-                doc="Placement RELATIVE; 0 when unused.",
-            )
-        ),
+        _placed("1007", "relativeMonth", "relative_month", "RELATIVE", 12, labels=MONTH_NAMES),
         _time_change("1008", "timeChangeStartHour", "time_change_start_hour", 23),
         _time_change("1009", "timeChangeStartMin", "time_change_start_min", 59),
         _time_change("1010", "timeChangeStopHour", "time_change_stop_hour", 23),
