@@ -7,6 +7,7 @@ nothing else (a bulk update, a shell) can store a calendar the API would refuse.
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 import uuid
 from collections.abc import Callable, Collection, Iterable
@@ -416,6 +417,12 @@ class Calendar(models.Model):
         _clean_fields(self, exclude, rules.calendar_model_check)
 
 
+# The fields the engine reads of an exception, named as the model's; fixed_date converted.
+_ENGINE_EXCEPTION_FIELDS = tuple(
+    f.name for f in dataclasses.fields(business_time.CalendarException) if f.name != "fixed_date"
+)
+
+
 class CalendarException(models.Model):
     """A holiday or changed hours on one day of a calendar.
 
@@ -473,8 +480,9 @@ class CalendarException(models.Model):
                 if self.placement == business_time.Placement.FIXED:
                     return None
                 fixed = None  # unused by other placements
-        fields = {attr: getattr(self, attr) for attr in rules.EXCEPTION_ATTRS}
-        return business_time.CalendarException(**fields | {"fixed_date": fixed})
+        return business_time.CalendarException(
+            **{attr: getattr(self, attr) for attr in _ENGINE_EXCEPTION_FIELDS}, fixed_date=fixed
+        )
 
     def clean_fields(self, exclude: Collection[str] | None = None) -> None:
         _clean_fields(self, exclude, rules.exception_model_check)

@@ -457,8 +457,18 @@ class _Holidays:
 
 
 def _same_rule(a: business_time.CalendarException, b: business_time.CalendarException) -> bool:
-    keys = ("placement", "annual_month", "annual_day", "relative_type", "relative_day_of_week")
-    return all(getattr(a, k) == getattr(b, k) for k in (*keys, "relative_month"))
+    return all(getattr(a, attr) == getattr(b, attr) for attr in _RULE_ATTRS)
+
+
+# What places an ANNUAL or RELATIVE exception: its placement and the fields it uses.
+_RULE_ATTRS = (
+    "placement",
+    *(
+        rules.EXCEPTION_RULES[key].attr
+        for p in ("ANNUAL", "RELATIVE")
+        for key in rules.PLACEMENT_KEYS[p]
+    ),
+)
 
 
 # --- locks --------------------------------------------------------------------------
