@@ -4,7 +4,6 @@ exceptions, and locks. Calendars and exceptions are checked by the API's own rul
 
 from __future__ import annotations
 
-import calendar as _calendar
 import contextlib
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -71,8 +70,8 @@ def rule_messages(field_rules: list[rules.FieldRule]) -> type[forms.ModelForm]:
     return RuleMessagesForm
 
 
-WEEK_DAYS = list(enumerate(rules.WEEK_DAY_NAMES, 1))
-MONTHS = [(n, _calendar.month_name[n]) for n in range(1, 13)]  # English: no locale is set
+_CALENDAR_RULES = {rule.attr: rule for rule in rules.CALENDAR_RULES}
+_EXCEPTION_RULES = {rule.attr: rule for rule in rules.EXCEPTION_RULES.values()}
 
 
 class JavaZoneInput(forms.TextInput):
@@ -101,8 +100,12 @@ def _time_field(label: str, **kwargs) -> forms.TimeField:
     )
 
 
-def _choice_field(label: str, choices, **kwargs) -> forms.TypedChoiceField:
-    return forms.TypedChoiceField(label=label, choices=choices, coerce=int, **kwargs)
+def _choice_field(label: str, rule: rules.FieldRule, **kwargs) -> forms.TypedChoiceField:
+    """The rule's integers by name (week days, months); the rule checks the value."""
+    choices = [("", "---------"), *enumerate(rule.labels, rule.low)]
+    return forms.TypedChoiceField(
+        label=label, choices=choices, coerce=int, required=False, **kwargs
+    )
 
 
 class SplitFieldsForm(forms.ModelForm):
@@ -150,8 +153,8 @@ class CalendarForm(rule_messages(list(rules.CALENDAR_RULES)), SplitFieldsForm):
         "day_starts": ("day_starts_hour", "day_starts_min"),
         "day_ends": ("day_ends_hour", "day_ends_min"),
     }
-    week_starts = _choice_field("Week starts", [("", "---------"), *WEEK_DAYS], required=False)
-    week_ends = _choice_field("Week ends", [("", "---------"), *WEEK_DAYS], required=False)
+    week_starts = _choice_field("Week starts", _CALENDAR_RULES["week_starts"])
+    week_ends = _choice_field("Week ends", _CALENDAR_RULES["week_ends"])
     day_starts = _time_field("Day starts", required=False)
     day_ends = _time_field(
         "Day ends",
@@ -197,15 +200,11 @@ class CalendarExceptionForm(rule_messages(list(rules.EXCEPTION_RULES.values())),
         input_formats=["%Y-%m-%d"],
         help_text="In the calendar's time zone.",
     )
-    annual_month = _choice_field(
-        "Month", [("", "---------"), *MONTHS], required=False, empty_value=None
-    )
+    annual_month = _choice_field("Month", _EXCEPTION_RULES["annual_month"], empty_value=None)
     relative_day_of_week = _choice_field(
-        "Week day", [("", "---------"), *WEEK_DAYS], required=False, empty_value=None
+        "Week day", _EXCEPTION_RULES["relative_day_of_week"], empty_value=None
     )
-    relative_month = _choice_field(
-        "Of month", [("", "---------"), *MONTHS], required=False, empty_value=None
-    )
+    relative_month = _choice_field("Of month", _EXCEPTION_RULES["relative_month"], empty_value=None)
     time_change_start = _time_field("Hours from", required=False)
     time_change_stop = _time_field("to", required=False)
 
@@ -734,12 +733,12 @@ def describe_exception(exception: CalendarException) -> str:
         zone = java_zone(ex.calendar.time_zone_id)
         text = str(business_time.local_date_of_epoch_ms(ex.fixed_date, zone))
     elif ex.placement == "ANNUAL" and ex.annual_month and ex.annual_day:
-        text = f"{_calendar.month_name[ex.annual_month]} {ex.annual_day}"
+        text = f"{rules.MONTH_NAMES[ex.annual_month - 1]} {ex.annual_day}"
     elif ex.placement == "RELATIVE" and ex.relative_day_of_week and ex.relative_month:
         text = (
             f"{(ex.relative_type or '').capitalize()} "
             f"{rules.WEEK_DAY_NAMES[ex.relative_day_of_week - 1]}"
-            f" of {_calendar.month_name[ex.relative_month]}"
+            f" of {rules.MONTH_NAMES[ex.relative_month - 1]}"
         )
     else:
         text = "-"

@@ -8,7 +8,7 @@ import shlex
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from calendars import rules, services
+from calendars import rules, schema, services
 from calendars.models import Calendar, Package, Tenant
 
 TENANT = "Demo tenant"
@@ -16,17 +16,8 @@ PACKAGE = "Demo package"
 USERNAME = "grs-demo"
 # Known on purpose: printed for local use, and a demo database is not a production one.
 PASSWORD = "grs-demo-password"
-# The vendor's example request.
-CALENDAR = {
-    "name": "Dad's Calendar",
-    "weekStarts": 6,
-    "weekEnds": 7,
-    "dayStartsHour": 17,
-    "dayStartsMin": 30,
-    "dayEndsHour": 23,
-    "dayEndsMin": 0,
-    "timeZoneId": "EST",
-}
+# The vendor's example request, as the OpenAPI document shows it.
+CALENDAR = schema.VENDOR_REQUEST
 # The walkthrough's own calendar: created, used and deleted by the printed curls, so they
 # work when pasted again, and the seeded calendar stays as it is.
 WALKTHROUGH = {**CALENDAR, "name": "Walkthrough calendar"}

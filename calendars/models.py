@@ -7,9 +7,13 @@ nothing else (a bulk update, a shell) can store a calendar the API would refuse.
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 import uuid
 from collections.abc import Callable, Collection, Iterable
 from datetime import datetime, timedelta, tzinfo
+from functools import reduce
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -266,6 +270,52 @@ def _between(field: str, low: int, high: int) -> Q:
     return Q(**{f"{field}__isnull": False, f"{field}__gte": low, f"{field}__lte": high})
 
 
+def _field_constraints(
+    prefix: str, field_rules: Iterable[rules.FieldRule]
+) -> list[models.CheckConstraint]:
+    """The rules of the fields always used (calendars/rules.py) as check constraints: an
+    integer within its bounds, a free string not empty. Choices and the fields a placement
+    or type uses are _use_constraint's."""
+    return [
+        models.CheckConstraint(
+            condition=_between(rule.attr, rule.low, rule.high), name=f"{prefix}_{rule.attr}"
+        )
+        if rule.low is not None
+        else models.CheckConstraint(
+            condition=~Q(**{rule.attr: ""}), name=f"{prefix}_{rule.attr}_not_empty"
+        )
+        for rule in field_rules
+        if not rule.used_with and not rule.choices
+    ]
+
+
+def _use_constraint(key: str, name: str) -> models.CheckConstraint:
+    """For each value of the exception's ``key`` (placement, type): the fields it uses are
+    set and within their rules, the fields the other values use are NULL."""
+    chooser = rules.EXCEPTION_RULES[key]
+    using = [r for r in rules.EXCEPTION_RULES.values() if r.used_with in chooser.choices]
+    alternatives = []
+    for value in chooser.choices:
+        fields: dict[str, Any] = {chooser.attr: value}
+        bounds = []
+        for rule in using:
+            if rule.used_with != value:
+                fields[f"{rule.attr}__isnull"] = True
+            elif rule.low is not None and rule.db_bounds:
+                bounds.append(_between(rule.attr, rule.low, rule.high))
+            else:
+                fields[f"{rule.attr}__isnull"] = False
+                if rule.choices:
+                    fields[f"{rule.attr}__in"] = list(rule.choices)
+        alternatives.append(reduce(operator.and_, bounds, Q(**fields)))
+    return models.CheckConstraint(condition=reduce(operator.or_, alternatives), name=name)
+
+
+def _choices(key: str) -> list[tuple[str, str]]:
+    """An exception field's choices, labelled as Django's TextChoices would."""
+    return [(c, c.replace("_", " ").title()) for c in rules.EXCEPTION_RULES[key].choices]
+
+
 class Calendar(models.Model):
     """A business calendar. ``id`` is N of its external id ``Calendar_N``.
 
@@ -303,30 +353,7 @@ class Calendar(models.Model):
         ordering = ["id"]
         # Custom permissions, granted to users or groups in the admin.
         permissions = list(rules.PERMISSIONS.items())
-        constraints = [
-            models.CheckConstraint(condition=~Q(name=""), name="calendar_name_not_empty"),
-            models.CheckConstraint(
-                condition=_between("week_starts", 1, 7), name="calendar_week_starts"
-            ),
-            models.CheckConstraint(
-                condition=_between("week_ends", 1, 7), name="calendar_week_ends"
-            ),
-            models.CheckConstraint(
-                condition=_between("day_starts_hour", 0, 23), name="calendar_day_starts_hour"
-            ),
-            models.CheckConstraint(
-                condition=_between("day_ends_hour", 0, 23), name="calendar_day_ends_hour"
-            ),
-            models.CheckConstraint(
-                condition=_between("day_starts_min", 0, 59), name="calendar_day_starts_min"
-            ),
-            models.CheckConstraint(
-                condition=_between("day_ends_min", 0, 59), name="calendar_day_ends_min"
-            ),
-            models.CheckConstraint(
-                condition=~Q(time_zone_id=""), name="calendar_time_zone_id_not_empty"
-            ),
-        ]
+        constraints = _field_constraints("calendar", rules.CALENDAR_RULES)
 
     def __str__(self) -> str:
         return f"{self.external_id} {self.name}"
@@ -390,23 +417,10 @@ class Calendar(models.Model):
         _clean_fields(self, exclude, rules.calendar_model_check)
 
 
-class ExceptionType(models.TextChoices):
-    HOLIDAY = "HOLIDAY"
-    TIME_CHANGE = "TIME_CHANGE"
-
-
-class Placement(models.TextChoices):
-    FIXED = "FIXED"
-    ANNUAL = "ANNUAL"
-    RELATIVE = "RELATIVE"
-
-
-class RelativeType(models.TextChoices):
-    FIRST = "FIRST"
-    SECOND = "SECOND"
-    THIRD = "THIRD"
-    FOURTH = "FOURTH"
-    LAST = "LAST"
+# The fields the engine reads of an exception, named as the model's; fixed_date converted.
+_ENGINE_EXCEPTION_FIELDS = tuple(
+    f.name for f in dataclasses.fields(business_time.CalendarException) if f.name != "fixed_date"
+)
 
 
 class CalendarException(models.Model):
@@ -418,14 +432,10 @@ class CalendarException(models.Model):
     list in one insert.
     """
 
-    Type = ExceptionType
-    Placement = Placement
-    RelativeType = RelativeType
-
     calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="exceptions")
     name = models.CharField(max_length=NAME_MAX, blank=True)
-    type = models.CharField(max_length=16, choices=ExceptionType.choices, blank=True)
-    placement = models.CharField(max_length=16, choices=Placement.choices, blank=True)
+    type = models.CharField(max_length=16, choices=_choices("type"), blank=True)
+    placement = models.CharField(max_length=16, choices=_choices("placement"), blank=True)
     # The day that contains this instant in the calendar's time zone.
     fixed_date = models.BigIntegerField(
         null=True, blank=True, help_text="Epoch milliseconds (placement FIXED)."
@@ -434,7 +444,7 @@ class CalendarException(models.Model):
     annual_day = models.PositiveSmallIntegerField(null=True, blank=True)
     # NULL, not "", when unused: the API answers null for every unused field.
     relative_type = models.CharField(  # noqa: DJ001
-        max_length=8, choices=RelativeType.choices, null=True, blank=True
+        max_length=8, choices=_choices("relativeType"), null=True, blank=True
     )
     relative_day_of_week = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="1 = Sunday ... 7 = Saturday."
@@ -448,63 +458,9 @@ class CalendarException(models.Model):
     class Meta:
         ordering = ["calendar_id", "id"]
         constraints = [
-            models.CheckConstraint(condition=~Q(name=""), name="exception_name_not_empty"),
-            models.CheckConstraint(
-                condition=(
-                    Q(
-                        placement="FIXED",
-                        fixed_date__isnull=False,
-                        annual_month__isnull=True,
-                        annual_day__isnull=True,
-                        relative_type__isnull=True,
-                        relative_day_of_week__isnull=True,
-                        relative_month__isnull=True,
-                    )
-                    | (
-                        Q(
-                            placement="ANNUAL",
-                            fixed_date__isnull=True,
-                            relative_type__isnull=True,
-                            relative_day_of_week__isnull=True,
-                            relative_month__isnull=True,
-                        )
-                        & _between("annual_month", 1, 12)
-                        & _between("annual_day", 1, 31)
-                    )
-                    | (
-                        Q(
-                            placement="RELATIVE",
-                            fixed_date__isnull=True,
-                            annual_month__isnull=True,
-                            annual_day__isnull=True,
-                            relative_type__isnull=False,
-                            relative_type__in=RelativeType.values,
-                        )
-                        & _between("relative_day_of_week", 1, 7)
-                        & _between("relative_month", 1, 12)
-                    )
-                ),
-                name="exception_placement_fields",
-            ),
-            models.CheckConstraint(
-                condition=(
-                    Q(
-                        type="HOLIDAY",
-                        time_change_start_hour__isnull=True,
-                        time_change_start_min__isnull=True,
-                        time_change_stop_hour__isnull=True,
-                        time_change_stop_min__isnull=True,
-                    )
-                    | (
-                        Q(type="TIME_CHANGE")
-                        & _between("time_change_start_hour", 0, 23)
-                        & _between("time_change_start_min", 0, 59)
-                        & _between("time_change_stop_hour", 0, 23)
-                        & _between("time_change_stop_min", 0, 59)
-                    )
-                ),
-                name="exception_type_fields",
-            ),
+            *_field_constraints("exception", rules.EXCEPTION_RULES.values()),
+            _use_constraint("placement", "exception_placement_fields"),
+            _use_constraint("type", "exception_type_fields"),
         ]
 
     def __str__(self) -> str:
@@ -521,23 +477,11 @@ class CalendarException(models.Model):
             try:
                 fixed = business_time.local_date_of_epoch_ms(fixed, tz)
             except ValueError:
-                if self.placement == self.Placement.FIXED:
+                if self.placement == business_time.Placement.FIXED:
                     return None
                 fixed = None  # unused by other placements
         return business_time.CalendarException(
-            type=self.type,
-            placement=self.placement,
-            fixed_date=fixed,
-            annual_month=self.annual_month,
-            annual_day=self.annual_day,
-            relative_type=self.relative_type,
-            relative_day_of_week=self.relative_day_of_week,
-            relative_month=self.relative_month,
-            time_change_start_hour=self.time_change_start_hour,
-            time_change_start_min=self.time_change_start_min,
-            time_change_stop_hour=self.time_change_stop_hour,
-            time_change_stop_min=self.time_change_stop_min,
-            name=self.name,
+            **{attr: getattr(self, attr) for attr in _ENGINE_EXCEPTION_FIELDS}, fixed_date=fixed
         )
 
     def clean_fields(self, exclude: Collection[str] | None = None) -> None:

@@ -14,13 +14,18 @@ import calendar as _calendar
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 
-from calendars.business_time import local_date_of_epoch_ms
+from calendars.business_time import (
+    ExceptionType,
+    Placement,
+    RelativeType,
+    local_date_of_epoch_ms,
+)
 from calendars.timezones import is_java_zone_id, java_zone
 
 if TYPE_CHECKING:
@@ -188,40 +193,89 @@ def _between(key: str, low: int, high: int) -> Callable[[Any], str | None]:
     return lambda value: None if is_int(value) and low <= value <= high else message
 
 
+def _one_of(key: str, choices: tuple[str, ...]) -> Callable[[Any], str | None]:
+    message = f"{key} is invalid. Must be {', '.join(choices[:-1])} or {choices[-1]}."
+    return lambda value: None if isinstance(value, str) and value in choices else message
+
+
 def _time_zone(value: Any) -> str | None:
     return None if is_java_zone_id(value) else "Unrecognized time zone ID."
 
 
 @dataclass(frozen=True, slots=True)
 class FieldRule:
+    """One field of a calendar or an exception, declared once: its JSON key, model
+    attribute, code and rule, and what else reads it. The model's check constraints and
+    choices (models._field_constraints, models._use_constraint), the OpenAPI fields
+    (schema.rule_fields), the answers, the admin's choices and the services' field lists
+    are all made from these, so that a field is changed here alone."""
+
     code: str
     key: str  # the JSON key
     field: str  # the field the error names (the vendor's "timeZoneID" for 1007)
     attr: str  # the model attribute
     problem: Callable[[Any], str | None]
+    low: int | None = None  # an integer's bounds, inclusive
+    high: int | None = None
+    # False: the bounds are checked on write but not by a database constraint (fixedDate's
+    # hold in the calendar's zone, 1016, which the database does not know).
+    db_bounds: bool = True
+    max_length: int | None = None
+    choices: tuple[str, ...] = ()  # a string's values
+    labels: tuple[str, ...] = ()  # the admin's names of the integers low..high
+    # The placement or type that uses the field (an exception's); others leave it unused.
+    used_with: str | None = None
+    doc: str = ""  # the OpenAPI description
 
 
 def _rule(
-    code: str, key: str, attr: str, problem: Callable[[Any], str | None], field: str = ""
+    code: str, key: str, attr: str, problem: Callable[[Any], str | None], **kwargs: Any
 ) -> FieldRule:
-    return FieldRule(code, key, field or key, attr, problem)
+    return FieldRule(code, key, kwargs.pop("field", key), attr, problem, **kwargs)
 
 
-def _range(code: str, key: str, attr: str, low: int, high: int) -> FieldRule:
-    return _rule(code, key, attr, _between(key, low, high))
+def _range(code: str, key: str, attr: str, low: int, high: int, **kwargs: Any) -> FieldRule:
+    return _rule(code, key, attr, _between(key, low, high), low=low, high=high, **kwargs)
 
 
-# Calendar fields, in code order: errors come out in this order.
+# relativeDayOfWeek, weekStarts and weekEnds number the days from 1 = Sunday (Java's).
+WEEK_DAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+MONTH_NAMES = tuple(_calendar.month_name[1:])  # English: no locale is set
+DAY = "1 = Sunday ... 7 = Saturday"
+
+
+def _week_day(code: str, key: str, attr: str, doc: str) -> FieldRule:
+    return _range(code, key, attr, 1, 7, labels=WEEK_DAY_NAMES, doc=doc)
+
+
+# Calendar fields, in the vendor's order (answers, the OpenAPI document); errors come
+# out in code order.
 CALENDAR_RULES = (
-    _rule("1000", "name", "name", name_problem),
-    _range("1001", "weekStarts", "week_starts", 1, 7),
-    _range("1002", "weekEnds", "week_ends", 1, 7),
+    _rule("1000", "name", "name", name_problem, max_length=NAME_MAX, doc="Trimmed; not blank."),
+    _week_day("1001", "weekStarts", "week_starts", f"{DAY}. The range wraps past Saturday."),
+    _week_day("1002", "weekEnds", "week_ends", DAY),
     _range("1003", "dayStartsHour", "day_starts_hour", 0, 23),
-    _range("1004", "dayEndsHour", "day_ends_hour", 0, 23),
     _range("1005", "dayStartsMin", "day_starts_min", 0, 59),
+    _range(
+        "1004",
+        "dayEndsHour",
+        "day_ends_hour",
+        0,
+        23,
+        doc="An end at or before the start runs past midnight.",
+    ),
     _range("1006", "dayEndsMin", "day_ends_min", 0, 59),
-    _rule("1007", "timeZoneId", "time_zone_id", _time_zone, field="timeZoneID"),
+    _rule(
+        "1007",
+        "timeZoneId",
+        "time_zone_id",
+        _time_zone,
+        field="timeZoneID",
+        doc="One of Java 17's TimeZone.getAvailableIDs(), case included (EST, "
+        "America/New_York, ...); anything else is 1007.",
+    ),
 )
+CALENDAR_ATTRS = tuple(rule.attr for rule in CALENDAR_RULES)
 
 
 def calendar_parse(data: Any) -> tuple[dict[str, Any], list[Problem]]:
@@ -237,6 +291,7 @@ def calendar_parse(data: Any) -> tuple[dict[str, Any], list[Problem]]:
         if message := rule.problem(value):
             problems.append(Problem(rule.code, rule.field, message))
         values[rule.attr] = value
+    problems.sort(key=lambda p: int(p.code))
     if not problems:
         values["name"] = values["name"].strip()
     return values, problems
@@ -277,92 +332,90 @@ def zone_moves_fixed_date(index: int) -> str:
     return f"timeZoneId would move the fixedDate of exception {index} outside the years 1 to 9999."
 
 
-# relativeDayOfWeek, weekStarts and weekEnds number the days from 1 = Sunday (Java's).
-WEEK_DAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
-TYPES = ("HOLIDAY", "TIME_CHANGE")
-PLACEMENTS = ("FIXED", "ANNUAL", "RELATIVE")
-RELATIVE_TYPES = ("FIRST", "SECOND", "THIRD", "FOURTH", "LAST")
+TYPES = tuple(t.value for t in ExceptionType)
+PLACEMENTS = tuple(p.value for p in Placement)
+RELATIVE_TYPES = tuple(r.value for r in RelativeType)
 
 
-def _one_of(key: str, choices: tuple[str, ...]) -> Callable[[Any], str | None]:
-    message = f"{key} is invalid. Must be {', '.join(choices[:-1])} or {choices[-1]}."
-    return lambda value: None if isinstance(value, str) and value in choices else message
+def _choice(code: str, key: str, attr: str, choices: tuple[str, ...], **kwargs: Any) -> FieldRule:
+    return _rule(code, key, attr, _one_of(key, choices), choices=choices, **kwargs)
 
 
-def _specified(key: str, used_with: str, check: Callable[[Any], str | None]):
-    """The vendor's wording for a field that is used but missing (absent, null or 0),
-    the field's own message for any other wrong value."""
-    missing = f"{key} must be specified with type of {used_with}"
-    return lambda value: missing if _is_unused(value) else check(value)
+def _placed(
+    code: str, key: str, attr: str, placement: str, high: int = 0, about: str = "", **kwargs: Any
+) -> FieldRule:
+    """A field that ``placement`` uses, a choice or a number from 1 to ``high`` (0 when
+    unused): the vendor's wording when it is missing (absent, null or 0), the field's own
+    message for any other wrong value."""
+    if "choices" in kwargs:
+        rule = _choice(code, key, attr, kwargs.pop("choices"), doc=f"Placement {placement}.")
+    else:
+        doc = f"Placement {placement}; {about}0 when unused."
+        rule = _range(code, key, attr, 1, high, doc=doc, **kwargs)
+    missing, check = f"{key} must be specified with type of {placement}", rule.problem
+
+    def problem(value: Any) -> str | None:
+        return missing if _is_unused(value) else check(value)
+
+    return replace(rule, problem=problem, used_with=placement)
 
 
 def _fixed_date(value: Any) -> str | None:
     return None if is_int(value) else "fixedDate must be specified with type of FIXED"
 
 
-def _required(key: str, used_with: str, low: int, high: int) -> Callable[[Any], str | None]:
-    return _specified(key, used_with, _between(key, low, high))
+def _time_change(code: str, key: str, attr: str, high: int) -> FieldRule:
+    return _range(code, key, attr, 0, high, used_with="TIME_CHANGE", doc="Type TIME_CHANGE.")
 
 
+# The vendor's keys, in its order (answers, the OpenAPI document).
 EXCEPTION_RULES = {
     rule.key: rule
     for rule in (
-        _rule("1000", "name", "name", name_problem),
-        _rule("1001", "type", "type", _one_of("type", TYPES)),
-        _rule("1012", "placement", "placement", _one_of("placement", PLACEMENTS)),
+        _rule("1000", "name", "name", name_problem, max_length=NAME_MAX),
+        _choice("1001", "type", "type", TYPES, doc="HOLIDAY: no work; TIME_CHANGE: other hours."),
+        _choice("1012", "placement", "placement", PLACEMENTS),
         # 0 is a date (1970-01-01T00:00Z) when fixedDate is used.
-        _rule("1002", "fixedDate", "fixed_date", _fixed_date),
-        _rule("1003", "annualMonth", "annual_month", _required("annualMonth", "ANNUAL", 1, 12)),
-        _rule("1004", "annualDay", "annual_day", _required("annualDay", "ANNUAL", 1, 31)),
         _rule(
-            "1005",
-            "relativeType",
-            "relative_type",
-            _specified("relativeType", "RELATIVE", _one_of("relativeType", RELATIVE_TYPES)),
+            "1002",
+            "fixedDate",
+            "fixed_date",
+            _fixed_date,
+            low=FIXED_DATE_MIN,
+            high=FIXED_DATE_MAX,
+            db_bounds=False,
+            used_with="FIXED",
+            doc="Epoch milliseconds (placement FIXED).",
         ),
-        _rule(
+        _placed("1003", "annualMonth", "annual_month", "ANNUAL", 12, labels=MONTH_NAMES),
+        _placed("1004", "annualDay", "annual_day", "ANNUAL", 31),
+        _placed("1005", "relativeType", "relative_type", "RELATIVE", choices=RELATIVE_TYPES),
+        _placed(
             "1006",
             "relativeDayOfWeek",
             "relative_day_of_week",
-            _required("relativeDayOfWeek", "RELATIVE", 1, 7),
+            "RELATIVE",
+            7,
+            labels=WEEK_DAY_NAMES,
+            about=f"{DAY}; ",
         ),
-        _rule(
-            "1007", "relativeMonth", "relative_month", _required("relativeMonth", "RELATIVE", 1, 12)
-        ),
-        _range("1008", "timeChangeStartHour", "time_change_start_hour", 0, 23),
-        _range("1009", "timeChangeStartMin", "time_change_start_min", 0, 59),
-        _range("1010", "timeChangeStopHour", "time_change_stop_hour", 0, 23),
-        _range("1011", "timeChangeStopMin", "time_change_stop_min", 0, 59),
+        _placed("1007", "relativeMonth", "relative_month", "RELATIVE", 12, labels=MONTH_NAMES),
+        _time_change("1008", "timeChangeStartHour", "time_change_start_hour", 23),
+        _time_change("1009", "timeChangeStartMin", "time_change_start_min", 59),
+        _time_change("1010", "timeChangeStopHour", "time_change_stop_hour", 23),
+        _time_change("1011", "timeChangeStopMin", "time_change_stop_min", 59),
     )
 }
-# The order of keys in answers: the vendor's.
-EXCEPTION_KEYS = (
-    "name",
-    "type",
-    "placement",
-    "fixedDate",
-    "annualMonth",
-    "annualDay",
-    "relativeType",
-    "relativeDayOfWeek",
-    "relativeMonth",
-    "timeChangeStartHour",
-    "timeChangeStartMin",
-    "timeChangeStopHour",
-    "timeChangeStopMin",
-)
+EXCEPTION_KEYS = tuple(EXCEPTION_RULES)
+EXCEPTION_ATTRS = tuple(rule.attr for rule in EXCEPTION_RULES.values())
 # Unused fields are answered as the vendor does: numbers 0, fixedDate and relativeType null.
 UNUSED_NULL = ("fixedDate", "relativeType")
 PLACEMENT_KEYS = {
-    "FIXED": ("fixedDate",),
-    "ANNUAL": ("annualMonth", "annualDay"),
-    "RELATIVE": ("relativeType", "relativeDayOfWeek", "relativeMonth"),
+    placement: tuple(key for key, rule in EXCEPTION_RULES.items() if rule.used_with == placement)
+    for placement in PLACEMENTS
 }
-TIME_CHANGE_KEYS = (
-    "timeChangeStartHour",
-    "timeChangeStartMin",
-    "timeChangeStopHour",
-    "timeChangeStopMin",
+TIME_CHANGE_KEYS = tuple(
+    key for key, rule in EXCEPTION_RULES.items() if rule.used_with == "TIME_CHANGE"
 )
 
 

@@ -8,6 +8,7 @@ plain functions of calendars/serializers.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -61,13 +62,19 @@ def postprocess(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
 
 
 # Shapes -------------------------------------------------------------------------------
+# Each is named in the document as its class, less "Serializer" (GrsLogin, ...).
+
+
+def _serializer(
+    name: str, fields: dict[str, serializers.Field], doc: str | None = None
+) -> type[serializers.Serializer]:
+    """A serializer of ``fields``, which must be made in their order (DRF orders declared
+    fields by creation), named ``name`` in the document."""
+    return type(f"{name}Serializer", (serializers.Serializer,), {**fields, "__doc__": doc})
 
 
 class GrsErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
-
-    class Meta:
-        ref_name = "GrsError"
 
 
 class GrsFieldErrorSerializer(serializers.Serializer):
@@ -82,145 +89,99 @@ class GrsFieldErrorSerializer(serializers.Serializer):
         required=False, help_text="The exception's position in the list (exception errors)."
     )
 
-    class Meta:
-        ref_name = "GrsFieldError"
-
 
 class GrsValidationErrorSerializer(serializers.Serializer):
     message = serializers.ChoiceField(choices=[rules.VALIDATION_FAILED])
     errors = GrsFieldErrorSerializer(many=True)
 
-    class Meta:
-        ref_name = "GrsValidationError"
 
-
-class PasswordChangeErrorSerializer(serializers.Serializer):
+class GrsPasswordChangeRequiredErrorSerializer(serializers.Serializer):
     code = serializers.IntegerField(help_text="1000, a number here, as the vendor shows it.")
     message = serializers.CharField()
 
-    class Meta:
-        ref_name = "GrsPasswordChangeRequiredError"
 
-
-class PasswordChangeRequiredSerializer(serializers.Serializer):
+class GrsPasswordChangeRequiredSerializer(serializers.Serializer):
     message = serializers.ChoiceField(choices=[rules.VALIDATION_FAILED])
-    errors = PasswordChangeErrorSerializer(many=True)
-
-    class Meta:
-        ref_name = "GrsPasswordChangeRequired"
+    errors = GrsPasswordChangeRequiredErrorSerializer(many=True)
 
 
-class LoginSerializer(serializers.Serializer):
+class GrsLoginSerializer(serializers.Serializer):
     apiToken = serializers.CharField()
     lastLogin = serializers.IntegerField(
         help_text="The previous login in epoch milliseconds, 0 for the first."
     )
 
-    class Meta:
-        ref_name = "GrsLogin"
 
-
-class TenantSerializer(serializers.Serializer):
+class GrsTenantSerializer(serializers.Serializer):
     nodeId = serializers.IntegerField()
     name = serializers.CharField()
 
-    class Meta:
-        ref_name = "GrsTenant"
+
+class GrsTenantsSerializer(serializers.Serializer):
+    tenants = GrsTenantSerializer(many=True)
 
 
-class TenantsSerializer(serializers.Serializer):
-    tenants = TenantSerializer(many=True)
-
-    class Meta:
-        ref_name = "GrsTenants"
-
-
-PermissionsSerializer = type(
-    "PermissionsSerializer",
-    (serializers.Serializer,),
+GrsPermissionsSerializer = _serializer(
+    "GrsPermissions",
     {
-        **{
-            key: serializers.BooleanField(
-                help_text=f"The {perm} permission."
-                if perm
-                else "Always false: this service has no such feature."
-            )
-            for key, perm in rules.PERMISSION_KEYS.items()
-        },
-        "Meta": type("Meta", (), {"ref_name": "GrsPermissions"}),
+        key: serializers.BooleanField(
+            help_text=f"The {perm} permission."
+            if perm
+            else "Always false: this service has no such feature."
+        )
+        for key, perm in rules.PERMISSION_KEYS.items()
     },
 )
 
 
-class ChangePasswordRequestSerializer(serializers.Serializer):
+class GrsChangePasswordRequestSerializer(serializers.Serializer):
     newPassword = serializers.CharField(
         help_text="Checked by the same validators as the admin's (AUTH_PASSWORD_VALIDATORS)."
     )
 
-    class Meta:
-        ref_name = "GrsChangePasswordRequest"
 
-
-class NodeSerializer(serializers.Serializer):
+class GrsBusinessNodeSerializer(serializers.Serializer):
     nodeId = serializers.IntegerField()
     name = serializers.CharField()
     children = serializers.ListField(
         child=serializers.DictField(), allow_null=True, help_text="Nodes below; null for a leaf."
     )
 
-    class Meta:
-        ref_name = "GrsBusinessNode"
+
+class GrsBusinessHierarchySerializer(serializers.Serializer):
+    nodes = GrsBusinessNodeSerializer(many=True, help_text="The tenant's root node, with its tree.")
 
 
-class HierarchySerializer(serializers.Serializer):
-    nodes = NodeSerializer(many=True, help_text="The tenant's root node, with its tree.")
-
-    class Meta:
-        ref_name = "GrsBusinessHierarchy"
-
-
-class TemplateSerializer(serializers.Serializer):
+class GrsTemplateSerializer(serializers.Serializer):
     name = serializers.CharField()
     version = serializers.IntegerField()
     type = serializers.CharField(allow_null=True)
     # "global" is a Python keyword: declared below.
     changeComment = serializers.CharField(allow_null=True)
 
-    class Meta:
-        ref_name = "GrsTemplate"
+
+GrsTemplateSerializer._declared_fields["global"] = serializers.BooleanField()
 
 
-TemplateSerializer._declared_fields["global"] = serializers.BooleanField()
-
-
-class TemplateRefSerializer(serializers.Serializer):
+class GrsTemplateRefSerializer(serializers.Serializer):
     name = serializers.CharField()
     version = serializers.IntegerField()
 
-    class Meta:
-        ref_name = "GrsTemplateRef"
 
-
-class PackageSerializer(serializers.Serializer):
+class GrsPackageSerializer(serializers.Serializer):
     packageId = serializers.UUIDField()
     name = serializers.CharField()
     type = serializers.CharField(allow_null=True)
     businessName = serializers.CharField(allow_null=True)
     description = serializers.CharField(allow_null=True)
-    templates = TemplateSerializer(many=True)
-
-    class Meta:
-        ref_name = "GrsPackage"
+    templates = GrsTemplateSerializer(many=True)
 
 
-class PackagesSerializer(serializers.Serializer):
-    packages = PackageSerializer(many=True)
-
-    class Meta:
-        ref_name = "GrsPackages"
+class GrsPackagesSerializer(serializers.Serializer):
+    packages = GrsPackageSerializer(many=True)
 
 
-class PackageCreateRequestSerializer(serializers.Serializer):
+class GrsPackageCreateRequestSerializer(serializers.Serializer):
     name = serializers.CharField(
         help_text="A Java package name: ASCII letters, digits and _, segments joined by "
         "dots, none starting with a digit or being a Java keyword. Unique in the tenant."
@@ -228,178 +189,112 @@ class PackageCreateRequestSerializer(serializers.Serializer):
     type = serializers.CharField()
     businessName = serializers.CharField(required=False, allow_null=True)
     description = serializers.CharField(required=False, allow_null=True)
-    templates = TemplateRefSerializer(many=True, required=False)
-
-    class Meta:
-        ref_name = "GrsPackageCreateRequest"
+    templates = GrsTemplateRefSerializer(many=True, required=False)
 
 
-class PackageModifyRequestSerializer(serializers.Serializer):
+class GrsPackageModifyRequestSerializer(serializers.Serializer):
     businessName = serializers.CharField(required=False, allow_null=True)
     description = serializers.CharField(required=False, allow_null=True)
-    templates = TemplateRefSerializer(many=True, required=False)
-
-    class Meta:
-        ref_name = "GrsPackageModifyRequest"
+    templates = GrsTemplateRefSerializer(many=True, required=False)
 
 
-def _range(low: int, high: int, **kwargs) -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=low, max_value=high, **kwargs)
+def rule_fields(
+    field_rules: Iterable[rules.FieldRule], *, request: bool = False, bare: bool = False
+) -> dict[str, serializers.Field]:
+    """The OpenAPI fields of ``field_rules`` (calendars/rules.py), in their order. A field
+    that a placement or type uses is nullable (the vendor answers it null or 0 when
+    unused, as 0 stands for unused), and a request may leave it out; ``bare`` leaves out
+    descriptions and length limits, as the calendar answers have them."""
+    fields: dict[str, serializers.Field] = {}
+    for rule in field_rules:
+        kwargs: dict[str, Any] = {"help_text": rule.doc} if rule.doc and not bare else {}
+        if rule.used_with:
+            kwargs |= {"required": not request, "allow_null": True}
+        if rule.choices:
+            fields[rule.key] = serializers.ChoiceField(choices=rule.choices, **kwargs)
+        elif rule.low is not None:
+            low = min(rule.low, 0) if rule.used_with else rule.low
+            fields[rule.key] = serializers.IntegerField(
+                min_value=low, max_value=rule.high, **kwargs
+            )
+        else:
+            length = {"max_length": rule.max_length} if rule.max_length and not bare else {}
+            fields[rule.key] = serializers.CharField(**length, **kwargs)
+    return fields
 
 
-DAY = "1 = Sunday ... 7 = Saturday"
-
-
-class CalendarRequestSerializer(serializers.Serializer):
-    """Every field is required; all invalid ones are reported at once (422)."""
-
-    name = serializers.CharField(max_length=rules.NAME_MAX, help_text="Trimmed; not blank.")
-    weekStarts = _range(1, 7, help_text=f"{DAY}. The range wraps past Saturday.")
-    weekEnds = _range(1, 7, help_text=DAY)
-    dayStartsHour = _range(0, 23)
-    dayStartsMin = _range(0, 59)
-    dayEndsHour = _range(0, 23, help_text="An end at or before the start runs past midnight.")
-    dayEndsMin = _range(0, 59)
-    timeZoneId = serializers.CharField(
-        help_text="One of Java 17's TimeZone.getAvailableIDs(), case included (EST, "
-        "America/New_York, ...); anything else is 1007."
-    )
-
-    class Meta:
-        ref_name = "GrsCalendarRequest"
-
-
-class CalendarSerializer(serializers.Serializer):
-    """Create and modify answers."""
-
-    calendarId = serializers.CharField(help_text="The external id, Calendar_N.")
-    name = serializers.CharField()
-    locked = serializers.BooleanField()
-    lockOwner = serializers.CharField(allow_null=True)
-    weekStarts = _range(1, 7)
-    weekEnds = _range(1, 7)
-    dayStartsHour = _range(0, 23)
-    dayStartsMin = _range(0, 59)
-    dayEndsHour = _range(0, 23)
-    dayEndsMin = _range(0, 59)
-    timeZoneId = serializers.CharField()
-
-    class Meta:
-        ref_name = "GrsCalendar"
-
-
-class CalendarListItemSerializer(serializers.Serializer):
-    calendarId = serializers.UUIDField()
-    extCalendarId = serializers.CharField(help_text="Calendar_N")
-    name = serializers.CharField()
-    locked = serializers.BooleanField()
-    lockOwner = serializers.CharField(allow_null=True)
-    weekStarts = _range(1, 7)
-    weekEnds = _range(1, 7)
-    dayStartsHour = _range(0, 23)
-    dayStartsMin = _range(0, 59)
-    dayEndsHour = _range(0, 23)
-    dayEndsMin = _range(0, 59)
-    timeZoneId = serializers.CharField()
-
-    class Meta:
-        ref_name = "GrsCalendarListItem"
-
-
-class CalendarListSerializer(serializers.Serializer):
-    calendars = CalendarListItemSerializer(many=True)
-
-    class Meta:
-        ref_name = "GrsCalendarList"
-
-
-def _exception_fields(*, request: bool) -> dict[str, serializers.Field]:
-    """The 13 keys of a calendar exception. Answers carry all of them, unused numbers 0
-    and unused fixedDate and relativeType null (the vendor's); requests need name, type
-    and placement, and may leave unused ones out, null or 0."""
-    optional = {"required": not request, "allow_null": True}
+def _calendar_answer(**ids: serializers.Field) -> dict[str, serializers.Field]:
+    """A calendar as the answers write it (calendars/serializers.py): its ids, its name,
+    the lock, then its other fields."""
+    name, *others = rules.CALENDAR_RULES
     return {
-        "name": serializers.CharField(max_length=rules.NAME_MAX),
-        "type": serializers.ChoiceField(
-            choices=rules.TYPES, help_text="HOLIDAY: no work; TIME_CHANGE: other hours."
-        ),
-        "placement": serializers.ChoiceField(choices=rules.PLACEMENTS),
-        "fixedDate": serializers.IntegerField(
-            min_value=rules.FIXED_DATE_MIN,
-            max_value=rules.FIXED_DATE_MAX,
-            help_text="Epoch milliseconds (placement FIXED).",
-            **optional,
-        ),
-        "annualMonth": _range(0, 12, help_text="Placement ANNUAL; 0 when unused.", **optional),
-        "annualDay": _range(0, 31, help_text="Placement ANNUAL; 0 when unused.", **optional),
-        "relativeType": serializers.ChoiceField(
-            choices=rules.RELATIVE_TYPES, help_text="Placement RELATIVE.", **optional
-        ),
-        "relativeDayOfWeek": _range(
-            0, 7, help_text=f"Placement RELATIVE; {DAY}; 0 when unused.", **optional
-        ),
-        "relativeMonth": _range(0, 12, help_text="Placement RELATIVE; 0 when unused.", **optional),
-        "timeChangeStartHour": _range(0, 23, help_text="Type TIME_CHANGE.", **optional),
-        "timeChangeStartMin": _range(0, 59, help_text="Type TIME_CHANGE.", **optional),
-        "timeChangeStopHour": _range(0, 23, help_text="Type TIME_CHANGE.", **optional),
-        "timeChangeStopMin": _range(0, 59, help_text="Type TIME_CHANGE.", **optional),
+        **ids,
+        **rule_fields([name], bare=True),
+        "locked": serializers.BooleanField(),
+        "lockOwner": serializers.CharField(allow_null=True),
+        **rule_fields(others, bare=True),
     }
 
 
-CalendarExceptionSerializer = type(
-    "CalendarExceptionSerializer",
-    (serializers.Serializer,),
-    {**_exception_fields(request=False), "Meta": type("Meta", (), {"ref_name": "GrsException"})},
+GrsCalendarRequestSerializer = _serializer(
+    "GrsCalendarRequest",
+    rule_fields(rules.CALENDAR_RULES, request=True),
+    "Every field is required; all invalid ones are reported at once (422).",
 )
-CalendarExceptionRequestSerializer = type(
-    "CalendarExceptionRequestSerializer",
-    (serializers.Serializer,),
-    {
-        **_exception_fields(request=True),
-        "Meta": type("Meta", (), {"ref_name": "GrsExceptionRequest"}),
-    },
+GrsCalendarSerializer = _serializer(
+    "GrsCalendar",
+    _calendar_answer(calendarId=serializers.CharField(help_text="The external id, Calendar_N.")),
+    "Create and modify answers.",
+)
+GrsCalendarListItemSerializer = _serializer(
+    "GrsCalendarListItem",
+    _calendar_answer(
+        calendarId=serializers.UUIDField(),
+        extCalendarId=serializers.CharField(help_text="Calendar_N"),
+    ),
 )
 
 
-class CalendarBodyRequestSerializer(serializers.Serializer):
-    exceptions = CalendarExceptionRequestSerializer(
+class GrsCalendarListSerializer(serializers.Serializer):
+    calendars = GrsCalendarListItemSerializer(many=True)
+
+
+# The 13 keys of a calendar exception. Answers carry all of them, unused numbers 0 and
+# unused fixedDate and relativeType null (the vendor's); requests need name, type and
+# placement, and may leave unused ones out, null or 0.
+_EXCEPTION_RULES = rules.EXCEPTION_RULES.values()
+GrsExceptionSerializer = _serializer("GrsException", rule_fields(_EXCEPTION_RULES))
+GrsExceptionRequestSerializer = _serializer(
+    "GrsExceptionRequest",
+    rule_fields(_EXCEPTION_RULES, request=True),
+)
+
+
+class GrsCalendarBodyRequestSerializer(serializers.Serializer):
+    exceptions = GrsExceptionRequestSerializer(
         many=True,
         max_length=rules.MAX_EXCEPTIONS,
         help_text="Replaces the calendar's exceptions, in this order. Other keys are ignored.",
     )
 
-    class Meta:
-        ref_name = "GrsCalendarBodyRequest"
+
+GrsCalendarBodySerializer = _serializer(
+    "GrsCalendarBody",
+    {
+        **_calendar_answer(
+            calendarId=serializers.UUIDField(),
+            externalId=serializers.CharField(help_text="Calendar_N"),
+        ),
+        "exceptions": GrsExceptionSerializer(many=True),
+    },
+    "GET businesscalendarbody.",
+)
 
 
-class CalendarBodySerializer(serializers.Serializer):
-    """GET businesscalendarbody."""
-
-    calendarId = serializers.UUIDField()
-    externalId = serializers.CharField(help_text="Calendar_N")
-    name = serializers.CharField()
-    locked = serializers.BooleanField()
-    lockOwner = serializers.CharField(allow_null=True)
-    weekStarts = _range(1, 7)
-    weekEnds = _range(1, 7)
-    dayStartsHour = _range(0, 23)
-    dayStartsMin = _range(0, 59)
-    dayEndsHour = _range(0, 23)
-    dayEndsMin = _range(0, 59)
-    timeZoneId = serializers.CharField()
-    exceptions = CalendarExceptionSerializer(many=True)
-
-    class Meta:
-        ref_name = "GrsCalendarBody"
-
-
-class CalendarWrittenBodySerializer(CalendarSerializer):
+class GrsCalendarWrittenBodySerializer(GrsCalendarSerializer):
     """PUT businesscalendarbody: the create answer plus the exceptions."""
 
-    exceptions = CalendarExceptionSerializer(many=True)
-
-    class Meta:
-        ref_name = "GrsCalendarWrittenBody"
+    exceptions = GrsExceptionSerializer(many=True)
 
 
 # Examples, from the vendor's page (grs-create-calendar.txt) ------------------------------
@@ -421,41 +316,12 @@ VENDOR_RESPONSE = {
     "lockOwner": None,
     **{k: v for k, v in VENDOR_REQUEST.items() if k != "name"},
 }
+# The vendor's 422 for an empty body: each rule's message for a missing value.
 VENDOR_422 = {
-    "message": "Validation Failed",
+    "message": rules.VALIDATION_FAILED,
     "errors": [
-        {"code": "1000", "field": "name", "message": "name must be specified"},
-        {
-            "code": "1001",
-            "field": "weekStarts",
-            "message": "weekStarts is invalid. Must be between 1 and 7.",
-        },
-        {
-            "code": "1002",
-            "field": "weekEnds",
-            "message": "weekEnds is invalid. Must be between 1 and 7.",
-        },
-        {
-            "code": "1003",
-            "field": "dayStartsHour",
-            "message": "dayStartsHour is invalid. Must be between 0 and 23.",
-        },
-        {
-            "code": "1004",
-            "field": "dayEndsHour",
-            "message": "dayEndsHour is invalid. Must be between 0 and 23.",
-        },
-        {
-            "code": "1005",
-            "field": "dayStartsMin",
-            "message": "dayStartsMin is invalid. Must be between 0 and 59.",
-        },
-        {
-            "code": "1006",
-            "field": "dayEndsMin",
-            "message": "dayEndsMin is invalid. Must be between 0 and 59.",
-        },
-        {"code": "1007", "field": "timeZoneID", "message": "Unrecognized time zone ID."},
+        {"code": rule.code, "field": rule.field, "message": rule.problem(None)}
+        for rule in sorted(rules.CALENDAR_RULES, key=lambda rule: int(rule.code))
     ],
 }
 THANKSGIVING = {
@@ -549,9 +415,9 @@ login = _op(
     description="HTTP Basic with the password; answers the API token for later requests.",
     auth=[{LOGIN_SCHEME: []}],
     responses={
-        200: R(LoginSerializer, "The token for `username:apiToken` from now on."),
+        200: R(GrsLoginSerializer, "The token for `username:apiToken` from now on."),
         422: OpenApiResponse(
-            response=PasswordChangeRequiredSerializer,
+            response=GrsPasswordChangeRequiredSerializer,
             description="Staff flagged the user: change the password first "
             "(PUT /grs/v1/changepassword with `username:password`).",
             examples=[
@@ -576,20 +442,20 @@ login = _op(
 tenants = _op(
     "grsTenants",
     "Tenants you are a member of",
-    responses={200: R(TenantsSerializer, "Tenants you are a member of."), **_errors(401, 503)},
+    responses={200: R(GrsTenantsSerializer, "Tenants you are a member of."), **_errors(401, 503)},
 )
 permissions = _op(
     "grsPermissions",
     "Your permissions in a tenant",
     parameters=[TENANT_ID],
-    responses={200: R(PermissionsSerializer, "Your permissions."), **_errors(*ACCESS)},
+    responses={200: R(GrsPermissionsSerializer, "Your permissions."), **_errors(*ACCESS)},
 )
 calendar_list = _op(
     "grsCalendarList",
     "List calendars",
     description="Needs CALENDAR_VIEW.",
     parameters=IN_PACKAGE,
-    responses={200: R(CalendarListSerializer, "The package's calendars."), **_errors(*PACKAGE)},
+    responses={200: R(GrsCalendarListSerializer, "The package's calendars."), **_errors(*PACKAGE)},
 )
 calendar_create = _op(
     "grsCalendarCreate",
@@ -597,9 +463,9 @@ calendar_create = _op(
     description="Needs CALENDAR_CREATE and CALENDAR_VIEW. Every invalid field is reported "
     "at once, in code order (1000-1007); unknown keys are ignored.",
     parameters=IN_PACKAGE,
-    request=CalendarRequestSerializer,
+    request=GrsCalendarRequestSerializer,
     responses={
-        201: R(CalendarSerializer, "Created."),
+        201: R(GrsCalendarSerializer, "Created."),
         422: _validation(VENDOR_422, "Field validation error, codes 1000-1007."),
         **_errors(*PACKAGE, *BODY),
     },
@@ -617,9 +483,9 @@ calendar_modify = _op(
     "codes as create, plus 1008 (timeZoneID, with index) when the new zone would move a "
     "stored exception's fixedDate outside the years 1 to 9999.",
     parameters=IN_CALENDAR,
-    request=CalendarRequestSerializer,
+    request=GrsCalendarRequestSerializer,
     responses={
-        200: R(CalendarSerializer, "Modified."),
+        200: R(GrsCalendarSerializer, "Modified."),
         422: _validation(VENDOR_422, "Field validation error, codes 1000-1007."),
         **_errors(*PACKAGE, *BODY, 412),
     },
@@ -637,7 +503,7 @@ body_get = _op(
     "A calendar with its exceptions",
     description="Needs CALENDAR_VIEW.",
     parameters=IN_CALENDAR,
-    responses={200: R(CalendarBodySerializer, "The calendar."), **_errors(*PACKAGE)},
+    responses={200: R(GrsCalendarBodySerializer, "The calendar."), **_errors(*PACKAGE)},
 )
 body_put = _op(
     "grsCalendarBodyPut",
@@ -650,9 +516,9 @@ body_put = _op(
     "exception's index. Answers carry all 13 keys, unused numbers 0 and unused fixedDate "
     "and relativeType null, as the vendor's.",
     parameters=IN_CALENDAR,
-    request=CalendarBodyRequestSerializer,
+    request=GrsCalendarBodyRequestSerializer,
     responses={
-        201: R(CalendarWrittenBodySerializer, "Exceptions replaced."),
+        201: R(GrsCalendarWrittenBodySerializer, "Exceptions replaced."),
         422: _validation(EXCEPTION_422, "Field validation error, codes 1000-1016 with index."),
         **_errors(*PACKAGE, *BODY, 412),
     },
@@ -692,7 +558,7 @@ change_password = _op(
     "answers 422 Password Change Required has no token). Ends every session of the user, "
     "this one too: log in again with the new password. Rate-limited as login.",
     auth=[{TOKEN_SCHEME: []}, {LOGIN_SCHEME: []}],
-    request=ChangePasswordRequestSerializer,
+    request=GrsChangePasswordRequestSerializer,
     responses={
         204: R(None, "Changed; every session of the user has ended."),
         422: _validation(
@@ -745,7 +611,7 @@ business_hierarchy = _op(
     "The tenant's business hierarchy",
     description="Every member sees the whole tree.",
     parameters=[TENANT_ID],
-    responses={200: R(HierarchySerializer, "The tree."), **_errors(*ACCESS)},
+    responses={200: R(GrsBusinessHierarchySerializer, "The tree."), **_errors(*ACCESS)},
     examples=[
         OpenApiExample(
             "ACME",
@@ -770,7 +636,7 @@ node_packages = _op(
     description="The packages attached to the node itself, by name. Membership only.",
     parameters=IN_NODE,
     responses={
-        200: R(PackagesSerializer, "The node's packages."),
+        200: R(GrsPackagesSerializer, "The node's packages."),
         **_errors(*ACCESS, e403=NODE_403),
     },
     examples=[OpenApiExample("dmd", value={"packages": [PACKAGE_EXAMPLE]}, response_only=True)],
@@ -780,7 +646,7 @@ node_package_get = _op(
     "A package of a business node",
     parameters=[*IN_NODE, NODE_PACKAGE_ID],
     responses={
-        200: R(PackageSerializer, "The package."),
+        200: R(GrsPackageSerializer, "The package."),
         **_errors(*PACKAGE, e403=NODE_403, e404=NODE_404),
     },
 )
@@ -790,9 +656,9 @@ node_package_create = _op(
     description="Needs PACKAGE_CREATE. Every invalid field at once, in code order: the "
     "vendor's 1000-1006, ours 1007-1009 (docs/grs.md).",
     parameters=IN_NODE,
-    request=PackageCreateRequestSerializer,
+    request=GrsPackageCreateRequestSerializer,
     responses={
-        201: R(PackageSerializer, "Created."),
+        201: R(GrsPackageSerializer, "Created."),
         422: _validation(PACKAGE_422, "Field validation error, codes 1000-1009."),
         **_errors(*ACCESS, *BODY, e403=NODE_403),
     },
@@ -811,9 +677,9 @@ node_package_modify = _op(
     description="Needs PACKAGE_MODIFY. Only businessName, description and templates "
     "change, each only when sent; other keys are ignored. 422: 1005-1009.",
     parameters=[*IN_NODE, NODE_PACKAGE_ID],
-    request=PackageModifyRequestSerializer,
+    request=GrsPackageModifyRequestSerializer,
     responses={
-        200: R(PackageSerializer, "Modified."),
+        200: R(GrsPackageSerializer, "Modified."),
         422: _validation(PACKAGE_422, "Field validation error."),
         **_errors(*PACKAGE, *BODY, e403=NODE_403, e404=NODE_404),
     },
@@ -825,41 +691,29 @@ node_package_modify = _op(
 INSTANT = "UTC, ISO 8601 with Z: seconds always, microseconds only when not zero."
 
 
-class WorkingSerializer(serializers.Serializer):
+class GrsWorkingSerializer(serializers.Serializer):
     at = serializers.DateTimeField(help_text=f"The instant asked about. {INSTANT}")
     working = serializers.BooleanField()
 
-    class Meta:
-        ref_name = "GrsWorking"
 
-
-class NextWorkingSerializer(serializers.Serializer):
+class GrsNextWorkingSerializer(serializers.Serializer):
     at = serializers.DateTimeField(
         help_text=f"The first working instant at or after `after`. {INSTANT}"
     )
 
-    class Meta:
-        ref_name = "GrsNextWorking"
 
-
-class AddSerializer(serializers.Serializer):
+class GrsAddSerializer(serializers.Serializer):
     end = serializers.DateTimeField(
         help_text=f"The earliest instant with `minutes` working minutes since `start`. {INSTANT}"
     )
 
-    class Meta:
-        ref_name = "GrsAdd"
 
-
-class DurationSerializer(serializers.Serializer):
+class GrsDurationSerializer(serializers.Serializer):
     minutes = serializers.FloatField(
         min_value=0,
         help_text="Working minutes in [start, end): a whole number when whole, else with "
         "its fraction (09:00:30 to 10:00 is 59.5).",
     )
-
-    class Meta:
-        ref_name = "GrsDuration"
 
 
 def _instant(name: str, description: str) -> OpenApiParameter:
@@ -893,14 +747,14 @@ def _bt(operation_id: str, summary: str, answer, description: str, params, *stat
 bt_working = _bt(
     "grsBusinessTimeWorking",
     "Is an instant working time",
-    WorkingSerializer,
+    GrsWorkingSerializer,
     "Whether `at` is inside the calendar's working time (intervals are half-open).",
     [_instant("at", "The instant.")],
 )
 bt_next_working = _bt(
     "grsBusinessTimeNextWorking",
     "The next working instant",
-    NextWorkingSerializer,
+    GrsNextWorkingSerializer,
     "The first working instant at or after `after` (`after` itself when it is working).",
     [_instant("after", "From this instant on.")],
     422,
@@ -908,7 +762,7 @@ bt_next_working = _bt(
 bt_add = _bt(
     "grsBusinessTimeAdd",
     "Add working minutes",
-    AddSerializer,
+    GrsAddSerializer,
     "The earliest instant with exactly `minutes` working minutes between `start` and it; "
     "`minutes=0` answers `start`.",
     [
@@ -926,13 +780,13 @@ bt_add = _bt(
 bt_duration = _bt(
     "grsBusinessTimeDuration",
     "Working minutes between two instants",
-    DurationSerializer,
+    GrsDurationSerializer,
     "Working minutes in [start, end), start <= end.",
     [_instant("start", "From this instant."), _instant("end", "Up to this instant.")],
 )
 
 
-class BulkQuestionSerializer(serializers.Serializer):
+class GrsBusinessTimeQuestionSerializer(serializers.Serializer):
     op = serializers.ChoiceField(
         choices=["working", "next-working", "add", "duration"], help_text="The question."
     )
@@ -944,11 +798,8 @@ class BulkQuestionSerializer(serializers.Serializer):
         required=False, min_value=0, help_text="add: working minutes (or a string of digits)."
     )
 
-    class Meta:
-        ref_name = "GrsBusinessTimeQuestion"
 
-
-class BulkResultSerializer(serializers.Serializer):
+class GrsBusinessTimeResultSerializer(serializers.Serializer):
     """One result: the single endpoint's answer, or its error with the status it would have."""
 
     at = serializers.DateTimeField(required=False, help_text=f"working, next-working. {INSTANT}")
@@ -961,9 +812,6 @@ class BulkResultSerializer(serializers.Serializer):
     message = serializers.CharField(
         required=False, help_text="On an error: the single endpoint's message."
     )
-
-    class Meta:
-        ref_name = "GrsBusinessTimeResult"
 
 
 BULK_EXAMPLE = [
@@ -986,9 +834,9 @@ bt_bulk = _op(
     "`message`. A bad question fails alone; a body that is not such an array is a 400. "
     "docs/business-time.md has the rules.",
     parameters=IN_CALENDAR,
-    request=BulkQuestionSerializer(many=True),
+    request=GrsBusinessTimeQuestionSerializer(many=True),
     responses={
-        200: R(BulkResultSerializer(many=True), "One result per question, in order."),
+        200: R(GrsBusinessTimeResultSerializer(many=True), "One result per question, in order."),
         **_errors(*PACKAGE, *BODY, e400=f"`{rules.QUESTIONS_INVALID}` (or not JSON)"),
     },
     examples=[

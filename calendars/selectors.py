@@ -15,6 +15,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, connections
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Value
 
+from calendars import rules
 from calendars.business_time import CalendarSpec
 from calendars.models import (
     BusinessNode,
@@ -97,30 +98,9 @@ def calendar_get(
     return calendars.first()
 
 
-_SPEC_FIELDS = (
-    "week_starts",
-    "week_ends",
-    "day_starts_hour",
-    "day_starts_min",
-    "day_ends_hour",
-    "day_ends_min",
-    "time_zone_id",
-)
-_EXCEPTION_FIELDS = (
-    "name",
-    "type",
-    "placement",
-    "fixed_date",
-    "annual_month",
-    "annual_day",
-    "relative_type",
-    "relative_day_of_week",
-    "relative_month",
-    "time_change_start_hour",
-    "time_change_start_min",
-    "time_change_stop_hour",
-    "time_change_stop_min",
-)
+# What the engine reads: a calendar's fields but its name, and its exceptions'.
+_SPEC_FIELDS = tuple(attr for attr in rules.CALENDAR_ATTRS if attr != "name")
+_EXCEPTION_FIELDS = rules.EXCEPTION_ATTRS
 
 
 def calendar_business_spec(

@@ -9,7 +9,10 @@ from typing import Any
 from django.utils import timezone
 
 from calendars.models import Calendar, CalendarException, Package
-from calendars.rules import EXCEPTION_KEYS, EXCEPTION_RULES, UNUSED_NULL
+from calendars.rules import CALENDAR_RULES, EXCEPTION_KEYS, EXCEPTION_RULES, UNUSED_NULL
+
+# A calendar's fields but its name, which comes before the lock (the vendor's order).
+_AFTER_LOCK = tuple((rule.key, rule.attr) for rule in CALENDAR_RULES if rule.key != "name")
 
 
 def _fields(calendar: Calendar, now: datetime) -> dict[str, Any]:
@@ -18,13 +21,7 @@ def _fields(calendar: Calendar, now: datetime) -> dict[str, Any]:
         "name": calendar.name,
         "locked": owner is not None,
         "lockOwner": owner,
-        "weekStarts": calendar.week_starts,
-        "weekEnds": calendar.week_ends,
-        "dayStartsHour": calendar.day_starts_hour,
-        "dayStartsMin": calendar.day_starts_min,
-        "dayEndsHour": calendar.day_ends_hour,
-        "dayEndsMin": calendar.day_ends_min,
-        "timeZoneId": calendar.time_zone_id,
+        **{key: getattr(calendar, attr) for key, attr in _AFTER_LOCK},
     }
 
 

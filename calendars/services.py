@@ -304,31 +304,18 @@ def _perms_sql() -> str:
 # --- calendars ----------------------------------------------------------------------
 
 
+def _calendar_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """A calendar's own fields, all of them (rules.CALENDAR_ATTRS) and no other."""
+    if values.keys() != set(rules.CALENDAR_ATTRS):
+        raise TypeError(f"a calendar's fields are {', '.join(rules.CALENDAR_ATTRS)}")
+    return values
+
+
 @transaction.atomic
-def calendar_create(
-    *,
-    package: Package,
-    name: str,
-    week_starts: int,
-    week_ends: int,
-    day_starts_hour: int,
-    day_starts_min: int,
-    day_ends_hour: int,
-    day_ends_min: int,
-    time_zone_id: str,
-) -> Calendar:
-    """Values as rules.calendar_parse gives them, checked."""
-    return Calendar.objects.create(
-        package=package,
-        name=name,
-        week_starts=week_starts,
-        week_ends=week_ends,
-        day_starts_hour=day_starts_hour,
-        day_starts_min=day_starts_min,
-        day_ends_hour=day_ends_hour,
-        day_ends_min=day_ends_min,
-        time_zone_id=time_zone_id,
-    )
+def calendar_create(*, package: Package, **values: Any) -> Calendar:
+    """``values``: every field of rules.CALENDAR_ATTRS, as rules.calendar_parse gives
+    them, checked."""
+    return Calendar.objects.create(package=package, **_calendar_fields(values))
 
 
 def _claim(*, calendar: Calendar, session: GrsSession, **changes: Any) -> None:
@@ -343,31 +330,12 @@ def _claim(*, calendar: Calendar, session: GrsSession, **changes: Any) -> None:
 
 
 @transaction.atomic
-def calendar_update(
-    *,
-    calendar: Calendar,
-    session: GrsSession,
-    name: str,
-    week_starts: int,
-    week_ends: int,
-    day_starts_hour: int,
-    day_starts_min: int,
-    day_ends_hour: int,
-    day_ends_min: int,
-    time_zone_id: str,
-) -> Calendar:
-    """Change a calendar's own fields; ``session`` must hold its lock. Invalid (1008) if
-    the new zone moves a stored fixedDate outside the years 1..9999."""
-    changes = {
-        "name": name,
-        "week_starts": week_starts,
-        "week_ends": week_ends,
-        "day_starts_hour": day_starts_hour,
-        "day_starts_min": day_starts_min,
-        "day_ends_hour": day_ends_hour,
-        "day_ends_min": day_ends_min,
-        "time_zone_id": time_zone_id,
-    }
+def calendar_update(*, calendar: Calendar, session: GrsSession, **values: Any) -> Calendar:
+    """Change a calendar's own fields (``values`` as calendar_create's); ``session`` must
+    hold its lock. Invalid (1008) if the new zone moves a stored fixedDate outside the
+    years 1..9999."""
+    changes = _calendar_fields(values)
+    time_zone_id = changes["time_zone_id"]
     _claim(calendar=calendar, session=session, **changes)
     # Checked under the row lock taken by _claim: the exceptions cannot change now.
     if time_zone_id != calendar.time_zone_id and (
@@ -489,8 +457,18 @@ class _Holidays:
 
 
 def _same_rule(a: business_time.CalendarException, b: business_time.CalendarException) -> bool:
-    keys = ("placement", "annual_month", "annual_day", "relative_type", "relative_day_of_week")
-    return all(getattr(a, k) == getattr(b, k) for k in (*keys, "relative_month"))
+    return all(getattr(a, attr) == getattr(b, attr) for attr in _RULE_ATTRS)
+
+
+# What places an ANNUAL or RELATIVE exception: its placement and the fields it uses.
+_RULE_ATTRS = (
+    "placement",
+    *(
+        rules.EXCEPTION_RULES[key].attr
+        for p in ("ANNUAL", "RELATIVE")
+        for key in rules.PLACEMENT_KEYS[p]
+    ),
+)
 
 
 # --- locks --------------------------------------------------------------------------
@@ -714,16 +692,24 @@ def _package_write(
     return package
 
 
+def _package_check(
+    *, tenant_id: int, values: rules.PackageInput, exclude: Package | None
+) -> list[Template] | None:
+    """The templates ``values`` names (None: not sent); Invalid with 1003, 1005, 1006 in
+    code order."""
+    templates, problems = None, _taken(tenant_id=tenant_id, values=values, exclude=exclude)
+    if values.templates is not None:
+        templates, found = _templates_find(tenant_id=tenant_id, wanted=values.templates)
+        problems += found
+    if problems:
+        raise Invalid(sorted(problems, key=lambda p: int(p.code)))
+    return templates
+
+
 def node_package_create(*, node: BusinessNode, values: rules.PackageInput) -> Package:
     """POST .../businessnode/{nodeId}/package, values from rules.package_parse (no
-    problems); Invalid with 1003, 1005, 1006 in code order."""
-    templates, problems = _templates_find(tenant_id=node.tenant_id, wanted=values.templates)
-    problems = sorted(
-        _taken(tenant_id=node.tenant_id, values=values, exclude=None) + problems,
-        key=lambda p: int(p.code),
-    )
-    if problems:
-        raise Invalid(problems)
+    problems); Invalid as _package_check."""
+    templates = _package_check(tenant_id=node.tenant_id, values=values, exclude=None)
     package = Package(
         node=node,
         tenant_id=node.tenant_id,
@@ -738,16 +724,7 @@ def node_package_create(*, node: BusinessNode, values: rules.PackageInput) -> Pa
 def node_package_update(*, package: Package, values: rules.PackageInput) -> Package:
     """PUT .../businessnode/{nodeId}/package/{packageId}: only businessName, description
     and templates change, each only when sent."""
-    templates = None
-    problems: list[rules.Problem] = []
-    if values.templates is not None:
-        templates, problems = _templates_find(tenant_id=package.tenant_id, wanted=values.templates)
-    problems = sorted(
-        _taken(tenant_id=package.tenant_id, values=values, exclude=package) + problems,
-        key=lambda p: int(p.code),
-    )
-    if problems:
-        raise Invalid(problems)
+    templates = _package_check(tenant_id=package.tenant_id, values=values, exclude=package)
     if values.business_name is not None:
         package.business_name = values.business_name
     if values.description is not None:

@@ -24,29 +24,18 @@ urlpatterns = [
     path(PACKAGE + "lockcalendar/<str:calendar_id>", views.LockView.as_view()),
     path(PACKAGE + "unlockcalendar/<str:calendar_id>", views.UnlockView.as_view()),
     # Business time (docs/business-time.md).
-    path(
-        PACKAGE + "calendar/<str:calendar_id>/working",
-        views.WorkingView.as_view(),
-        name="grs-business-time-working",
-    ),
-    path(
-        PACKAGE + "calendar/<str:calendar_id>/next-working",
-        views.NextWorkingView.as_view(),
-        name="grs-business-time-next-working",
-    ),
-    path(
-        PACKAGE + "calendar/<str:calendar_id>/add",
-        views.AddView.as_view(),
-        name="grs-business-time-add",
-    ),
-    path(
-        PACKAGE + "calendar/<str:calendar_id>/duration",
-        views.DurationView.as_view(),
-        name="grs-business-time-duration",
-    ),
-    path(
-        PACKAGE + "calendar/<str:calendar_id>/business-time",
-        views.BusinessTimeBulkView.as_view(),
-        name="grs-business-time-bulk",
+    *(
+        path(
+            f"{PACKAGE}calendar/<str:calendar_id>/{suffix}",
+            view.as_view(),
+            name=f"grs-business-time-{name}",
+        )
+        for suffix, view, name in (
+            ("working", views.WorkingView, "working"),
+            ("next-working", views.NextWorkingView, "next-working"),
+            ("add", views.AddView, "add"),
+            ("duration", views.DurationView, "duration"),
+            ("business-time", views.BusinessTimeBulkView, "bulk"),
+        )
     ),
 ]
