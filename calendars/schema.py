@@ -511,7 +511,8 @@ body_put = _op(
     description="Needs CALENDAR_MODIFY and the lock. Answers 201 with the calendar and its "
     "new exceptions. Placement FIXED uses fixedDate; ANNUAL annualMonth and annualDay; "
     "RELATIVE relativeType, relativeDayOfWeek and relativeMonth; type TIME_CHANGE the four "
-    "timeChange fields. Fields that are not used must be absent, null or 0 (else 1115). "
+    f"timeChange fields. Fields that are not used must be absent, null or 0 (else "
+    f"{rules.UNUSED_CODE}). "
     "Errors (codes 1000-1016, docs/grs.md; 1002 and 1003 the vendor's) carry the "
     "exception's index. Answers carry all 13 keys, unused numbers 0 and unused fixedDate "
     "and relativeType null, as the vendor's.",
