@@ -145,7 +145,40 @@ class SplitFieldsForm(forms.ModelForm):
             self.initial[field] = time(hour, minute)
 
 
-class CalendarForm(rule_messages(list(rules.CALENDAR_RULES)), SplitFieldsForm):
+class LockRespectingForm(forms.ModelForm):
+    """Staff's change to a calendar or its exceptions respects the API's lock, as the
+    public-holidays action does. ``staff`` (who is saving) is set by the ModelAdmin's
+    get_form."""
+
+    staff = None
+    override_lock = forms.BooleanField(
+        label="Override another user's lock",
+        required=False,
+        help_text="Save even though another user has locked the calendar (needs OVERRIDE_LOCKS).",
+    )
+
+    def check_lock(self, calendar_id: int | None) -> None:
+        if calendar_id is None or self.staff is None:
+            return
+        refusal = services.calendar_staff_edit_refusal(
+            calendar_id=calendar_id,
+            user=self.staff,
+            override=self.cleaned_data.get("override_lock", False),
+        )
+        if refusal:
+            self.add_error("override_lock", refusal)
+
+
+class StaffFormMixin:
+    """ModelAdmin: its form knows which staff user saves (LockRespectingForm)."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)  # a class made per request
+        form.staff = request.user
+        return form
+
+
+class CalendarForm(rule_messages(list(rules.CALENDAR_RULES)), SplitFieldsForm, LockRespectingForm):
     """Week days by name (1 = Sunday, as GRS numbers them), working hours as HH:MM, the
     zone among Java's IDs."""
 
@@ -178,6 +211,7 @@ class CalendarForm(rule_messages(list(rules.CALENDAR_RULES)), SplitFieldsForm):
         cleaned = super().clean()
         for field in self.split:
             self._time_to_instance(field)
+        self.check_lock(self.instance.pk)
         return cleaned
 
 
@@ -524,7 +558,7 @@ class PackageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Calendar)
-class CalendarAdmin(admin.ModelAdmin):
+class CalendarAdmin(StaffFormMixin, admin.ModelAdmin):
     form = CalendarForm
     inlines = [CalendarExceptionInline]
     list_display = ["external_id", "name", "package", "time_zone_id", "lock_state"]
@@ -625,7 +659,7 @@ class CalendarAdmin(admin.ModelAdmin):
         self.message_user(request, f"Unlocked {count} calendar(s).", messages.SUCCESS)
 
 
-class CalendarExceptionAdminForm(CalendarExceptionForm):
+class CalendarExceptionAdminForm(CalendarExceptionForm, LockRespectingForm):
     """The inline's form on a page of its own, with the calendar (chosen when adding)."""
 
     class Meta(CalendarExceptionForm.Meta):
@@ -645,6 +679,7 @@ class CalendarExceptionAdminForm(CalendarExceptionForm):
             total = self.calendar.exceptions.count() + 1
             if total > rules.MAX_EXCEPTIONS:
                 raise ValidationError(rules.too_many_exceptions(total))
+        self.check_lock(self.calendar.pk if self.calendar is not None else None)
         return cleaned
 
 
@@ -678,7 +713,7 @@ class CalendarFilter(admin.SimpleListFilter):
 
 
 @admin.register(CalendarException)
-class CalendarExceptionAdmin(admin.ModelAdmin):
+class CalendarExceptionAdmin(StaffFormMixin, admin.ModelAdmin):
     """Every calendar's exceptions, to find one among a calendar's hundreds (its change
     page shows a page of them): the inline's form and rules on a page of their own."""
 
@@ -695,7 +730,11 @@ class CalendarExceptionAdmin(admin.ModelAdmin):
     paginator = CappedCountPaginator
 
     def get_fieldsets(self, request, obj=None):
-        return [(None, {"fields": ["calendar"]}), *CalendarExceptionInline.EXCEPTION_FIELDSETS]
+        return [
+            (None, {"fields": ["calendar"]}),
+            *CalendarExceptionInline.EXCEPTION_FIELDSETS,
+            (None, {"fields": ["override_lock"]}),
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         # An exception stays on its calendar (a FIXED date is local to its zone).

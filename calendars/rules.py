@@ -537,7 +537,7 @@ HOLIDAY_YEARS_INVALID = (
     f"years must be a year or a range FIRST-LAST (e.g. 2026-2030) within 1 to 9999, at most "
     f"{HOLIDAY_YEARS_MAX} years."
 )
-LOCK_HELD_OVERRIDE = f"{LOCK_HELD}; override it to add holidays anyway."
+LOCK_HELD_OVERRIDE = f"{LOCK_HELD}; override the lock to change the calendar anyway."
 
 
 # Calendars one run of the admin action may touch (a request must stay short).

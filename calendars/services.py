@@ -546,6 +546,24 @@ def calendar_unlock(*, calendar: Calendar, session: GrsSession, override: bool) 
     raise LockHeld
 
 
+def calendar_staff_edit_refusal(*, calendar_id: int, user, override: bool) -> str | None:
+    """Why staff may not save their change to a calendar (or its exceptions) in the
+    admin, as the API refuses a write under another user's live lock: unless they
+    override it and may (OVERRIDE_LOCKS). None when they may. Called inside the admin's
+    transaction: the row stays locked until the change is saved, so no API client takes
+    the lock in between."""
+    row = (
+        Calendar.objects.select_for_update(of=("self",)).with_lock().filter(pk=calendar_id).first()
+    )
+    if row is None or not row.lock_is_live() or row.lock_user_id == user.pk:
+        return None
+    if not override:
+        return rules.LOCK_HELD_OVERRIDE
+    if not user.has_perm("calendars.OVERRIDE_LOCKS"):
+        return rules.permission_missing("OVERRIDE_LOCKS")
+    return None
+
+
 @transaction.atomic
 def calendars_unlock(*, calendar_ids: Iterable[int]) -> int:
     """Staff's unlock (admin action): release whatever lock the calendars have."""

@@ -8,7 +8,7 @@ from calendars import business_time, rules
 from calendars.models import Calendar, CalendarException, Package
 from calendars.timezones import java_zone
 
-from .conftest import api_client, url
+from .conftest import api_client, member, url
 from .factories import CalendarFactory, HolidayFactory, UserFactory
 
 CHANGE = "/admin/calendars/calendar/{}/change/"
@@ -470,3 +470,66 @@ def test_staff_flag_must_change_password_on_the_user_page(staff, db):
         response.context and response.context["adminform"].form.errors
     )
     assert GrsAccount.objects.get(user=user).must_change_password is True
+
+
+def clerk_client(*codenames: str):
+    """A staff user with only the given calendars permissions, logged in."""
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    clerk = UserFactory(username="clerk", is_staff=True)
+    clerk.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    browser = Client()
+    browser.force_login(clerk)
+    return browser
+
+
+def test_a_calendar_another_user_locked_is_saved_only_over_the_lock(staff, calendar, other):
+    assert api_client(other).get(url(calendar.package, "lockcalendar", calendar)).status_code == 204
+    change = form({**values_of(calendar), "name": "Renamed"}, calendar.package)
+
+    assert field_errors(staff.post(CHANGE.format(calendar.pk), change)) == {
+        "override_lock": [rules.LOCK_HELD_OVERRIDE]
+    }
+    clerk = clerk_client("view_calendar", "change_calendar")  # may not override
+    refused = clerk.post(CHANGE.format(calendar.pk), {**change, "override_lock": "on"})
+    assert field_errors(refused) == {"override_lock": [rules.permission_missing("OVERRIDE_LOCKS")]}
+    calendar.refresh_from_db()
+    assert calendar.name != "Renamed"
+
+    saved = staff.post(CHANGE.format(calendar.pk), {**change, "override_lock": "on"})
+    assert saved.status_code == 302
+    calendar.refresh_from_db()
+    assert calendar.name == "Renamed"
+    assert calendar.lock_owner() == other.username  # overriding saves; it does not unlock
+
+
+def test_an_exception_of_a_locked_calendar_is_saved_only_over_the_lock(staff, calendar, other):
+    holiday = HolidayFactory(calendar=calendar)
+    assert api_client(other).get(url(calendar.package, "lockcalendar", calendar)).status_code == 204
+    page = f"/admin/calendars/calendarexception/{holiday.pk}/change/"
+    change = {"calendar": calendar.pk, "name": "Renamed", "type": "HOLIDAY",
+              "placement": "ANNUAL", "annual_month": 1, "annual_day": 2}  # fmt: skip
+
+    assert field_errors(staff.post(page, change)) == {"override_lock": [rules.LOCK_HELD_OVERRIDE]}
+    assert staff.post(page, {**change, "override_lock": "on"}).status_code == 302
+    holiday.refresh_from_db()
+    assert holiday.name == "Renamed"
+
+
+def test_the_lock_holder_saves_in_the_admin_without_overriding(calendar, tenant):
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    holder = member(tenant, "CALENDAR_VIEW", "CALENDAR_MODIFY", username="holder")
+    holder.is_staff = True
+    holder.save()
+    holder.user_permissions.add(*Permission.objects.filter(codename="change_calendar"))
+    lock = url(calendar.package, "lockcalendar", calendar)
+    assert api_client(holder).get(lock).status_code == 204
+    browser = Client()
+    browser.force_login(holder)
+    change = form({**values_of(calendar), "name": "Mine"}, calendar.package)
+    assert browser.post(CHANGE.format(calendar.pk), change).status_code == 302
+    calendar.refresh_from_db()
+    assert calendar.name == "Mine"
