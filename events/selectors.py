@@ -8,9 +8,10 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+import psycopg
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Model, OuterRef, Subquery
+from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from calendarsite.perms import held as perms_held
@@ -19,7 +20,7 @@ from calendarsite.perms import held_sql
 from events import filters, rules
 from events.filters import CalendarEventFilter
 from events.models import ApiKey, ApiToken, CalendarEvent, FeedToken, hash_secret
-from events.serializers import calendar_event_row_item
+from events.serializers import as_is, calendar_event_row_item
 
 
 def api_token_user(*, token: str, perms: tuple[str, ...] = ()) -> Any | None:
@@ -75,7 +76,7 @@ class BadParameters(Exception):
 
 @dataclass(slots=True)
 class EventPage:
-    items: list[dict[str, Any]]
+    items: list[dict[str, Any]]  # instants as UTC datetimes (InstantJSONRenderer)
     total_count: int | None
     page_size: int
     next_cursor: str | None
@@ -115,7 +116,7 @@ def calendar_event_list(*, params: dict[str, str]) -> EventPage:
     matches = filterset.qs
     queryset = matches.filter(data["Cursor"]) if data["Cursor"] else matches
     page_size = data["PageSize"]
-    rows = list(queryset.values_list(*ITEM_COLUMNS)[: page_size + 1])
+    rows = _rows(queryset.values_list(*ITEM_COLUMNS)[: page_size + 1])
     next_cursor = None
     if len(rows) > page_size:
         rows = rows[:page_size]
@@ -128,8 +129,30 @@ def calendar_event_list(*, params: dict[str, str]) -> EventPage:
         total_count = len(rows)
     elif data["IncludeTotalCount"]:
         total_count = _count_up_to(matches, filters.MAX_TOTAL_COUNT)
-    items = [calendar_event_row_item(row) for row in rows]
+    # Instants stay datetimes: views.EventListView's renderer writes them.
+    items = [calendar_event_row_item(row, shown=as_is) for row in rows]
     return EventPage(items, total_count, page_size, next_cursor)
+
+
+# psycopg's own timestamptz loader (C, in psycopg[binary]).
+_TIMESTAMPTZ = psycopg.adapters.get_loader(
+    psycopg.adapters.types["timestamptz"].oid, psycopg.pq.Format.TEXT
+)
+
+
+def _rows(query: QuerySet) -> list[tuple]:
+    """The rows of a values_list() query. On PostgreSQL its instants are read by psycopg's
+    own loader rather than by Django's, a Python subclass of it that costs ~3 us a value:
+    1.2 ms of a page of 100 events' 400 instants. Both give aware datetimes in the
+    session's time zone, which Django sets to UTC; no field of these columns converts
+    what the database gives (values_list would otherwise apply it)."""
+    if connection.vendor != "postgresql":
+        return list(query)
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.cursor.adapters.register_loader("timestamptz", _TIMESTAMPTZ)
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _count_up_to(queryset, limit: int) -> int | None:

@@ -30,7 +30,7 @@ from events.auth import (
     CanWriteEvents,
 )
 from events.filters import canonical_params
-from events.serializers import calendar_event_item, calendar_events_ics
+from events.serializers import InstantJSONRenderer, calendar_event_item, calendar_events_ics
 
 exception_handler = make_exception_handler(
     EVENTS,
@@ -97,6 +97,8 @@ class BatchView(EventsView):
 
 class EventListView(EventsView):
     permission_classes = [IsAuthenticated, CanReadEvents]
+    # The page's items hold datetimes, written by orjson as serializers.instant writes them.
+    renderer_classes = [InstantJSONRenderer]
 
     @schema.event_list
     def get(self, request: Request) -> Response:
