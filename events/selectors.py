@@ -18,7 +18,6 @@ from calendarsite.perms import held as perms_held
 from calendarsite.perms import held_params as perms_held_params
 from calendarsite.perms import held_sql
 from events import filters, rules
-from events.filters import CalendarEventFilter
 from events.models import ApiKey, ApiToken, CalendarEvent, FeedToken, hash_secret
 from events.serializers import as_is, calendar_event_row_item
 
@@ -66,14 +65,6 @@ def _token_sql(perm_count: int) -> str:
     )
 
 
-class BadParameters(Exception):
-    """Query parameters that cannot be used (400); the message names each of them."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 @dataclass(slots=True)
 class EventPage:
     items: list[dict[str, Any]]  # instants as UTC datetimes (InstantJSONRenderer)
@@ -106,14 +97,8 @@ def calendar_event_list(*, params: dict[str, str]) -> EventPage:
     ``TotalCount`` is exact or None: exact for free when the first page holds every
     match, counted up to filters.MAX_TOTAL_COUNT when asked, None otherwise, so that no
     page pays for counting millions of rows (docs/events.md, "TotalCount")."""
-    filterset = CalendarEventFilter(params, queryset=CalendarEvent.objects.all())
-    if not filterset.is_valid():
-        errors = filterset.errors
-        raise BadParameters(
-            " ".join(message for name in filters.PARAMETERS for message in errors.get(name, []))
-        )
-    data = filterset.form.cleaned_data
-    matches = filterset.qs
+    data = filters.list_params_clean(params)  # or filters.BadParameters
+    matches = filters.calendar_event_matches(data)
     queryset = matches.filter(data["Cursor"]) if data["Cursor"] else matches
     page_size = data["PageSize"]
     rows = _rows(queryset.values_list(*ITEM_COLUMNS)[: page_size + 1])

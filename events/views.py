@@ -29,7 +29,7 @@ from events.auth import (
     CanReadEvents,
     CanWriteEvents,
 )
-from events.filters import canonical_params
+from events.filters import BadParameters, canonical_params
 from events.serializers import InstantJSONRenderer, calendar_event_item, calendar_events_ics
 
 exception_handler = make_exception_handler(
@@ -105,7 +105,7 @@ class EventListView(EventsView):
         params = canonical_params(request.query_params)
         try:
             page = selectors.calendar_event_list(params=params)
-        except selectors.BadParameters as exc:
+        except BadParameters as exc:
             return error_response(EVENTS, 400, exc.message)
         next_url = None
         if page.next_cursor:
