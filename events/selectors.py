@@ -12,6 +12,7 @@ import psycopg
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Model, OuterRef, QuerySet, Subquery
+from django.db.models.sql import Query
 from django.utils import timezone
 
 from calendarsite.perms import held as perms_held
@@ -22,26 +23,67 @@ from events.models import ApiKey, ApiToken, CalendarEvent, FeedToken, hash_secre
 from events.serializers import as_is, calendar_event_row_item
 
 
-def api_token_user(*, token: str, perms: tuple[str, ...] = ()) -> Any | None:
+def api_token_user(
+    *, token: str, perms: tuple[str, ...] = (), ride: PageRide | None = None
+) -> Any | None:
     """The active user a live bearer token belongs to, in one query, or None.
 
     Whether the user holds all of ``perms`` ("app_label.codename") is asked in the same
     query, as ModelBackend answers it (granted directly or through a group), instead of
-    in two more: the user comes back with ``token_perms = (perms, all_granted)``.
+    in two more: the user comes back with ``token_perms = (perms, all_granted)``. With
+    ``ride``, the page a list request reads is read in that query too (``ride.rows``, the
+    page's rows; read before any check, used by the view only after them).
 
     Every request runs this, so it is one fixed SQL statement, built once from the
     models' metadata, rather than a queryset compiled anew each time.
     """
     token_hash = hash_secret(token)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    found = get_user_model().objects.raw(
-        _token_sql(len(perms)), [*perms_held_params(perms), token_hash, now]
-    )
-    user = next(iter(found), None)
-    if user is None or not hmac.compare_digest(user.token_hash, token_hash):
+    sql, params = _token_sql(len(perms)), [*perms_held_params(perms), token_hash, now]
+    if ride is not None:
+        # The fence keeps the token's row a row: the planner would otherwise merge it into
+        # the join and might run its permission subquery once per event.
+        fence = _FENCES.get(connection.vendor, "")
+        sql = (
+            f"SELECT s.*, r.* FROM ({sql}{fence}) s"  # noqa: S608
+            f" LEFT JOIN ({ride.sql}) r ON 1 = 1 ORDER BY {ride.order}"
+        )
+        params += ride.params
+    names, rows = _fetch(sql, params)
+    if not rows:
+        return None
+    width = names.index("token_hash") + 1  # the token lookup's columns, then the page's
+    user = _user_of(names[:width], rows[0][:width])
+    if not hmac.compare_digest(user.token_hash, token_hash):
         return None
     if perms:
         user.token_perms = (perms, perms_held(perms, user.granted) == set(perms))
+    if ride is not None:
+        ride.rows = ride.read([row[width:] for row in rows])
+    return user
+
+
+_FENCES = {"postgresql": " OFFSET 0", "sqlite": " LIMIT -1"}  # as calendars/services.py's
+
+
+def _user_of(names: list[str], row: tuple) -> Any:
+    """The user that ``objects.raw()`` makes of a row of the token lookup (``names``, its
+    columns): the user table's columns, converted as the ORM converts them, then the
+    lookup's own (``granted``, ``token_hash``) as attributes."""
+    User = get_user_model()
+    by_column = {field.column: field for field in User._meta.concrete_fields}
+    fields = [by_column.get(name) for name in names]
+    compiler = connection.ops.compiler("SQLCompiler")(Query(User), connection, connection.alias)
+    converters = compiler.get_converters(
+        [field.get_col(User._meta.db_table) if field else None for field in fields]
+    )
+    if converters:
+        (row,) = compiler.apply_converters([row], converters)
+    pairs = [(field.attname, value) for field, value in zip(fields, row, strict=True) if field]
+    user = User.from_db(connection.alias, [n for n, _ in pairs], [v for _, v in pairs])
+    for name, field, value in zip(names, fields, row, strict=True):
+        if field is None:
+            setattr(user, name, value)
     return user
 
 
@@ -89,19 +131,57 @@ ITEM_COLUMNS = [
 ]
 
 
-def calendar_event_list(*, params: dict[str, str]) -> EventPage:
-    """One page of events matching ``params`` (see events.filters), read with one more
-    row to tell whether another page follows: one query, and a second only for
-    IncludeTotalCount=true when the page does not already tell the count.
+@dataclass(slots=True)
+class PageRide:
+    """A page's query, which the token lookup runs inside its own statement
+    (api_token_user), so that a list request is one query: the parameters as
+    filters.list_params_clean gives them, the query's SQL and parameters, the ORDER BY
+    of the page's columns in the statement around it, its compiler (which converts its
+    rows), and, once read, its rows."""
+
+    data: dict[str, Any]
+    matches: QuerySet
+    sql: str
+    params: list[Any]
+    order: str
+    compiler: Any
+    rows: list[tuple] | None = None
+
+    def read(self, rows: list[tuple]) -> list[tuple]:
+        """The page's rows from the page's columns of the statement's rows (a single row
+        of NULLs, from the LEFT JOIN, when no event matches: Id is never NULL)."""
+        return list(self.compiler.results_iter(results=[[r for r in rows if r[0] is not None]]))
+
+
+def calendar_event_page_ride(*, params: dict[str, str]) -> PageRide:
+    """The query of the page of events matching ``params`` (see events.filters), one row
+    more than the page, to tell whether another page follows; or filters.BadParameters."""
+    data = filters.list_params_clean(params)
+    matches = filters.calendar_event_matches(data)
+    queryset = matches.filter(data["Cursor"]) if data["Cursor"] else matches
+    query = queryset.values_list(*ITEM_COLUMNS)[: data["PageSize"] + 1]
+    compiler = query.query.get_compiler(connection=connection)
+    sql, sql_params = compiler.as_sql()
+    column = filters.ORDERINGS[data["Ordering"]]
+    direction = "DESC" if column.startswith("-") else "ASC"
+    quote = connection.ops.quote_name
+    order = f"r.{quote(column.lstrip('-'))} {direction}, r.{quote('id')} {direction}"
+    return PageRide(data, matches, sql, list(sql_params), order, compiler)
+
+
+def calendar_event_list(*, params: dict[str, str], ride: PageRide | None = None) -> EventPage:
+    """One page of events matching ``params``: read by the token lookup already (``ride``,
+    with its rows), or now. One query, and a second only for IncludeTotalCount=true when
+    the page does not already tell the count.
 
     ``TotalCount`` is exact or None: exact for free when the first page holds every
     match, counted up to filters.MAX_TOTAL_COUNT when asked, None otherwise, so that no
     page pays for counting millions of rows (docs/events.md, "TotalCount")."""
-    data = filters.list_params_clean(params)  # or filters.BadParameters
-    matches = filters.calendar_event_matches(data)
-    queryset = matches.filter(data["Cursor"]) if data["Cursor"] else matches
+    if ride is None or ride.rows is None:
+        ride = calendar_event_page_ride(params=params)  # or filters.BadParameters
+        ride.rows = ride.read(_fetch(ride.sql, ride.params)[1])
+    data, rows = ride.data, ride.rows
     page_size = data["PageSize"]
-    rows = _rows(queryset.values_list(*ITEM_COLUMNS)[: page_size + 1])
     next_cursor = None
     if len(rows) > page_size:
         rows = rows[:page_size]
@@ -113,7 +193,7 @@ def calendar_event_list(*, params: dict[str, str]) -> EventPage:
     if not data["Cursor"] and next_cursor is None:
         total_count = len(rows)
     elif data["IncludeTotalCount"]:
-        total_count = _count_up_to(matches, filters.MAX_TOTAL_COUNT)
+        total_count = _count_up_to(ride.matches, filters.MAX_TOTAL_COUNT)
     # Instants stay datetimes: views.EventListView's renderer writes them.
     items = [calendar_event_row_item(row, shown=as_is) for row in rows]
     return EventPage(items, total_count, page_size, next_cursor)
@@ -125,19 +205,16 @@ _TIMESTAMPTZ = psycopg.adapters.get_loader(
 )
 
 
-def _rows(query: QuerySet) -> list[tuple]:
-    """The rows of a values_list() query. On PostgreSQL its instants are read by psycopg's
-    own loader rather than by Django's, a Python subclass of it that costs ~3 us a value:
-    1.2 ms of a page of 100 events' 400 instants. Both give aware datetimes in the
-    session's time zone, which Django sets to UTC; no field of these columns converts
-    what the database gives (values_list would otherwise apply it)."""
-    if connection.vendor != "postgresql":
-        return list(query)
-    sql, params = query.query.sql_with_params()
+def _fetch(sql: str, params: list[Any]) -> tuple[list[str], list[tuple]]:
+    """The column names and rows of ``sql``, unconverted. On PostgreSQL instants are read
+    by psycopg's own loader rather than by Django's, a Python subclass of it that costs
+    ~3 us a value: 1.2 ms of a page of 100 events' 400 instants. Both give aware
+    datetimes in the session's time zone, which Django sets to UTC."""
     with connection.cursor() as cursor:
-        cursor.cursor.adapters.register_loader("timestamptz", _TIMESTAMPTZ)
+        if connection.vendor == "postgresql":
+            cursor.cursor.adapters.register_loader("timestamptz", _TIMESTAMPTZ)
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        return [column[0] for column in cursor.description], cursor.fetchall()
 
 
 def _count_up_to(queryset, limit: int) -> int | None:

@@ -100,11 +100,20 @@ class EventListView(EventsView):
     # The page's items hold datetimes, written by orjson as serializers.instant writes them.
     renderer_classes = [InstantJSONRenderer]
 
+    def token_ride(self, request: Request) -> selectors.PageRide | None:
+        """The page, for the token lookup to read in its query (events/auth.py); None for
+        parameters that cannot be used, which get() answers (400) after the checks."""
+        try:
+            return selectors.calendar_event_page_ride(params=canonical_params(request.query_params))
+        except BadParameters:
+            return None
+
     @schema.event_list
     def get(self, request: Request) -> Response:
         params = canonical_params(request.query_params)
+        ride = getattr(request, "token_ride", None)
         try:
-            page = selectors.calendar_event_list(params=params)
+            page = selectors.calendar_event_list(params=params, ride=ride)
         except BadParameters as exc:
             return error_response(EVENTS, 400, exc.message)
         next_url = None
