@@ -6,6 +6,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 import psycopg
@@ -46,7 +47,7 @@ def api_token_user(
         fence = _FENCES.get(connection.vendor, "")
         sql = (
             f"SELECT s.*, r.* FROM ({sql}{fence}) s"  # noqa: S608
-            f" LEFT JOIN ({ride.sql}) r ON 1 = 1 ORDER BY {ride.order}"
+            f" LEFT JOIN ({ride.sql}) r ON 1 = 1"
         )
         params += ride.params
     names, rows = _fetch(sql, params)
@@ -130,19 +131,25 @@ ITEM_COLUMNS = [
 class PageRide:
     """A page's query, which the token lookup runs inside its own statement
     (api_token_user), so that a list request is one query: the parameters as
-    filters.list_params_clean gives them, the query's SQL and parameters, the ORDER BY
-    of the page's columns in the statement around it, and, once read, its rows."""
+    filters.list_params_clean gives them, the query's SQL and parameters, and, once
+    read, its rows."""
 
     data: dict[str, Any]
     sql: str
     params: list[Any]
-    order: str
     rows: list[tuple] | None = None
 
     def read(self, rows: list[tuple]) -> list[tuple]:
-        """The page's rows from the page's columns of the statement's rows (a single row
-        of NULLs, from the LEFT JOIN, when no event matches: Id is never NULL)."""
-        return _converted(_ITEM_FIELDS, [row for row in rows if row[0] is not None])
+        """The page's rows, in its order, from the page's columns of the statement's rows
+        (a single row of NULLs, from the LEFT JOIN, when no event matches: Id is never
+        NULL). The query chose the rows; they are put in order here rather than by the
+        statement around it, which would sort them with the token lookup's wide columns
+        (no SQL order survives a join unless asked for again)."""
+        rows = _converted(_ITEM_FIELDS, [row for row in rows if row[0] is not None])
+        column = filters.ORDERINGS[self.data["Ordering"]]
+        key = itemgetter(ITEM_COLUMNS.index(column.lstrip("-")), 0)  # the column, then Id
+        rows.sort(key=key, reverse=column.startswith("-"))
+        return rows
 
 
 def calendar_event_page_ride(*, params: dict[str, str]) -> PageRide:
@@ -170,7 +177,7 @@ def calendar_event_page_ride(*, params: dict[str, str]) -> PageRide:
         f"{_where(conditions)} ORDER BY {key} {direction}, {pk} {direction}"
         f" LIMIT {data['PageSize'] + 1:d}"
     )
-    return PageRide(data, sql, values, f"r.{key} {direction}, r.{pk} {direction}")
+    return PageRide(data, sql, values)
 
 
 _TABLE = CalendarEvent._meta.db_table
