@@ -8,10 +8,11 @@ from datetime import datetime
 from functools import cache
 from operator import itemgetter
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import psycopg
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Model, OuterRef, Subquery
 from django.db.models.sql import Query
 from django.utils import timezone
@@ -71,16 +72,21 @@ def _user_of(names: list[str], row: tuple) -> Any:
     """The user that ``objects.raw()`` makes of a row of the token lookup (``names``, its
     columns): the user table's columns, converted as the ORM converts them, then the
     lookup's own (``granted``, ``token_hash``) as attributes."""
-    User = get_user_model()
-    by_column = {field.column: field for field in User._meta.concrete_fields}
-    fields = [by_column.get(name) for name in names]
+    fields = _user_fields(tuple(names))
     (row,) = _converted(fields, [row])
     pairs = [(field.attname, value) for field, value in zip(fields, row, strict=True) if field]
-    user = User.from_db(connection.alias, [n for n, _ in pairs], [v for _, v in pairs])
+    user = get_user_model().from_db(connection.alias, [n for n, _ in pairs], [v for _, v in pairs])
     for name, field, value in zip(names, fields, row, strict=True):
         if field is None:
             setattr(user, name, value)
     return user
+
+
+@cache
+def _user_fields(names: tuple[str, ...]) -> tuple[Any, ...]:
+    """The user model's field of each column (None for the lookup's own)."""
+    by_column = {field.column: field for field in get_user_model()._meta.concrete_fields}
+    return tuple(by_column.get(name) for name in names)
 
 
 @cache
@@ -145,7 +151,7 @@ class PageRide:
         NULL). The query chose the rows; they are put in order here rather than by the
         statement around it, which would sort them with the token lookup's wide columns
         (no SQL order survives a join unless asked for again)."""
-        rows = _converted(_ITEM_FIELDS, [row for row in rows if row[0] is not None])
+        rows = _converted(ITEM_FIELDS, [row for row in rows if row[0] is not None])
         column = filters.ORDERINGS[self.data["Ordering"]]
         key = itemgetter(ITEM_COLUMNS.index(column.lstrip("-")), 0)  # the column, then Id
         rows.sort(key=key, reverse=column.startswith("-"))
@@ -181,7 +187,7 @@ def calendar_event_page_ride(*, params: dict[str, str]) -> PageRide:
 
 
 _TABLE = CalendarEvent._meta.db_table
-_ITEM_FIELDS = [CalendarEvent._meta.get_field(name) for name in ITEM_COLUMNS]
+ITEM_FIELDS = tuple(CalendarEvent._meta.get_field(name) for name in ITEM_COLUMNS)
 
 
 @cache
@@ -220,18 +226,28 @@ def _conditions(data: dict[str, Any]) -> tuple[list[str], list[Any]]:
     return conditions, values
 
 
-def _converted(fields: list[Any], rows: list[tuple]) -> list[tuple]:
+def _converted(fields: tuple[Any, ...], rows: list[tuple]) -> list[tuple]:
     """``rows`` of the columns of ``fields`` (None: a column of no field, left as it is)
     converted as the ORM converts what the database gives (SQLite's datetimes are text,
-    its booleans integers; PostgreSQL's need nothing)."""
-    model = next(field.model for field in fields if field)
-    compiler = connection.ops.compiler("SQLCompiler")(Query(model), connection, connection.alias)
-    converters = compiler.get_converters(
-        [field.get_col(field.model._meta.db_table) if field else None for field in fields]
-    )
+    its booleans integers; PostgreSQL's need nothing). The converters are found once per
+    connection and fields."""
+    wrapper = connections[connection.alias]
+    found = _CONVERTERS.setdefault(wrapper, {}).get(fields)
+    if found is None:
+        model = next(field.model for field in fields if field)
+        compiler = wrapper.ops.compiler("SQLCompiler")(Query(model), wrapper, wrapper.alias)
+        converters = compiler.get_converters(
+            [field.get_col(field.model._meta.db_table) if field else None for field in fields]
+        )
+        found = _CONVERTERS[wrapper][fields] = (compiler, converters)
+    compiler, converters = found
     if not converters:
         return rows
     return [tuple(row) for row in compiler.apply_converters(rows, converters)]
+
+
+# Per connection, as the converters are its own.
+_CONVERTERS: WeakKeyDictionary[Any, dict[tuple, tuple[Any, dict]]] = WeakKeyDictionary()
 
 
 def calendar_event_list(*, params: dict[str, str], ride: PageRide | None = None) -> EventPage:
