@@ -17,6 +17,7 @@ from calendarsite import fastjson
 from calendarsite.api import (
     EVENTS,
     CredentialsRateThrottle,
+    RememberedNegotiation,
     error_response,
     make_exception_handler,
 )
@@ -46,6 +47,7 @@ class EventsView(APIView):
 
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [IsAuthenticated]
+    content_negotiation_class = RememberedNegotiation
     # DRF's JSON parser and renderer, through orjson: a batch's 250 KB read and written
     # several times faster, every body answered as before.
     parser_classes = [fastjson.JSONParser]
