@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from calendarsite.perms import held as perms_held
 from calendarsite.perms import held_params as perms_held_params
-from calendarsite.perms import held_sql
+from calendarsite.perms import held_sql, with_ride
 from events import filters, rules
 from events.models import ApiKey, ApiToken, CalendarEvent, FeedToken, hash_secret
 from events.serializers import as_is, calendar_event_row_item
@@ -43,13 +43,7 @@ def api_token_user(
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     sql, params = _token_sql(len(perms)), [*perms_held_params(perms), token_hash, now]
     if ride is not None:
-        # The fence keeps the token's row a row: the planner would otherwise merge it into
-        # the join and might run its permission subquery once per event.
-        fence = _FENCES.get(connection.vendor, "")
-        sql = (
-            f"SELECT s.*, r.* FROM ({sql}{fence}) s"  # noqa: S608
-            f" LEFT JOIN ({ride.sql}) r ON 1 = 1"
-        )
+        sql = with_ride(sql, ride.sql)  # the page's rows are put in order by ride.read
         params += ride.params
     names, rows = _fetch(sql, params)
     if not rows:
@@ -63,9 +57,6 @@ def api_token_user(
     if ride is not None:
         ride.rows = ride.read([row[width:] for row in rows])
     return user
-
-
-_FENCES = {"postgresql": " OFFSET 0", "sqlite": " LIMIT -1"}  # as calendars/services.py's
 
 
 def _user_of(names: list[str], row: tuple) -> Any:
