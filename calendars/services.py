@@ -174,13 +174,7 @@ def grs_session_use(
     params = compiled.params(digest=token_digest(token), tenant=int(tenant_id) if member else None)
     width, sql = compiled.width, compiled.sql
     if ride is not None:
-        # The fence keeps the session's row a row: the planner would otherwise merge it into
-        # the join and run its permission and membership subqueries once per ride row.
-        fence = _FENCES.get(connection.vendor, "")
-        sql = (
-            f"SELECT s.*, r.* FROM ({sql}{fence}) s"  # noqa: S608
-            f" LEFT JOIN ({ride.sql}) r ON 1 = 1 ORDER BY {width + ride.width}"
-        )
+        sql = perms.with_ride(sql, ride.sql, order=str(width + ride.width))
         params += ride.params
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -213,9 +207,6 @@ def grs_session_use(
         ride_read=ride is not None,
         ride_answer=None if ride is None else ride.read([row[width:] for row in rows]),
     )
-
-
-_FENCES = {"postgresql": " OFFSET 0", "sqlite": " LIMIT -1"}
 
 
 def _session_query(*, tenant_id: str | None) -> QuerySet[GrsSession]:

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.http import HttpResponse
 from rest_framework import exceptions, status
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -34,7 +33,13 @@ from calendars.serializers import (
     package_json,
 )
 from calendarsite import fastjson
-from calendarsite.api import GRS, CredentialsRateThrottle, error_response, make_exception_handler
+from calendarsite.api import (
+    GRS,
+    CredentialsRateThrottle,
+    RememberedNegotiation,
+    error_response,
+    make_exception_handler,
+)
 from calendarsite.perms import granted
 
 VIEW, CREATE, MODIFY, DELETE, OVERRIDE = (
@@ -78,29 +83,6 @@ def password_change_required() -> HttpResponse:
     return error_response(
         GRS, 422, rules.VALIDATION_FAILED, errors=rules.PASSWORD_CHANGE_REQUIRED_ERRORS
     )
-
-
-class RememberedNegotiation(DefaultContentNegotiation):
-    """DRF's choice of renderer, remembered per renderers, format and Accept header:
-    parsing the header and matching media types on every request gave the same answer
-    each time. Refusals (406, 404 for a format) are not remembered; nor are unusual
-    headers (long, or past the first 256 kinds), which are simply negotiated afresh."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        accept = request.META.get("HTTP_ACCEPT", "*/*")  # DRF's default: "" is not absent
-        fmt = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
-        key = (tuple(map(type, renderers)), format_suffix, fmt, accept)
-        found = _NEGOTIATED.get(key)
-        if found is not None:
-            return renderers[found[0]], found[1]
-        renderer, media_type = super().select_renderer(request, renderers, format_suffix)
-        if len(accept) <= 200 and len(_NEGOTIATED) < 256:
-            index = next(i for i, r in enumerate(renderers) if r is renderer)
-            _NEGOTIATED[key] = (index, media_type)
-        return renderer, media_type
-
-
-_NEGOTIATED: dict[tuple, tuple[int, str]] = {}
 
 
 class GrsView(APIView):

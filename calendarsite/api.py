@@ -19,6 +19,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, throttling
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from calendarsite.ops import database_error_count
@@ -180,6 +181,29 @@ def is_database_outage(exc: BaseException) -> bool:
     if type(cause).__module__ == "sqlite3":
         return "locked" in str(exc)  # a busy file, not a bad query
     return True  # psycopg reports a lost connection without a SQLSTATE
+
+
+class RememberedNegotiation(DefaultContentNegotiation):
+    """DRF's choice of renderer, remembered per renderers, format and Accept header:
+    parsing the header and matching media types on every request gave the same answer
+    each time. Refusals (406, 404 for a format) are not remembered; nor are unusual
+    headers (long, or past the first 256 kinds), which are simply negotiated afresh."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        accept = request.META.get("HTTP_ACCEPT", "*/*")  # DRF's default: "" is not absent
+        fmt = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        key = (tuple(map(type, renderers)), format_suffix, fmt, accept)
+        found = _NEGOTIATED.get(key)
+        if found is not None:
+            return renderers[found[0]], found[1]
+        renderer, media_type = super().select_renderer(request, renderers, format_suffix)
+        if len(accept) <= 200 and len(_NEGOTIATED) < 256:
+            index = next(i for i, r in enumerate(renderers) if r is renderer)
+            _NEGOTIATED[key] = (index, media_type)
+        return renderer, media_type
+
+
+_NEGOTIATED: dict[tuple, tuple[int, str]] = {}
 
 
 class CredentialsRateThrottle(throttling.SimpleRateThrottle):

@@ -4,7 +4,8 @@ may do as that query found it.
 ModelBackend answers ``has_perm`` with two queries of its own (the user's permissions,
 then its groups'). The token lookups of both API families ask the same question in their
 one query instead, with the subquery built here, and return what they found as an
-``Access``: DRF's ``request.auth``, which ``granted`` reads for both families.
+``Access``: DRF's ``request.auth``, which ``granted`` reads for both families. They read
+what the request is about in that query too (``with_ride``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import Model
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -102,3 +104,19 @@ def granted(request: Any, *perms: str) -> bool:
     if isinstance(access, Access) and access.asked.issuperset(perms) and only_model_backend():
         return user.is_active and (user.is_superuser or access.held.issuperset(perms))
     return bool(user and user.has_perms(perms))
+
+
+# Keeps a subquery's row a row (see with_ride), per database.
+_FENCES = {"postgresql": " OFFSET 0", "sqlite": " LIMIT -1"}
+
+
+def with_ride(lookup: str, ride: str, *, order: str = "") -> str:
+    """One statement for a token lookup (``lookup``, one row at most) and the read that
+    rides with it (``ride``): the lookup's columns then the ride's, on each of the ride's
+    rows (a single row of NULLs when the ride has none; no row without the lookup's), in
+    ``order`` if given (no SQL order survives the join otherwise). The fence keeps the
+    lookup's row a row: the planner would otherwise merge it into the join and run its
+    permission (and membership) subqueries once per ride row."""
+    fence = _FENCES.get(connection.vendor, "")
+    sql = f"SELECT s.*, r.* FROM ({lookup}{fence}) s LEFT JOIN ({ride}) r ON 1 = 1"  # noqa: S608
+    return f"{sql} ORDER BY {order}" if order else sql

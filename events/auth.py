@@ -20,9 +20,16 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if scheme.lower() != "bearer":
             return None
         token = token.strip()
-        access = api_token_access(token=token, perms=_view_perms(request)) if token else None
+        if not token:
+            raise exceptions.AuthenticationFailed(DENIED)
+        # The page the view reads, if it asks for one: read in the same query, and kept
+        # for the view as ``request.token_ride`` (its rows, used only after the checks).
+        ride = getattr(_view(request), "token_ride", None)
+        ride = ride(request) if ride else None
+        access = api_token_access(token=token, perms=_view_perms(request), ride=ride)
         if access is None:
             raise exceptions.AuthenticationFailed(DENIED)
+        request.token_ride = ride
         return access.user, access
 
     def authenticate_header(self, request) -> str:
@@ -33,11 +40,15 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 def _view_perms(request) -> tuple[str, ...]:
     """The perms the view's permissions will check for this request (their ``perms``),
     so that the token lookup asks them in its one query."""
-    view = (getattr(request, "parser_context", None) or {}).get("view")
+    view = _view(request)
     if view is None:
         return ()
     checks = view.get_permissions()
     return tuple(dict.fromkeys(perm for check in checks for perm in getattr(check, "perms", ())))
+
+
+def _view(request):
+    return (getattr(request, "parser_context", None) or {}).get("view")
 
 
 class HasPerms(permissions.BasePermission):

@@ -1,9 +1,8 @@
 """Query parameters of GET /api/v2/calendar-events: filters, ordering, paging.
 
-Every parameter is parsed by one field that either gives a value or fails with a
-message naming the parameter, so that a bad value is a 400 the client can act on.
-Filters are django-filter filters; ordering, tombstones and paging are plain form
-fields of the same form, so that all parameters are checked in one pass.
+Every parameter is parsed by one function that either gives a value or fails with a
+message naming the parameter, so that a bad value is a 400 the client can act on; all
+parameters are checked in one pass, and every problem is named.
 """
 
 from __future__ import annotations
@@ -16,17 +15,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-import django_filters
-from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import connections
-from django.db.models import Q, QuerySet
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from events import rules
-from events.models import CalendarEvent
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -98,12 +90,15 @@ def canonical_params(query: Any) -> dict[str, str]:
 def _positive_int(maximum: int) -> Callable[[str], int | None]:
     def parse(value: str) -> int | None:
         # Plain ASCII digits only: int() would also take "+1", "1_0" and non-ASCII digits.
-        if not re.fullmatch(r"[0-9]{1,19}", value):
+        if not _DIGITS.fullmatch(value):
             return None
         number = int(value)
         return number if 0 < number <= maximum else None
 
     return parse
+
+
+_DIGITS = re.compile(r"[0-9]{1,19}")
 
 
 def _type_id(value: str) -> int | None:
@@ -114,117 +109,79 @@ def _boolean(value: str) -> bool | None:
     return {"true": True, "false": False}.get(value.lower())
 
 
-class ParamField(forms.Field):
-    """A parameter parsed by ``parse``, which returns None for a bad value."""
-
-    def __init__(self, *, parse: Callable[[str], Any], message: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.parse = parse
-        self.message = message
-
-    def to_python(self, value: Any) -> Any:
-        if value in self.empty_values:
-            return None
-        parsed = self.parse(value.strip())
-        if parsed is None:
-            raise ValidationError(self.message, code="invalid")
-        return parsed
-
-
-class ParamFilter(django_filters.Filter):
-    field_class = ParamField
-
-
-class ListParamsForm(forms.Form):
-    IncludeDeleted = ParamField(parse=_boolean, message=INCLUDE_DELETED_INVALID, required=False)
-    Ordering = ParamField(
-        parse=lambda v: v if v in ORDERINGS else None, message=ORDERING_INVALID, required=False
-    )
-    PageSize = ParamField(
-        parse=_positive_int(MAX_PAGE_SIZE), message=PAGE_SIZE_INVALID, required=False
-    )
-    Cursor = ParamField(parse=lambda v: v, message=CURSOR_INVALID, required=False)
-    IncludeTotalCount = ParamField(
-        parse=_boolean, message=INCLUDE_TOTAL_COUNT_INVALID, required=False
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        start, end = data.get("From"), data.get("To")
-        if start and end and start >= end:
-            self.add_error("To", WINDOW_INVALID)
-        data["IncludeDeleted"] = bool(data.get("IncludeDeleted"))
-        data["IncludeTotalCount"] = bool(data.get("IncludeTotalCount"))
-        data["PageSize"] = data.get("PageSize") or DEFAULT_PAGE_SIZE
-        data["Ordering"] = data.get("Ordering") or DEFAULT_ORDERING
-        since = data.get("UpdatedSince")
-        days = settings.EVENTS_TOMBSTONE_RETENTION_DAYS
-        # Tombstones older than the retention may be purged (manage.py purge_tombstones):
-        # a sync from before then would silently miss those deletions.
-        if since and data["IncludeDeleted"] and since < timezone.now() - timedelta(days=days):
-            self.add_error("UpdatedSince", sync_too_old(days))
-        if data.get("Cursor") and not self.errors:
-            try:
-                data["Cursor"] = cursor_decode(data["Cursor"], bound=cursor_bound(data))
-            except CursorMismatch as exc:
-                self.add_error("Cursor", cursor_mismatch(exc.names))
-            except ValueError:
-                self.add_error("Cursor", CURSOR_INVALID)
-        return data
-
-
-class CalendarEventFilter(django_filters.FilterSet):
-    UserId = ParamFilter(
-        field_name="user_id", parse=_positive_int(rules.MAX_ID), message=rules.USER_ID_INVALID
-    )
-    TypeId = ParamFilter(field_name="type_id", parse=_type_id, message=rules.TYPE_INVALID)
+# Each parameter's parser (None for a bad value, then the message is the answer) and, for
+# a filter, the lookup it makes, in PARAMETERS' order. Plain functions rather than a form:
+# a form and a filterset are built anew (deep copies of their fields) for every request.
+PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
+    "UserId": (_positive_int(rules.MAX_ID), rules.USER_ID_INVALID),
+    "TypeId": (_type_id, rules.TYPE_INVALID),
+    "From": (rules.parse_instant, rules.instant_invalid("From")),
+    "To": (rules.parse_instant, rules.instant_invalid("To")),
+    "UpdatedSince": (rules.parse_instant, rules.instant_invalid("UpdatedSince")),
+    "IncludeDeleted": (_boolean, INCLUDE_DELETED_INVALID),
+    "Ordering": (lambda v: v if v in ORDERINGS else None, ORDERING_INVALID),
+    "PageSize": (_positive_int(MAX_PAGE_SIZE), PAGE_SIZE_INVALID),
+    "Cursor": (lambda v: v, CURSOR_INVALID),
+    "IncludeTotalCount": (_boolean, INCLUDE_TOTAL_COUNT_INVALID),
+}
+# The filters' conditions: (field, operator), each "<column> <operator> <value>".
+FILTERS = {
+    "UserId": ("user", "="),
+    "TypeId": ("type_id", "="),
     # Events overlap the window [From, To): they end after From and start before To.
     # Events are half-open too, so one that ends exactly at From is not in the window.
-    From = ParamFilter(
-        field_name="end_time",
-        lookup_expr="gt",
-        parse=rules.parse_instant,
-        message=rules.instant_invalid("From"),
-    )
-    To = ParamFilter(
-        field_name="start_time",
-        lookup_expr="lt",
-        parse=rules.parse_instant,
-        message=rules.instant_invalid("To"),
-    )
+    "From": ("end_time", ">"),
+    "To": ("start_time", "<"),
     # Inclusive, so that a client repeating its last UpdatedAt misses nothing.
-    UpdatedSince = ParamFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
-        parse=rules.parse_instant,
-        message=rules.instant_invalid("UpdatedSince"),
-    )
-
-    class Meta:
-        model = CalendarEvent
-        fields: list[str] = []
-        form = ListParamsForm
-
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        data = self.form.cleaned_data
-        if not data["IncludeDeleted"]:
-            queryset = queryset.live()
-        for name, filter_ in self.filters.items():
-            queryset = filter_.filter(queryset, data.get(name))
-        if data.get("From") and connections[queryset.db].vendor == "postgresql":
-            queryset = queryset.filter(start_time__gte=_earliest_start(data["From"]))
-        column = ORDERINGS[data["Ordering"]]
-        return queryset.order_by(column, "-id" if column.startswith("-") else "id")
+    "UpdatedSince": ("updated_at", ">="),
+}
 
 
-def _earliest_start(start: datetime) -> RawSQL:
-    """The earliest StartTime an event ending after ``start`` can have: ``start`` less
-    the longest duration stored, read from its index (migration
-    0007_scale_indexes) in the same query. Bounding StartTime on both sides lets a window
-    be read from the StartTime indexes instead of walking them from the beginning. SQLite
-    cannot index the difference of two datetimes, and answers without the bound."""
-    table = CalendarEvent._meta.db_table
-    return RawSQL(f"%s - (SELECT max(end_time - start_time) FROM {table})", [start])  # noqa: S608, S611
+class BadParameters(Exception):
+    """Query parameters that cannot be used (400); the message names each of them, in
+    PARAMETERS' order."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def list_params_clean(params: dict[str, str]) -> dict[str, Any]:
+    """Every parameter's value (None when not given or empty; booleans False, PageSize and
+    Ordering their defaults; Cursor as the condition for "after it"), or BadParameters."""
+    data: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, (parse, message) in PARSERS.items():
+        value = params.get(name)
+        if value is None or value == "":
+            data[name] = None
+        elif (parsed := parse(value.strip())) is None:
+            errors[name] = message
+        else:
+            data[name] = parsed
+    start, end = data.get("From"), data.get("To")
+    if start and end and start >= end:
+        errors["To"] = WINDOW_INVALID
+    data["IncludeDeleted"] = bool(data.get("IncludeDeleted"))
+    data["IncludeTotalCount"] = bool(data.get("IncludeTotalCount"))
+    data["PageSize"] = data.get("PageSize") or DEFAULT_PAGE_SIZE
+    data["Ordering"] = data.get("Ordering") or DEFAULT_ORDERING
+    since = data.get("UpdatedSince")
+    days = settings.EVENTS_TOMBSTONE_RETENTION_DAYS
+    # Tombstones older than the retention may be purged (manage.py purge_tombstones):
+    # a sync from before then would silently miss those deletions.
+    if since and data["IncludeDeleted"] and since < timezone.now() - timedelta(days=days):
+        errors["UpdatedSince"] = sync_too_old(days)
+    if data.get("Cursor") and not errors:
+        try:
+            data["Cursor"] = cursor_decode(data["Cursor"], bound=cursor_bound(data))
+        except CursorMismatch as exc:
+            errors["Cursor"] = cursor_mismatch(exc.names)
+        except ValueError:
+            errors["Cursor"] = CURSOR_INVALID
+    if errors:
+        raise BadParameters(" ".join(errors[name] for name in PARAMETERS if name in errors))
+    return data
 
 
 # A cursor is the sort key and Id of the last item of a page, so the next page starts
@@ -260,9 +217,9 @@ def cursor_encode(row: tuple, *, column_index: int, bound: dict[str, Any]) -> st
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def cursor_decode(cursor: str, *, bound: dict[str, Any]) -> Q:
-    """The condition for "after the cursor", or ValueError (CursorMismatch when it was
-    made with other parameters)."""
+def cursor_decode(cursor: str, *, bound: dict[str, Any]) -> tuple[datetime | None, int]:
+    """The sort key (None when ordering by Id) and Id the cursor is after, or ValueError
+    (CursorMismatch when it was made with other parameters)."""
     if len(cursor) > MAX_CURSOR:
         raise ValueError(cursor)
     try:
@@ -280,13 +237,9 @@ def cursor_decode(cursor: str, *, bound: dict[str, Any]) -> Q:
     differ = [name for name in CURSOR_BOUND if made_for.get(name) != bound.get(name)]
     if differ or set(made_for) - set(CURSOR_BOUND):
         raise CursorMismatch(differ or ["filters"])
-    column = ORDERINGS[ordering]
-    descending = column.startswith("-")
-    column = column.lstrip("-")
-    after = "lt" if descending else "gt"
-    if column == "id":
-        return Q(**{f"id__{after}": pk})
+    if ORDERINGS[ordering].lstrip("-") == "id":
+        return None, pk
     instant = rules.parse_instant(key) if isinstance(key, str) else None
     if instant is None:
         raise ValueError(cursor)
-    return Q(**{f"{column}__{after}": instant}) | Q(**{column: instant, f"id__{after}": pk})
+    return instant, pk

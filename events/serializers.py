@@ -7,12 +7,15 @@ export command and the feed use the same shapes outside any request.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 from icalendar import Calendar, Timezone, TimezoneStandard, vDuration
+from rest_framework.utils.encoders import JSONEncoder
 
+from calendarsite import fastjson
 from events.models import CalendarEvent, EventType
 
 UID_DOMAIN = "calendar-events"
@@ -44,22 +47,49 @@ def calendar_event_item(event: CalendarEvent) -> dict[str, Any]:
     )
 
 
-def calendar_event_row_item(row: tuple) -> dict[str, Any]:
-    """The same item from a row of selectors.ITEM_COLUMNS (a page is read as tuples)."""
+def calendar_event_row_item(
+    row: tuple, *, shown: Callable[[datetime | None], Any] = instant
+) -> dict[str, Any]:
+    """The same item from a row of selectors.ITEM_COLUMNS (a page is read as tuples), its
+    instants written by ``shown``: a page passes ``as_is`` and leaves the writing to
+    InstantJSONRenderer, which writes them as ``instant`` does."""
     pk, external_id, user_id, type_id, start, end, title, created, updated, deleted = row
     return {
         "Id": pk,
         "ExternalId": external_id,
         "UserId": user_id,
         "TypeId": type_id,
-        "StartTime": instant(start),
-        "EndTime": instant(end),
+        "StartTime": shown(start),
+        "EndTime": shown(end),
         "Title": title,
-        "CreatedAt": instant(created),
-        "UpdatedAt": instant(updated),
+        "CreatedAt": shown(created),
+        "UpdatedAt": shown(updated),
         "IsDeleted": deleted is not None,
-        "DeletedAt": instant(deleted),
+        "DeletedAt": shown(deleted),
     }
+
+
+def as_is(value: datetime | None) -> datetime | None:
+    return value
+
+
+class InstantJSONEncoder(JSONEncoder):
+    """DRF's encoder, writing datetimes as ``instant`` does."""
+
+    def default(self, o: Any) -> Any:
+        return instant(o) if isinstance(o, datetime) else super().default(o)
+
+
+class InstantJSONRenderer(fastjson.JSONRenderer):
+    """The list's renderer: fastjson's, but datetimes written as ``instant`` writes them
+    (UTC, "Z", microseconds when there are any) rather than as DRF does (milliseconds).
+    orjson writes them itself, so a page's 400 instants cost no Python call each; the
+    fallback paths (indent, what orjson refuses) go through InstantJSONEncoder. The
+    datetimes must be in UTC, as the database hands them (Django's session time zone):
+    orjson writes another zone's offset where ``instant`` would convert."""
+
+    OPTIONS = orjson.OPT_UTC_Z
+    encoder_class = InstantJSONEncoder
 
 
 # RFC 5545 text may hold no control character but HTAB (and line breaks, which the

@@ -17,6 +17,7 @@ from calendarsite import fastjson
 from calendarsite.api import (
     EVENTS,
     CredentialsRateThrottle,
+    RememberedNegotiation,
     error_response,
     make_exception_handler,
 )
@@ -29,8 +30,8 @@ from events.auth import (
     CanReadEvents,
     CanWriteEvents,
 )
-from events.filters import canonical_params
-from events.serializers import calendar_event_item, calendar_events_ics
+from events.filters import BadParameters, canonical_params
+from events.serializers import InstantJSONRenderer, calendar_event_item, calendar_events_ics
 
 exception_handler = make_exception_handler(
     EVENTS,
@@ -46,6 +47,7 @@ class EventsView(APIView):
 
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [IsAuthenticated]
+    content_negotiation_class = RememberedNegotiation
     # DRF's JSON parser and renderer, through orjson: a batch's 250 KB read and written
     # several times faster, every body answered as before.
     parser_classes = [fastjson.JSONParser]
@@ -97,13 +99,24 @@ class BatchView(EventsView):
 
 class EventListView(EventsView):
     permission_classes = [IsAuthenticated, CanReadEvents]
+    # The page's items hold datetimes, written by orjson as serializers.instant writes them.
+    renderer_classes = [InstantJSONRenderer]
+
+    def token_ride(self, request: Request) -> selectors.PageRide | None:
+        """The page, for the token lookup to read in its query (events/auth.py); None for
+        parameters that cannot be used, which get() answers (400) after the checks."""
+        try:
+            return selectors.calendar_event_page_ride(params=canonical_params(request.query_params))
+        except BadParameters:
+            return None
 
     @schema.event_list
     def get(self, request: Request) -> Response:
         params = canonical_params(request.query_params)
+        ride = getattr(request, "token_ride", None)
         try:
-            page = selectors.calendar_event_list(params=params)
-        except selectors.BadParameters as exc:
+            page = selectors.calendar_event_list(params=params, ride=ride)
+        except BadParameters as exc:
             return error_response(EVENTS, 400, exc.message)
         next_url = None
         if page.next_cursor:

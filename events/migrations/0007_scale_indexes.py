@@ -9,7 +9,7 @@ from django.db import migrations, models
 # it with a function of its own), and has neither GIN nor pg_trgm.
 POSTGRES_INDEXES = [
     # The longest duration stored, read by a window query to bound StartTime below
-    # (events.filters._earliest_start): max() of an indexed expression is one probe.
+    # (events/selectors.py:_conditions): max() of an indexed expression is one probe.
     "CREATE INDEX IF NOT EXISTS event_duration ON events_calendarevent ((end_time - start_time))",
     # The admin's title search is UPPER(title::text) LIKE UPPER('%word%').
     "CREATE INDEX IF NOT EXISTS event_title_trgm ON events_calendarevent"

@@ -66,9 +66,10 @@ def test_refused_write_rolls_back_then_names_the_problem(
     ]
 
 
-# The token lookup (with the permissions), the page: no count (TotalCount is counted
-# only when asked; tests/events/test_scale.py).
-LIST_QUERIES = AUTH_QUERIES + 1
+# The token lookup (with the permissions), which reads the page in the same statement
+# (events/selectors.py:api_token_access's ride): no count (TotalCount is counted only when
+# asked; tests/events/test_scale.py).
+LIST_QUERIES = AUTH_QUERIES
 
 
 @pytest.mark.parametrize("size", [1, 100])
@@ -80,6 +81,30 @@ def test_list_query_count_does_not_grow(reader, student, django_assert_num_queri
     with django_assert_num_queries(LIST_QUERIES):
         response = reader.get("/api/v2/calendar-events", {"IncludeDeleted": "true", "UserId": 1})
     assert response.status_code == 200
+
+
+def test_list_query_count_with_a_cursor_and_a_count(reader, student, django_assert_num_queries):
+    put_batch(reader, [event(f"e{i}", student.pk) for i in range(5)])
+    with django_assert_num_queries(LIST_QUERIES):
+        first = reader.get("/api/v2/calendar-events", {"PageSize": 2, "Ordering": "-StartTime"})
+    cursor = first.json()["NextCursor"]
+    params = {"PageSize": 2, "Ordering": "-StartTime", "Cursor": cursor}
+    with django_assert_num_queries(LIST_QUERIES):
+        second = reader.get("/api/v2/calendar-events", params)
+    # Counting is the one more query, and only when asked.
+    with django_assert_num_queries(LIST_QUERIES + 1):
+        counted = reader.get("/api/v2/calendar-events", {**params, "IncludeTotalCount": "true"})
+    assert [i["ExternalId"] for i in first.json()["Items"]] == ["e4", "e3"]
+    assert [i["ExternalId"] for i in second.json()["Items"]] == ["e2", "e1"]
+    assert counted.json()["Items"] == second.json()["Items"]
+    assert counted.json()["TotalCount"] == 5
+
+
+def test_list_with_bad_parameters_reads_no_page(reader, django_assert_num_queries):
+    with django_assert_num_queries(AUTH_QUERIES) as context:
+        response = reader.get("/api/v2/calendar-events", {"PageSize": 0})
+    assert response.status_code == 400
+    assert CalendarEvent._meta.db_table not in context.captured_queries[0]["sql"]
 
 
 def test_detail_query_count(reader, student, django_assert_num_queries):
