@@ -10,23 +10,15 @@ from django.db import transaction
 
 from calendars import rules, services
 from calendars.models import Calendar, Package, Tenant
+from calendars.schema import VENDOR_REQUEST
 
 TENANT = "Demo tenant"
 PACKAGE = "Demo package"
 USERNAME = "grs-demo"
 # Known on purpose: printed for local use, and a demo database is not a production one.
 PASSWORD = "grs-demo-password"
-# The vendor's example request.
-CALENDAR = {
-    "name": "Dad's Calendar",
-    "weekStarts": 6,
-    "weekEnds": 7,
-    "dayStartsHour": 17,
-    "dayStartsMin": 30,
-    "dayEndsHour": 23,
-    "dayEndsMin": 0,
-    "timeZoneId": "EST",
-}
+# The vendor's example request, as the API documents it.
+CALENDAR = VENDOR_REQUEST
 # The walkthrough's own calendar: created, used and deleted by the printed curls, so they
 # work when pasted again, and the seeded calendar stays as it is.
 WALKTHROUGH = {**CALENDAR, "name": "Walkthrough calendar"}

@@ -25,6 +25,22 @@ def pytest_collection_modifyitems(config, items):
         items[:] = kept
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(request):
+    """Every password in the suite is hashed with MD5, set once here: the real hasher is
+    slow on purpose. Tests marked ``real_hashers`` keep the project's: a server in another
+    process (gunicorn) checks the passwords they store, or they assert the hashing."""
+    if request.node.get_closest_marker("real_hashers"):
+        yield
+        return
+    settings = request.getfixturevalue("settings")
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    yield
+
+
 @pytest.fixture
 def api_client():
     from rest_framework.test import APIClient

@@ -23,13 +23,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 
 from deploy.pgbouncer import free_port
+from events.services import api_key_create
+from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
-__all__ = ["ROOT", "Answer", "Stack", "database_url", "free_port", "gunicorn", "request"]
 
+
+PASSWORD = "a-Long-pass-phrase-4711"
+WRITE = ("add_calendarevent", "change_calendarevent")
 # What a client that retries sees when an instance went away under it.
 RETRYABLE_STATUS = {502, 503, 504}
 
@@ -229,3 +234,25 @@ def listening(port: int) -> bool:
         return True
     except OSError:
         return False
+
+
+# --- users and requests of the served tests -------------------------------------------
+
+
+def api_user(username: str, *codenames: str, app: str = "calendars"):
+    """A user with PASSWORD, hashed by the project's own hasher (tests marked
+    ``real_hashers`` keep it), since the server checks it; granted ``codenames`` of ``app``."""
+    user = UserFactory(username=username, password=PASSWORD)
+    perms = Permission.objects.filter(content_type__app_label=app, codename__in=codenames)
+    user.user_permissions.add(*perms)
+    return user
+
+
+def event(n: int, user_id: int) -> dict:
+    return {"ExternalId": f"e{n}", "UserId": user_id, "TypeId": 1, "Title": f"Event {n}",
+            "StartTime": "2026-06-10T20:00:00Z", "EndTime": "2026-06-10T22:00:00Z"}  # fmt: skip
+
+
+def bearer_for(server, user) -> str:
+    _, key = api_key_create(user=user)
+    return "Bearer " + server.get(f"/api/client/generateAuthenticationToken?key={key}").json()

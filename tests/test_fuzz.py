@@ -38,7 +38,7 @@ from calendars.rules import PACKAGE_PERMISSIONS, PERMISSIONS
 from events import rules as event_rules
 from events import services as events
 from events.models import CalendarEvent
-from tests.calendars.factories import CalendarFactory, PackageFactory, UserFactory
+from tests.factories import CalendarFactory, PackageFactory, UserFactory
 
 APP = WSGIHandler()
 SCHEMA = schemathesis.openapi.from_wsgi("/api/schema/?format=json", APP)
@@ -97,7 +97,6 @@ def in_process(db, settings):
     transaction: Django's test client likewise keeps the per-request connection cleanup
     from closing the test's connection."""
     settings.ALLOWED_HOSTS = ["localhost"]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     yield

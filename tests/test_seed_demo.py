@@ -28,8 +28,7 @@ def secrets_printed(out: str) -> tuple[str, str, str]:
     return password, key, feed
 
 
-def test_a_second_run_prints_the_same_credentials_and_they_work(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_a_second_run_prints_the_same_credentials_and_they_work(db):
     first = seed()
     assert seed() == first
     password, key, feed = secrets_printed(first)
@@ -39,8 +38,7 @@ def test_a_second_run_prints_the_same_credentials_and_they_work(db, settings):
     assert ApiKey.objects.filter(name="demo").count() == 1
 
 
-def test_reset_issues_new_credentials_and_ends_the_old_ones(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_reset_issues_new_credentials_and_ends_the_old_ones(db):
     old_password, old_key, old_feed = secrets_printed(seed())
     reset = seed("--reset")
     password, key, feed = secrets_printed(reset)

@@ -7,9 +7,9 @@ from rest_framework.test import APIClient
 
 from calendars.models import GrsSession
 from calendars.services import grs_permissions, grs_session_create, token_digest
+from tests.factories import PASSWORD, TenantFactory, UserFactory
 
 from .conftest import ALL, CREATE, DELETE, MODIFY, VIEW, api_client, basic, member, url
-from .factories import PASSWORD, TenantFactory, UserFactory
 
 LOGIN = "/grs/v1/login"
 TOKEN_INVALID = {"message": "APIToken not valid"}

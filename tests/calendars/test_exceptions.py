@@ -3,9 +3,9 @@
 import pytest
 
 from calendars.models import Calendar, CalendarException
+from tests.factories import HolidayFactory
 
 from .conftest import errors, url
-from .factories import HolidayFactory
 
 # As the vendor answers unused fields (its Christmas example): numbers 0, fixedDate and
 # relativeType null.

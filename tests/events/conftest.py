@@ -1,20 +1,11 @@
-import factory
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
 from events.services import api_key_create, api_token_issue
+from tests.factories import UserFactory
 
 BATCH_URL = "/api/v2/calendar-events/batch"
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ["username"]
-
-    username = factory.Sequence(lambda n: f"student{n}")
 
 
 def grant_event_writes(user) -> None:

@@ -1,19 +1,17 @@
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from events.models import ApiKey, CalendarEvent
 from events.services import api_token_issue
-
-from .conftest import UserFactory
+from tests.factories import UserFactory
 
 
 @pytest.fixture
 def staff_client(db):
     from django.test import Client
 
-    admin = get_user_model().objects.create_superuser("boss", "boss@example.com", "pw")
+    admin = UserFactory(username="boss", password="pw", staff=True)
     browser = Client()
     browser.force_login(admin)
     return browser

@@ -11,8 +11,9 @@ from events.auth import HasPerms, has_perms
 from events.models import CalendarEvent
 from events.services import api_key_create, api_token_issue
 from events.views import EventsView
+from tests.factories import UserFactory
 
-from .conftest import UserFactory, event, put_batch
+from .conftest import event, put_batch
 
 FORBIDDEN = {"Message": "You do not have permission to add or change calendar events."}
 

@@ -4,8 +4,9 @@ import pytest
 
 from events import rules
 from events.models import CalendarEvent
+from tests.factories import UserFactory
 
-from .conftest import UserFactory, event, put_batch
+from .conftest import event, put_batch
 
 
 def test_vendor_example_request_gives_vendor_success_shape(client, db):

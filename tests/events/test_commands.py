@@ -9,8 +9,9 @@ from rest_framework.test import APIClient
 
 from events.models import CalendarEvent
 from events.services import api_token_issue
+from tests.factories import UserFactory
 
-from .conftest import UserFactory, event
+from .conftest import event
 
 T0 = datetime(2026, 1, 1, 9, tzinfo=UTC)
 T1 = datetime(2026, 1, 1, 10, tzinfo=UTC)

@@ -5,9 +5,10 @@ from rest_framework.test import APIClient
 
 from events.models import CalendarEvent
 from events.services import api_key_create, api_token_issue
+from tests.factories import UserFactory
 from tests.helpers import check_racing_batches, racing_batches, run_concurrently
 
-from .conftest import UserFactory, grant_event_writes
+from .conftest import grant_event_writes
 
 THREADS = 8
 PRIVATE = 40  # events only one batch writes

@@ -1,3 +1,5 @@
+"""The suite's factories, for both API families: one way to make each kind of row."""
+
 import factory
 from django.contrib.auth import get_user_model
 
@@ -7,10 +9,17 @@ PASSWORD = "secret-password-1"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
+    """A user, found again by username if it exists (``UserFactory(username="ada")`` twice
+    is one user). ``staff=True`` makes a superuser who can use the admin."""
+
     class Meta:
         model = get_user_model()
+        django_get_or_create = ["username"]
 
-    username = factory.Sequence(lambda n: f"grs-user{n}")
+    class Params:
+        staff = factory.Trait(is_staff=True, is_superuser=True)
+
+    username = factory.Sequence(lambda n: f"user{n}")
     password = factory.django.Password(PASSWORD)
 
 
@@ -32,6 +41,10 @@ class PackageFactory(factory.django.DjangoModelFactory):
 class CalendarFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Calendar
+
+    class Params:
+        # Monday to Friday, 09:00-17:00: the calendar most tests and benchmarks ask.
+        office = factory.Trait(day_ends_min=0)
 
     package = factory.SubFactory(PackageFactory)
     name = factory.Sequence(lambda n: f"Calendar {n}")
