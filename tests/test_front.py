@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import socket
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -22,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from deploy import serve
-from tests.served import free_port, gunicorn, listening, request, stop, wait_for
+from deploy.instance import free_port, gunicorn, listening, started
+from tests.served import request
 
 MAX_BODY = 1000  # MAX_REQUEST_BYTES for this front
 
@@ -58,16 +58,12 @@ def front() -> Iterator[tuple[int, Path]]:
         else:
             os.environ["MAX_REQUEST_BYTES"] = saved
     (run / "nginx.conf").write_text(conf)
-    log = run / "nginx.out"
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - the system's nginx, our config
-            serve.nginx_command(run), stdout=out, stderr=out, start_new_session=True
-        )
     try:
-        wait_for(lambda: listening(port), process, "nginx", log)
-        yield port, run
+        ready = lambda: listening(port)  # noqa: E731
+        with started(serve.nginx_command(run), env=None, log=run / "nginx.out", ready=ready,
+                     what="nginx"):  # fmt: skip
+            yield port, run
     finally:
-        stop(process)
         shutil.rmtree(run, ignore_errors=True)
 
 

@@ -19,6 +19,7 @@ from django.core.cache import cache
 
 from calendars import rules
 from calendars.models import Calendar
+from deploy.instance import free_port, gunicorn
 from events.models import CalendarEvent
 from tests import served
 from tests.factories import CalendarFactory, PackageFactory, UserFactory
@@ -31,7 +32,6 @@ from tests.served import (
     bearer_for,
     database_url,
     event,
-    free_port,
 )
 
 WORKERS = 2
@@ -111,7 +111,7 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Ser
         "--error-logfile", str(logs / "error.log"),
     ]  # fmt: skip
     ready = lambda: server.get("/grs/v1/tenants").status == 401  # noqa: E731
-    with served.gunicorn(args, env, logs / "error.log", ready):
+    with gunicorn(args, env, logs / "error.log", ready):
         yield server
 
 

@@ -16,6 +16,7 @@ import pytest
 from django.core.cache import cache
 
 from calendars.models import Calendar
+from deploy.instance import listening
 from events.models import CalendarEvent
 from tests.factories import CalendarFactory, PackageFactory, UserFactory
 from tests.helpers import basic
@@ -27,7 +28,6 @@ from tests.served import (
     bearer_for,
     database_url,
     event,
-    listening,
     request,
     retrying,
     served_stack,
