@@ -59,7 +59,13 @@ from events.auth import DENIED, CanDeleteEvents, CanReadEvents, CanWriteEvents
 from events.models import ApiToken, CalendarEvent
 from events.services import api_key_create, api_token_issue
 from tests.calendars.conftest import VENDOR_REQUEST
-from tests.factories import CalendarFactory, HolidayFactory, PackageFactory, UserFactory
+from tests.factories import (
+    CalendarFactory,
+    EventFactory,
+    HolidayFactory,
+    PackageFactory,
+    UserFactory,
+)
 from tests.helpers import basic
 
 VIEW, CREATE, MODIFY, DELETE, OVERRIDE = grs_rules.PERMISSIONS
@@ -362,12 +368,10 @@ def world(db) -> World:
     _, bob_token = grs_services.grs_session_create(user=bob)
     student = UserFactory(username="ada")
     start = timezone.now()
-    event = CalendarEvent.objects.create(
+    event = EventFactory(
         external_id="e-1",
         user=student,
-        type_id=1,
         start_time=start,
-        end_time=start + timedelta(hours=1),
         title="Interview",
     )
     return World(

@@ -4,10 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from events.models import CalendarEvent
 from tests import browser as browsing
 from tests.browser import SCREENSHOTS, day_of, log_in
-from tests.factories import UserFactory
+from tests.factories import EventFactory, UserFactory
 
 browser = browsing.browser  # headless chromium, a module-scoped fixture
 
@@ -18,7 +17,7 @@ def test_user_week_places_events_in_their_day_columns(browser, live_server):
     student = UserFactory(username="ada")
 
     def add(ext, start, end, type_id=1):
-        CalendarEvent.objects.create(
+        EventFactory(
             external_id=ext,
             user=student,
             type_id=type_id,

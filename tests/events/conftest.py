@@ -3,7 +3,7 @@ from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
 from events.services import api_key_create, api_token_issue
-from tests.factories import UserFactory
+from tests.factories import EventFactory, UserFactory
 
 BATCH_URL = "/api/v2/calendar-events/batch"
 
@@ -73,6 +73,16 @@ def client_for(user) -> APIClient:
 
 
 @pytest.fixture
+def staff_client(db):
+    """Django's test client, logged in to the admin as a superuser."""
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(UserFactory(username="boss", password="pw", staff=True))
+    return browser
+
+
+@pytest.fixture
 def reader(integration) -> APIClient:
     """The integration, allowed to read and delete as well as write."""
     grant(integration, "view_calendarevent", "delete_calendarevent")
@@ -81,12 +91,9 @@ def reader(integration) -> APIClient:
 
 def stored(external_id: str, user, start: str, end: str, **fields):
     """An event written straight to the database; times are ISO 8601 strings."""
-    from events.models import CalendarEvent
     from events.rules import parse_instant
 
-    fields.setdefault("type_id", 1)
-    fields.setdefault("title", f"Event {external_id}")
-    return CalendarEvent.objects.create(
+    return EventFactory(
         external_id=external_id,
         user=user,
         start_time=parse_instant(start),

@@ -117,14 +117,6 @@ def test_create_feed_token_command_unknown_user(db):
         call_command("create_feed_token", "ghost", stdout=StringIO())
 
 
-@pytest.fixture
-def staff_client(db):
-    admin = UserFactory(username="boss", password="pw", staff=True)
-    browser = Client()
-    browser.force_login(admin)
-    return browser
-
-
 def test_admin_issues_a_feed_url_shown_once(staff_client, student):
     response = staff_client.post(
         "/admin/events/feedtoken/add/", {"user": student.pk, "name": "phone"}, follow=True
