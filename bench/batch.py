@@ -25,7 +25,6 @@ import argparse
 import contextlib
 import json
 import os
-import signal
 import sys
 import threading
 import time
@@ -38,23 +37,13 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (
-    DEFAULT_URL,
-    Server,
-    bench_env,
-    ensure_background,
-    p50,
-    p95,
-    prepared,
-    request,
-    setting,
-)
+from common import Server, bench_env, p50, p95, prepared, request, setting
 
 from deploy.pgbouncer import pgbouncer
 
 CONNECT: dict = {}  # the floors' psycopg.connect options (--pgbouncer adds some)
 BATCH_PATH = "/api/v2/calendar-events/batch"
-BATCH_SIZE = 1000
+BATCH_SIZE = 1000  # VALUES_SQL below has as many rows
 TABLE = "events_calendarevent"
 COLUMNS = "external_id, user_id, type_id, start_time, end_time, title, created_at, updated_at"
 # The app's statement (events/services.py:_write), its rows from ``source``: a row is
@@ -130,28 +119,28 @@ def floor_params(batch: Batch) -> list:
     return [*[list(column) for column in columns], now, now]
 
 
-def floor_upsert(conn: psycopg.Connection, batch: Batch, sql: str = FLOOR_SQL) -> float:
-    params = floor_params(batch)
-    began = time.perf_counter()
-    returned = conn.execute(sql, params).fetchall()
-    conn.commit()
-    took = time.perf_counter() - began
-    if len(returned) != BATCH_SIZE:
-        raise RuntimeError(f"floor upsert returned {len(returned)} rows")
-    return took
+VALUES_SQL = UPSERT.format(
+    source="VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * BATCH_SIZE)
+)
 
 
-def values_upsert(conn: psycopg.Connection, batch: Batch) -> float:
-    """The same statement with one placeholder per value (7000), for comparison."""
+def values_params(batch: Batch) -> list:
+    """One placeholder per value (7000), with each row's position, for comparison."""
     now = datetime.now(UTC)
-    params = [value for n, row in enumerate(batch.rows) for value in (*row, n)] + [now, now]
-    sql = UPSERT.format(source="VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * BATCH_SIZE))
+    return [value for n, row in enumerate(batch.rows) for value in (*row, n)] + [now, now]
+
+
+def floor_upsert(
+    conn: psycopg.Connection, batch: Batch, sql: str = FLOOR_SQL, params=floor_params
+) -> float:
+    """Seconds to upsert ``batch`` by ``sql`` (the floor unless told) and commit."""
+    bound = params(batch)
     began = time.perf_counter()
-    returned = conn.execute(sql, params).fetchall()
+    returned = conn.execute(sql, bound).fetchall()
     conn.commit()
     took = time.perf_counter() - began
     if len(returned) != BATCH_SIZE:
-        raise RuntimeError(f"VALUES upsert returned {len(returned)} rows")
+        raise RuntimeError(f"upsert returned {len(returned)} rows")
     return took
 
 
@@ -242,8 +231,8 @@ def sequential(conn, admin, port, token, students, rounds) -> dict[str, list[flo
 
     def values_pass():
         delete_ids(admin, inserted.ids)
-        times["values-ins"].append(values_upsert(conn, inserted))
-        times["values-upd"].append(values_upsert(conn, updated))
+        times["values-ins"].append(floor_upsert(conn, inserted, VALUES_SQL, values_params))
+        times["values-upd"].append(floor_upsert(conn, updated, VALUES_SQL, values_params))
 
     def http_pass():
         delete_ids(admin, inserted.ids)
@@ -353,15 +342,10 @@ def main() -> int:
     )
     args = parser.parse_args()
     rounds = max(1, min(args.rounds, 10_000))
-    url = os.getenv("BENCH_DATABASE_URL", DEFAULT_URL)
 
+    url, fixtures = prepared(background=args.background)
     env = bench_env(url)
-    fixtures = prepared(url)
     students = fixtures["students"]
-    ensure_background(url, args.background)
-
-    # SIGTERM (a timeout, a closed terminal) unwinds through `finally` like Ctrl-C does.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     bouncer = contextlib.ExitStack()
     if args.pgbouncer:
         # Everything through it, the floors too (without prepared statements, which

@@ -14,6 +14,7 @@ import json
 import math
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -65,17 +66,25 @@ def bench_env(url: str) -> dict:
     return env
 
 
-def prepared(url: str, *, students: int = STUDENTS) -> dict:
-    """The database made and migrated if needed, and `manage.py seed_bench`'s fixtures:
-    students, an API key, the GRS calendar and this run's GRS password."""
+def prepared(*, background: int = 0, students: int = STUDENTS) -> tuple[str, dict]:
+    """The benchmark database (BENCH_DATABASE_URL) made and migrated if needed, with
+    `manage.py seed_bench`'s fixtures (students, an API key, the GRS calendar and this
+    run's GRS password) and at least ``background`` other events (their student's id is
+    fixtures["background"]); its URL and the fixtures. From here SIGTERM (a timeout, a
+    closed terminal) unwinds through `finally` like Ctrl-C does, so the server stops."""
+    url = os.getenv("BENCH_DATABASE_URL", DEFAULT_URL)
     env = bench_env(url)
     ensure_database(url)
     manage(env, "migrate", "--noinput")
     manage(env, "createcachetable")  # the login endpoints' rate limit lives in the cache
-    return json.loads(manage(env, "seed_bench", "--students", str(students)).splitlines()[-1])
+    seeded = manage(env, "seed_bench", "--students", str(students))
+    fixtures = json.loads(seeded.splitlines()[-1])
+    fixtures["background"] = ensure_background(url, background)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    return url, fixtures
 
 
-def ensure_background(url: str, count: int) -> int:
+def ensure_background(url: str, count: int) -> int | None:
     """At least ``count`` events of one other student (`manage.py seed_scale`), so that
     indexes have a realistic depth; that student's id."""
     with psycopg.connect(url) as conn:
@@ -85,9 +94,8 @@ def ensure_background(url: str, count: int) -> int:
     if have < count:
         manage(bench_env(url), "seed_scale", "--events", str(count - have), "--students", "1")
     with psycopg.connect(url) as conn:
-        return conn.execute(
-            "SELECT id FROM auth_user WHERE username = 'scale-student-1'"
-        ).fetchone()[0]
+        found = conn.execute("SELECT id FROM auth_user WHERE username = 'scale-student-1'")
+        return (found.fetchone() or [None])[0]
 
 
 # --- server and client ----------------------------------------------------------------

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 import time
 from pathlib import Path
@@ -82,11 +81,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=int(os.getenv("WORKERS", "2")))
     args = parser.parse_args()
     rounds = max(5, min(args.rounds, 5000))
-    url = os.getenv("BENCH_DATABASE_URL", common.DEFAULT_URL)
-    fixtures = common.prepared(url)
-    student = common.ensure_background(url, 2000)  # the student's events
-
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    url, fixtures = common.prepared(background=2000)
+    student = fixtures["background"]  # the student of those 2000 events
     server = common.Server(common.bench_env(url), args.workers)
     try:
         token = server.token(fixtures["key"])

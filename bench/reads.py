@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -29,17 +28,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (
-    DEFAULT_URL,
-    Server,
-    bench_env,
-    ensure_background,
-    p50,
-    p95,
-    prepared,
-    request,
-    setting,
-)
+from common import Server, bench_env, p50, p95, prepared, request, setting
 
 from calendars import business_time as bt
 from calendars.timezones import java_zone
@@ -247,12 +236,7 @@ def main() -> int:
     parser.add_argument("--background", type=int, default=100_000, help="other events")
     args = parser.parse_args()
     rounds = max(1, min(args.rounds, 10_000))
-    url = os.getenv("BENCH_DATABASE_URL", DEFAULT_URL)
-    fixtures = prepared(url)
-    ensure_background(url, args.background)
-
-    # SIGTERM (a timeout, a closed terminal) unwinds through `finally` like Ctrl-C does.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    url, fixtures = prepared(background=args.background)
     server = Server(bench_env(url), args.workers)
     try:
         with psycopg.connect(url) as conn:
