@@ -71,10 +71,15 @@ def racing_batches(*, round_: int, user_ids: list[int], private: int = 40) -> li
 
 
 def check_racing_batches(
-    *, round_: int, bodies: list[list[dict]], results: list[list[dict]], owners: dict[str, int]
+    *, round_: int, bodies: list[list[dict]], answered: list[tuple[int, list[dict]]]
 ) -> None:
-    """Each batch of ``racing_batches`` was written whole or not at all, given each
-    batch's answer (``results``, 200 already checked) and who owns what now."""
+    """Each batch of ``racing_batches`` was answered 200 and written whole or not at all,
+    given each batch's ``(status, results)`` and who owns what in the table now."""
+    from events.models import CalendarEvent
+
+    assert [status for status, _ in answered] == [200] * len(bodies), answered
+    results = [result for _, result in answered]
+    owners = dict(CalendarEvent.objects.values_list("external_id", "user_id"))
     winners = 0
     for body, answer in zip(bodies, results, strict=True):
         if all(r["IsSuccessful"] for r in answer):

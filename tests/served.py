@@ -23,9 +23,10 @@ from typing import Any
 from django.contrib.auth.models import Permission
 from django.db import connection
 
+from calendars.models import Calendar
 from deploy.instance import ROOT, free_port, served_env, started
 from events.services import api_key_create
-from tests.factories import UserFactory
+from tests.factories import CalendarFactory, PackageFactory, UserFactory
 
 PASSWORD = "a-Long-pass-phrase-4711"
 WRITE = ("add_calendarevent", "change_calendarevent")
@@ -178,3 +179,13 @@ def event(n: int, user_id: int) -> dict:
 def bearer_for(server, user) -> str:
     _, key = api_key_create(user=user)
     return "Bearer " + server.get(f"/api/client/generateAuthenticationToken?key={key}").json()
+
+
+def contested_calendar(*members: str) -> tuple[Calendar, str]:
+    """A calendar in a new package whose tenant has ``members`` (API users who may view
+    and modify); the calendar and its package's GRS path."""
+    package = PackageFactory()
+    calendar = CalendarFactory(package=package)
+    for name in members:
+        package.tenant.members.add(api_user(name, "CALENDAR_VIEW", "CALENDAR_MODIFY"))
+    return calendar, f"/grs/v1/tenant/{package.tenant_id}/package/{package.pk}"

@@ -18,7 +18,7 @@ from django.core.cache import cache
 from calendars.models import Calendar
 from deploy.instance import listening
 from events.models import CalendarEvent
-from tests.factories import CalendarFactory, PackageFactory, UserFactory
+from tests.factories import UserFactory
 from tests.helpers import basic
 from tests.served import (
     PASSWORD,
@@ -26,6 +26,7 @@ from tests.served import (
     Stack,
     api_user,
     bearer_for,
+    contested_calendar,
     database_url,
     event,
     request,
@@ -150,11 +151,7 @@ def test_the_rate_limit_sees_each_client_address_through_the_front(stack):
 def test_an_instance_killed_mid_traffic_loses_nothing(stack):
     integration = api_user("integration", *WRITE, "view_calendarevent", app="events")
     students = [UserFactory(username=f"s{i}", password=None) for i in range(WRITERS)]
-    package = PackageFactory()
-    calendar = CalendarFactory(package=package)
-    for name in ("carol", "dave"):
-        package.tenant.members.add(api_user(name, "CALENDAR_VIEW", "CALENDAR_MODIFY"))
-    base = f"/grs/v1/tenant/{package.tenant_id}/package/{package.pk}"
+    calendar, base = contested_calendar("carol", "dave")
     lock_path = f"{base}/lockcalendar/{calendar.external_id}"
     body_path = f"{base}/businesscalendarbody/{calendar.external_id}"
 
