@@ -99,3 +99,28 @@ def check_racing_batches(
         item["ExternalId"] for body in bodies for item in body if "-c" in item["ExternalId"]
     }
     assert {ext for ext in owners if f"r{round_}-c" in ext} <= contested
+
+
+# --- the feed's reference (tests/events/test_feed_render.py, bench/feed.py) -------------
+
+
+def library_event(event, stamp):
+    """The VEVENT of ``event`` built by the icalendar library's general path: the
+    reference events/serializers.py is checked against, and the feed's old baseline."""
+    from datetime import UTC
+
+    from icalendar import Event
+
+    from events.models import EventType
+    from events.serializers import event_uid, ics_text
+
+    entry = Event()
+    entry.add("uid", event_uid(event.external_id))
+    entry.add("dtstamp", stamp)
+    entry.add("created", event.created_at.astimezone(UTC))
+    entry.add("last-modified", event.updated_at.astimezone(UTC))
+    entry.add("dtstart", event.start_time.astimezone(UTC))
+    entry.add("dtend", event.end_time.astimezone(UTC))
+    entry.add("summary", ics_text(event.title))
+    entry.add("categories", [EventType(event.type_id).label])
+    return entry

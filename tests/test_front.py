@@ -79,6 +79,16 @@ def assert_family_headers(headers, key: str) -> None:
         assert (headers["Pragma"], headers["Expires"]) == ("no-cache", "-1")
 
 
+def assert_refused(port: int, cases: list[tuple[bytes, int, str]], key: str) -> None:
+    """Each raw request is answered its status, with ``{key: message}`` in the family's
+    JSON and headers."""
+    for data, status, message in cases:
+        got_status, headers, body = raw(port, data)
+        assert got_status == status, data[:60]
+        assert_family_headers(headers, key)
+        assert json.loads(body) == {key: message}
+
+
 @pytest.mark.parametrize(("path", "key"), MESSAGE_KEYS)
 def test_no_instance_answering_is_a_family_json_502(front, path, key):
     port, _ = front
@@ -117,11 +127,7 @@ def test_requests_nginx_refuses_are_answered_in_the_family_json(front, path, key
             "Request body is too large.",
         ),
     ]  # fmt: skip
-    for data, status, message in cases:
-        got_status, headers, body = raw(port, data)
-        assert got_status == status, data[:60]
-        assert_family_headers(headers, key)
-        assert json.loads(body) == {key: message}
+    assert_refused(port, cases, key)
 
 
 def test_the_access_log_carries_no_credential(front):
@@ -182,11 +188,7 @@ def test_requests_gunicorn_refuses_are_answered_in_the_family_json(gunicorn_port
             "Request headers are too large.",
         ),
     ]
-    for data, status, message in cases:
-        got_status, headers, body = raw(gunicorn_port, data)
-        assert got_status == status, data[:60]
-        assert_family_headers(headers, key)
-        assert json.loads(body) == {key: message}
+    assert_refused(gunicorn_port, cases, key)
 
 
 def test_gunicorn_keeps_its_page_for_other_paths(gunicorn_port):
