@@ -51,10 +51,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# The batch benchmark against PostgreSQL (BENCH_DATABASE_URL), floor beside every figure;
-# then business-time arithmetic beside its own baselines (no database).
+# The batch benchmark, then the reads (the events list, GRS business time), against
+# PostgreSQL (BENCH_DATABASE_URL), floor beside every figure; then business-time
+# arithmetic beside its own baselines (no database).
 bench: $(STAMP)
 	$(BIN)/python bench/batch.py $(BENCH_ARGS)
+	$(BIN)/python bench/reads.py $(BENCH_ARGS)
 	$(BIN)/python -m bench.business_time
 
 # Every read, admin page and GRS read at 2,000 events and again at 2,000,000 (PostgreSQL,

@@ -119,26 +119,16 @@ def library_ics(events: list) -> bytes:
     library's general path."""
     from datetime import UTC, datetime
 
-    from icalendar import Calendar, Event
+    from icalendar import Calendar
 
-    from events.models import EventType
-    from events.serializers import event_uid, ics_text
+    from tests.helpers import library_event
 
     calendar = Calendar()
     calendar.add("prodid", "-//Calendar service//12Twenty calendar events//EN")
     calendar.add("version", "2.0")
     stamp = datetime.now(UTC)
     for event in events:
-        entry = Event()
-        entry.add("uid", event_uid(event.external_id))
-        entry.add("dtstamp", stamp)
-        entry.add("created", event.created_at.astimezone(UTC))
-        entry.add("last-modified", event.updated_at.astimezone(UTC))
-        entry.add("dtstart", event.start_time.astimezone(UTC))
-        entry.add("dtend", event.end_time.astimezone(UTC))
-        entry.add("summary", ics_text(event.title))
-        entry.add("categories", [EventType(event.type_id).label])
-        calendar.add_component(entry)
+        calendar.add_component(library_event(event, stamp))
     return calendar.to_ical()
 
 

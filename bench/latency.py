@@ -3,7 +3,7 @@
     make bench-latency              # or: .venv/bin/python bench/latency.py [--rounds N]
 
 Against PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/bench;
-created, migrated and given the fixtures of bench/batch.py if needed), through gunicorn
+created, migrated and given `manage.py seed_bench`'s fixtures if needed), through gunicorn
 started here on a free loopback port. The floor is a JSON 404 on an unknown API path (no
 session, no query). Each round asks every request once, in a rotating order, one at a time
 on a new connection, so a busy neighbour slows them alike; every p50 is printed beside
@@ -17,17 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
-import signal
 import sys
 import time
 from pathlib import Path
 
-import psycopg
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import batch
+import common
+from common import p50, p95
 
 FLOOR = "GET /grs/v1/no-such-path (JSON 404)"
 START = "2026-01-05T15:00:00Z"  # Monday 10:00 in New York
@@ -68,17 +65,9 @@ def targets(grs: dict, student: int) -> list[tuple[str, str, str, bytes | None, 
     ]
 
 
-def p50(values: list[float]) -> float:
-    return sorted(values)[len(values) // 2]
-
-
-def p95(values: list[float]) -> float:
-    return sorted(values)[min(len(values) - 1, int(len(values) * 0.95))]
-
-
 def timed(port: int, method: str, path: str, body: bytes | None, headers: dict) -> float:
     began = time.perf_counter()
-    status, answer = batch.request(port, method, path, body, **headers)
+    status, answer = common.request(port, method, path, body, **headers)
     took = time.perf_counter() - began
     expected = 404 if path.endswith("no-such-path") else 200
     if status != expected:
@@ -92,36 +81,13 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=int(os.getenv("WORKERS", "2")))
     args = parser.parse_args()
     rounds = max(5, min(args.rounds, 5000))
-    url = os.getenv("BENCH_DATABASE_URL", batch.DEFAULT_URL)
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "false"}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    batch.ensure_database(url)
-    batch.manage(env, "migrate", "--noinput")
-    batch.manage(env, "createcachetable")
-    password = secrets.token_urlsafe(24)
-    script = batch.FIXTURES % {
-        "students": batch.STUDENTS,
-        "user": batch.GRS_USER,
-        "password": password,
-        "calendar": batch.GRS_CALENDAR,
-        "exceptions": batch.GRS_EXCEPTIONS,
-    }
-    fixtures = json.loads(batch.manage(env, "shell", "-c", script).strip().splitlines()[-1])
-    student = fixtures["students"][-1]
-
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    server = batch.Server(env, args.workers)
+    url, fixtures = common.prepared(background=2000)
+    student = fixtures["background"]  # the student of those 2000 events
+    server = common.Server(common.bench_env(url), args.workers)
     try:
-        with psycopg.connect(url) as conn:
-            batch.ensure_background(conn, student, 2000)  # the student's events
-        token = server.wait_ready(fixtures["key"])
-        status, body = batch.request(
-            server.port, "GET", "/grs/v1/login", auth=batch.basic(batch.GRS_USER, password)
-        )
-        if status != 200:
-            raise RuntimeError(f"GRS login answered {status}: {body[:200]!r}")
+        token = server.token(fixtures["key"])
         auth = {
-            "grs": {"auth": batch.basic(batch.GRS_USER, json.loads(body)["apiToken"])},
+            "grs": {"auth": server.grs_auth(fixtures["grs"])},
             "events": {"token": token},
             "": {},
         }
@@ -144,7 +110,7 @@ def main() -> int:
         ).encode()
         single = next(a for a in asked if a[0] == "GRS add, 1 week")
         bulk, singles = [], []
-        there, _ = batch.request(server.port, "POST", bulk_path, b"[]", **auth["grs"])
+        there, _ = common.request(server.port, "POST", bulk_path, b"[]", **auth["grs"])
         for _ in range(max(5, rounds // 20) if there == 200 else 0):
             bulk.append(timed(server.port, "POST", bulk_path, questions, auth["grs"]))
             singles.append(timed(server.port, *single[1:4], auth["grs"]))

@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from batch import BATCH_PATH, DEFAULT_URL, FIXTURES, STUDENTS, make_batch  # noqa: E402
+from batch import BATCH_PATH, make_batch  # noqa: E402
+from common import DEFAULT_URL  # noqa: E402
 
 
 def main() -> int:
@@ -42,15 +43,14 @@ def main() -> int:
 
     django.setup()
     from django.core.handlers.wsgi import WSGIHandler
+    from django.core.management import call_command
     from django.db import connection
 
     from events.models import ApiToken, CalendarEvent  # noqa: F401 (import cost not profiled)
     from events.services import api_token_issue
 
     out = io.StringIO()
-    sys.stdout, real_stdout = out, sys.stdout
-    exec(FIXTURES % STUDENTS, {})  # noqa: S102 - our own fixture code, shared with batch.py
-    sys.stdout = real_stdout
+    call_command("seed_bench", stdout=out)  # batch.py's fixtures
     fixtures = json.loads(out.getvalue().strip().splitlines()[-1])
     token = api_token_issue(key=fixtures["key"])
     first = make_batch("prof", fixtures["students"], 0)

@@ -23,6 +23,7 @@ is the standard library and psycopg; the server is stopped at the end, also on e
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import platform
@@ -43,7 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-import batch as common  # noqa: E402 (bench/batch.py: server, requests, floor, percentiles)
+import batch  # noqa: E402 (bench/batch.py: the batch and its floor)
+import common  # noqa: E402 (bench/common.py: server, requests, percentiles)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_scale"
 STUDENTS = 20_000
@@ -114,25 +116,18 @@ class Fixtures:
         self.password = password
 
     def calendars(self, *, in_package: int, total: int) -> None:
+        from calendars import rules
+        from calendars.demo import office_body
         from calendars.models import Calendar
 
         have = Calendar.objects.filter(package=self.package).count()
         have_all = Calendar.objects.count()
+        office, _ = rules.calendar_parse(office_body("Calendar"))
 
         def make(package, first: int, count: int) -> None:
             Calendar.objects.bulk_create(
                 [
-                    Calendar(
-                        package=package,
-                        name=f"Calendar {n}",
-                        week_starts=2,
-                        week_ends=6,
-                        day_starts_hour=9,
-                        day_starts_min=0,
-                        day_ends_hour=17,
-                        day_ends_min=0,
-                        time_zone_id="America/New_York",
-                    )
+                    Calendar(package=package, **{**office, "name": f"Calendar {n}"})
                     for n in range(first, first + count)
                 ],
                 batch_size=2000,
@@ -206,7 +201,7 @@ class Client:
                 headers["Cookie"] = self.cookie
             elif auth == "grs":
                 headers["Authorization"] = self.grs_auth
-            conn = common.http.client.HTTPConnection(common.HOST, self.port, timeout=120)
+            conn = http.client.HTTPConnection(common.HOST, self.port, timeout=120)
             try:
                 began = time.perf_counter()
                 conn.request(method, url, body=data, headers=headers)
@@ -290,9 +285,7 @@ def cases_for(
         }
         for n in range(1, 51)
     ]
-    common.request(
-        client.port, "PUT", common.BATCH_PATH, json.dumps(batch50).encode(), client.token
-    )
+    common.request(client.port, "PUT", batch.BATCH_PATH, json.dumps(batch50).encode(), client.token)
     since_large = iso(now - timedelta(days=89))
     feed = fx.feed_secret(students[0])
     search_id = "scale-1234"
@@ -366,30 +359,30 @@ def batch_cases(
     client: Client, conn: psycopg.Connection, students: list[int], size: str
 ) -> dict[str, Callable[[], float]]:
     """The 1000-event update pass beside its floor, and the 1000-event delete."""
-    made = common.make_batch(f"bench-{size}", students[:50], 0)
-    common.request(client.port, "PUT", common.BATCH_PATH, made.body, client.token)
+    made = batch.make_batch(f"bench-{size}", students[:50], 0)
+    common.request(client.port, "PUT", batch.BATCH_PATH, made.body, client.token)
     version = iter(range(1, 1_000_000))
     current = {}
 
     def next_batch() -> None:
-        current["batch"] = common.make_batch(f"bench-{size}", students[:50], next(version))
+        current["batch"] = batch.make_batch(f"bench-{size}", students[:50], next(version))
 
     def floor() -> float:
         next_batch()
-        return common.floor_upsert(conn, current["batch"])
+        return batch.floor_upsert(conn, current["batch"])
 
-    gone = common.make_batch(f"gone-{size}", students[:50], 0)
+    gone = batch.make_batch(f"gone-{size}", students[:50], 0)
 
     def revive() -> None:  # untimed: the events to delete, live again
-        common.request(client.port, "PUT", common.BATCH_PATH, gone.body, client.token)
+        common.request(client.port, "PUT", batch.BATCH_PATH, gone.body, client.token)
 
     return {
         "batch upsert 1000, floor (psycopg)": floor,
         "batch upsert 1000, update pass": client.timed(
-            "PUT", common.BATCH_PATH, lambda: current["batch"].body, before=next_batch
+            "PUT", batch.BATCH_PATH, lambda: current["batch"].body, before=next_batch
         ),
         "batch delete 1000": client.timed(
-            "DELETE", common.BATCH_PATH, json.dumps(gone.ids).encode(), before=revive
+            "DELETE", batch.BATCH_PATH, json.dumps(gone.ids).encode(), before=revive
         ),
     }
 
@@ -420,7 +413,7 @@ def main() -> int:
     seeded = {}
     try:
         with psycopg.connect(url, autocommit=True) as conn:
-            token = server.wait_ready(fx.key)
+            token = server.token(fx.key)
             client = Client(server.port, token, fx.cookie)
             status, answer = common.request(
                 server.port, "GET", "/grs/v1/login", auth=common.basic("bench-grs", fx.password)

@@ -5,8 +5,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
+
+from tests.factories import UserFactory
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
@@ -41,7 +42,7 @@ def browser():
 
 
 def log_in(browser, live_server) -> None:
-    staff = get_user_model().objects.create_superuser("boss", "boss@example.com", "pw")
+    staff = UserFactory(username="boss", password="pw", staff=True)
     client = Client()
     client.force_login(staff)
     browser.get(f"{live_server.url}/admin/login/")

@@ -71,10 +71,15 @@ def racing_batches(*, round_: int, user_ids: list[int], private: int = 40) -> li
 
 
 def check_racing_batches(
-    *, round_: int, bodies: list[list[dict]], results: list[list[dict]], owners: dict[str, int]
+    *, round_: int, bodies: list[list[dict]], answered: list[tuple[int, list[dict]]]
 ) -> None:
-    """Each batch of ``racing_batches`` was written whole or not at all, given each
-    batch's answer (``results``, 200 already checked) and who owns what now."""
+    """Each batch of ``racing_batches`` was answered 200 and written whole or not at all,
+    given each batch's ``(status, results)`` and who owns what in the table now."""
+    from events.models import CalendarEvent
+
+    assert [status for status, _ in answered] == [200] * len(bodies), answered
+    results = [result for _, result in answered]
+    owners = dict(CalendarEvent.objects.values_list("external_id", "user_id"))
     winners = 0
     for body, answer in zip(bodies, results, strict=True):
         if all(r["IsSuccessful"] for r in answer):
@@ -94,3 +99,28 @@ def check_racing_batches(
         item["ExternalId"] for body in bodies for item in body if "-c" in item["ExternalId"]
     }
     assert {ext for ext in owners if f"r{round_}-c" in ext} <= contested
+
+
+# --- the feed's reference (tests/events/test_feed_render.py, bench/feed.py) -------------
+
+
+def library_event(event, stamp):
+    """The VEVENT of ``event`` built by the icalendar library's general path: the
+    reference events/serializers.py is checked against, and the feed's old baseline."""
+    from datetime import UTC
+
+    from icalendar import Event
+
+    from events.models import EventType
+    from events.serializers import event_uid, ics_text
+
+    entry = Event()
+    entry.add("uid", event_uid(event.external_id))
+    entry.add("dtstamp", stamp)
+    entry.add("created", event.created_at.astimezone(UTC))
+    entry.add("last-modified", event.updated_at.astimezone(UTC))
+    entry.add("dtstart", event.start_time.astimezone(UTC))
+    entry.add("dtend", event.end_time.astimezone(UTC))
+    entry.add("summary", ics_text(event.title))
+    entry.add("categories", [EventType(event.type_id).label])
+    return entry

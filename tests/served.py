@@ -10,26 +10,26 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 
-from deploy.pgbouncer import free_port
+from calendars.models import Calendar
+from deploy.instance import ROOT, free_port, served_env, started
+from events.services import api_key_create
+from tests.factories import CalendarFactory, PackageFactory, UserFactory
 
-ROOT = Path(__file__).resolve().parent.parent
-__all__ = ["ROOT", "Answer", "Stack", "database_url", "free_port", "gunicorn", "request"]
-
+PASSWORD = "a-Long-pass-phrase-4711"
+WRITE = ("add_calendarevent", "change_calendarevent")
 # What a client that retries sees when an instance went away under it.
 RETRYABLE_STATUS = {502, 503, 504}
 
@@ -82,60 +82,6 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def stop(process: subprocess.Popen, timeout: float = 30) -> None:
-    """Graceful stop (SIGTERM), then kill the whole process group."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
-
-
-def wait_for(check, process: subprocess.Popen, what: str, log: Path, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"{what} exited: " + log.read_text())
-        try:
-            if check():
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"{what} did not answer: " + log.read_text())
-
-
-@contextmanager
-def gunicorn(
-    args: list[str], env: dict[str, str], log: Path, ready: Callable[[], bool]
-) -> Iterator[subprocess.Popen]:
-    """One gunicorn, started from the repo root: gunicorn.conf.py applies and ``args``
-    win over it. Its output goes to ``log``; serving once ``ready()``; stopped after."""
-    full_env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "calendarsite.settings",
-        "DEBUG": "false",
-        **env,
-    }
-    with log.open("ab") as out:
-        process = subprocess.Popen(  # noqa: S603 - our interpreter, our arguments
-            [sys.executable, "-m", "gunicorn", *args],
-            cwd=ROOT,
-            env=full_env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-            start_new_session=True,
-        )
-    try:
-        wait_for(ready, process, "gunicorn", log)
-        yield process
-    finally:
-        stop(process)
-
-
 @dataclass
 class Stack:
     """`deploy/serve.py` (what `make serve` runs) on free ports, its files in ``run``."""
@@ -143,7 +89,7 @@ class Stack:
     port: int
     backends: list[int]
     run: Path
-    process: subprocess.Popen
+    process: subprocess.Popen | None
 
     def request(self, method: str, path: str, **kwargs: Any) -> Answer:
         return request(self.port, method, path, **kwargs)
@@ -171,41 +117,31 @@ def served_stack(env: dict[str, str], *, instances: int = 2, workers: int = 1) -
     # nobody and write request bodies in there.
     run = Path(tempfile.mkdtemp(prefix="serve-"))
     port, backends = free_port(), [free_port() for _ in range(instances)]
-    full_env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "calendarsite.settings",
-        "DEBUG": "false",
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "BACKEND_PORTS": ",".join(map(str, backends)),
-        "WORKERS": str(workers),
-        "RUN_DIR": str(run),
-        "ACCESS_LOG": str(run / "access.log"),
-        "LOG_LEVEL": "WARNING",
-        **env,
-    }
+    full_env = served_env(
+        {
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "BACKEND_PORTS": ",".join(map(str, backends)),
+            "WORKERS": str(workers),
+            "RUN_DIR": str(run),
+            "ACCESS_LOG": str(run / "access.log"),
+            "LOG_LEVEL": "WARNING",
+            **env,
+        }
+    )
     log = run / "output.log"
-    with log.open("ab") as out:
-        process = subprocess.Popen(  # noqa: S603 - our interpreter, our script
-            [sys.executable, str(ROOT / "deploy" / "serve.py")],
-            cwd=ROOT,
-            env=full_env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-            start_new_session=True,
-        )
-    stack = Stack(port, backends, run, process)
+    stack = Stack(port, backends, run, None)
     try:
-        wait_for(
-            lambda: stack.request("GET", "/grs/v1/tenants", timeout=5).status == 401,
-            process,
-            "the served stack",
-            log,
-        )
-        yield stack
+        with started(
+            [sys.executable, str(ROOT / "deploy" / "serve.py")],
+            env=full_env,
+            log=log,
+            ready=lambda: stack.request("GET", "/grs/v1/tenants", timeout=5).status == 401,
+            what="the served stack",
+            stop_timeout=40,
+        ) as stack.process:
+            yield stack
     finally:
-        stop(process, timeout=40)
         shutil.rmtree(run, ignore_errors=True)
 
 
@@ -223,9 +159,33 @@ def retrying(call, *, attempts: int = 40, pause: float = 0.25) -> tuple[Answer, 
     raise AssertionError(f"no answer after {attempts} attempts")
 
 
-def listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
+# --- users and requests of the served tests -------------------------------------------
+
+
+def api_user(username: str, *codenames: str, app: str = "calendars"):
+    """A user with PASSWORD, hashed by the project's own hasher (tests marked
+    ``real_hashers`` keep it), since the server checks it; granted ``codenames`` of ``app``."""
+    user = UserFactory(username=username, password=PASSWORD)
+    perms = Permission.objects.filter(content_type__app_label=app, codename__in=codenames)
+    user.user_permissions.add(*perms)
+    return user
+
+
+def event(n: int, user_id: int) -> dict:
+    return {"ExternalId": f"e{n}", "UserId": user_id, "TypeId": 1, "Title": f"Event {n}",
+            "StartTime": "2026-06-10T20:00:00Z", "EndTime": "2026-06-10T22:00:00Z"}  # fmt: skip
+
+
+def bearer_for(server, user) -> str:
+    _, key = api_key_create(user=user)
+    return "Bearer " + server.get(f"/api/client/generateAuthenticationToken?key={key}").json()
+
+
+def contested_calendar(*members: str) -> tuple[Calendar, str]:
+    """A calendar in a new package whose tenant has ``members`` (API users who may view
+    and modify); the calendar and its package's GRS path."""
+    package = PackageFactory()
+    calendar = CalendarFactory(package=package)
+    for name in members:
+        package.tenant.members.add(api_user(name, "CALENDAR_VIEW", "CALENDAR_MODIFY"))
+    return calendar, f"/grs/v1/tenant/{package.tenant_id}/package/{package.pk}"

@@ -58,7 +58,14 @@ from calendarsite.api import EVENTS, GRS, MESSAGE_KEY
 from events.auth import DENIED, CanDeleteEvents, CanReadEvents, CanWriteEvents
 from events.models import ApiToken, CalendarEvent
 from events.services import api_key_create, api_token_issue
-from tests.calendars.factories import CalendarFactory, HolidayFactory, PackageFactory
+from tests.calendars.conftest import VENDOR_REQUEST
+from tests.factories import (
+    CalendarFactory,
+    EventFactory,
+    HolidayFactory,
+    PackageFactory,
+    UserFactory,
+)
 from tests.helpers import basic
 
 VIEW, CREATE, MODIFY, DELETE, OVERRIDE = grs_rules.PERMISSIONS
@@ -87,16 +94,7 @@ NODE = TENANT + "/businessnode/<str:node_id>/"
 NEW_PACKAGE = {"name": "dmd", "type": "samples", "businessName": "XYZ",
                "description": "SamplePackage", "templates": []}  # fmt: skip
 
-CALENDAR_FIELDS = {
-    "name": "Dad's Calendar",
-    "weekStarts": 6,
-    "weekEnds": 7,
-    "dayStartsHour": 17,
-    "dayStartsMin": 30,
-    "dayEndsHour": 23,
-    "dayEndsMin": 0,
-    "timeZoneId": "EST",
-}
+CALENDAR_FIELDS = VENDOR_REQUEST
 EXCEPTIONS = {
     "exceptions": [
         {
@@ -341,7 +339,7 @@ class World:
 
 
 def grs_member(tenant: Tenant | None, permissions: tuple[str, ...], username: str):
-    user = get_user_model().objects.create(username=username)
+    user = UserFactory(username=username)
     if tenant is not None:
         tenant.members.add(user)
     user.user_permissions.add(*grs_services.grs_permissions(permissions))
@@ -349,7 +347,7 @@ def grs_member(tenant: Tenant | None, permissions: tuple[str, ...], username: st
 
 
 def events_token(username: str, codenames: tuple[str, ...]) -> str:
-    user = get_user_model().objects.create(username=username)
+    user = UserFactory(username=username)
     user.user_permissions.add(
         *Permission.objects.filter(content_type__app_label="events", codename__in=codenames)
     )
@@ -368,14 +366,12 @@ def world(db) -> World:
     bob = grs_member(package_b.tenant, EVERY_GRS, "bob")
     alice_session, alice_token = grs_services.grs_session_create(user=alice)
     _, bob_token = grs_services.grs_session_create(user=bob)
-    student = get_user_model().objects.create(username="ada")
+    student = UserFactory(username="ada")
     start = timezone.now()
-    event = CalendarEvent.objects.create(
+    event = EventFactory(
         external_id="e-1",
         user=student,
-        type_id=1,
         start_time=start,
-        end_time=start + timedelta(hours=1),
         title="Interview",
     )
     return World(

@@ -4,12 +4,12 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.cache.backends import db as db_cache
 from django.test import Client
 from django.utils import timezone
 
+from tests.factories import UserFactory
 from tests.helpers import run_concurrently
 
 URL = "/admin/login/"
@@ -17,13 +17,11 @@ URL = "/admin/login/"
 
 @pytest.fixture(autouse=True)
 def limits(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.ADMIN_LOGIN_FAILURES_PER_USERNAME = 5
     settings.ADMIN_LOGIN_FAILURES_PER_ADDRESS = 8
     cache.clear()
-    User = get_user_model()
     for name in ("boss", "other"):
-        User.objects.create_superuser(name, password="right-password")
+        UserFactory(username=name, password="right-password", staff=True)
 
 
 def attempt(username: str, password: str, address: str = "10.0.0.1"):

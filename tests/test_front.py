@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import socket
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -22,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from deploy import serve
-from tests.served import free_port, gunicorn, listening, request, stop, wait_for
+from deploy.instance import free_port, gunicorn, listening, started
+from tests.served import request
 
 MAX_BODY = 1000  # MAX_REQUEST_BYTES for this front
 
@@ -58,16 +58,12 @@ def front() -> Iterator[tuple[int, Path]]:
         else:
             os.environ["MAX_REQUEST_BYTES"] = saved
     (run / "nginx.conf").write_text(conf)
-    log = run / "nginx.out"
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - the system's nginx, our config
-            serve.nginx_command(run), stdout=out, stderr=out, start_new_session=True
-        )
     try:
-        wait_for(lambda: listening(port), process, "nginx", log)
-        yield port, run
+        ready = lambda: listening(port)  # noqa: E731
+        with started(serve.nginx_command(run), env=None, log=run / "nginx.out", ready=ready,
+                     what="nginx"):  # fmt: skip
+            yield port, run
     finally:
-        stop(process)
         shutil.rmtree(run, ignore_errors=True)
 
 
@@ -81,6 +77,16 @@ def assert_family_headers(headers, key: str) -> None:
     assert headers["Cache-Control"] == "no-cache"
     if key == "Message":
         assert (headers["Pragma"], headers["Expires"]) == ("no-cache", "-1")
+
+
+def assert_refused(port: int, cases: list[tuple[bytes, int, str]], key: str) -> None:
+    """Each raw request is answered its status, with ``{key: message}`` in the family's
+    JSON and headers."""
+    for data, status, message in cases:
+        got_status, headers, body = raw(port, data)
+        assert got_status == status, data[:60]
+        assert_family_headers(headers, key)
+        assert json.loads(body) == {key: message}
 
 
 @pytest.mark.parametrize(("path", "key"), MESSAGE_KEYS)
@@ -121,11 +127,7 @@ def test_requests_nginx_refuses_are_answered_in_the_family_json(front, path, key
             "Request body is too large.",
         ),
     ]  # fmt: skip
-    for data, status, message in cases:
-        got_status, headers, body = raw(port, data)
-        assert got_status == status, data[:60]
-        assert_family_headers(headers, key)
-        assert json.loads(body) == {key: message}
+    assert_refused(port, cases, key)
 
 
 def test_the_access_log_carries_no_credential(front):
@@ -186,11 +188,7 @@ def test_requests_gunicorn_refuses_are_answered_in_the_family_json(gunicorn_port
             "Request headers are too large.",
         ),
     ]
-    for data, status, message in cases:
-        got_status, headers, body = raw(gunicorn_port, data)
-        assert got_status == status, data[:60]
-        assert_family_headers(headers, key)
-        assert json.loads(body) == {key: message}
+    assert_refused(gunicorn_port, cases, key)
 
 
 def test_gunicorn_keeps_its_page_for_other_paths(gunicorn_port):

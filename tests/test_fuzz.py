@@ -37,8 +37,7 @@ from calendars.models import Calendar, CalendarException
 from calendars.rules import PACKAGE_PERMISSIONS, PERMISSIONS
 from events import rules as event_rules
 from events import services as events
-from events.models import CalendarEvent
-from tests.calendars.factories import CalendarFactory, PackageFactory, UserFactory
+from tests.factories import CalendarFactory, EventFactory, PackageFactory, UserFactory
 
 APP = WSGIHandler()
 SCHEMA = schemathesis.openapi.from_wsgi("/api/schema/?format=json", APP)
@@ -97,7 +96,6 @@ def in_process(db, settings):
     transaction: Django's test client likewise keeps the per-request connection cleanup
     from closing the test's connection."""
     settings.ALLOWED_HOSTS = ["localhost"]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     yield
@@ -138,10 +136,9 @@ def world(in_process) -> dict[str, Any]:
     )
     _, key = events.api_key_create(user=integration)
     student = UserFactory(username="student")
-    event = CalendarEvent.objects.create(
+    event = EventFactory(
         external_id="xyz-123",
         user=student,
-        type_id=1,
         title="Course FMAR2",
         start_time=event_rules.parse_instant("2018-06-10T20:00:00Z"),
         end_time=event_rules.parse_instant("2018-06-10T22:00:00Z"),

@@ -15,7 +15,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 
 from calendars import rules as grs_rules
@@ -23,6 +22,7 @@ from calendars import services as grs_services
 from calendars.models import Package, Tenant
 from events.services import api_key_create
 from tests.events.conftest import grant as grant_events
+from tests.factories import UserFactory
 
 PACKAGE = "calendar_client"
 PASSWORD = "a-Long-pass-phrase-4711"
@@ -68,13 +68,12 @@ def model(generated, name: str):
 
 
 @pytest.fixture
-def server(live_server, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def server(live_server):
     return live_server.url
 
 
 def test_12twenty_flow(generated, server):
-    integration = get_user_model().objects.create_user("integration")
+    integration = UserFactory(username="integration")
     grant_events(
         integration,
         "add_calendarevent",
@@ -82,7 +81,7 @@ def test_12twenty_flow(generated, server):
         "view_calendarevent",
         "delete_calendarevent",
     )
-    students = [get_user_model().objects.create_user(f"s{n}") for n in range(2)]
+    students = [UserFactory(username=f"s{n}") for n in range(2)]
     _, key = api_key_create(user=integration)
     events = "calendar_events"
     Input, TypeId, Ordering = (
@@ -183,7 +182,7 @@ def basic(username: str, secret: str) -> str:
 
 def test_grs_flow(generated, server):
     package = Package.objects.create(tenant=Tenant.objects.create(name="ACME"), name="dmd")
-    user = get_user_model().objects.create_user("alice", password=PASSWORD)
+    user = UserFactory(username="alice", password=PASSWORD)
     package.tenant.members.add(user)
     user.user_permissions.add(*grs_services.grs_permissions(tuple(grs_rules.PERMISSIONS)))
     grs = "grs"

@@ -13,6 +13,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from tests.factories import UserFactory
 from tests.helpers import basic
 
 ODD = [
@@ -42,13 +43,12 @@ ODD = [
 def no_throttle(db, settings):
     # Dozens of attempts from one address: the credentials throttle is not under test.
     settings.CREDENTIALS_RATE = "100000/minute"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
 
 
 @pytest.fixture
 def known_user(django_user_model):
-    return django_user_model.objects.create_user("known", password="right-password")
+    return UserFactory(username="known", password="right-password")
 
 
 def basic_bytes(username: bytes, secret: bytes) -> str:

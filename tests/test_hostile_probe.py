@@ -12,8 +12,8 @@ from django.test import Client
 
 from calendars.models import Calendar
 from tests.calendars.conftest import ALL, VENDOR_REQUEST, api_client, member
-from tests.calendars.factories import CalendarFactory, PackageFactory
-from tests.events.conftest import UserFactory, client_for, grant
+from tests.events.conftest import client_for, grant
+from tests.factories import CalendarFactory, PackageFactory, UserFactory
 
 # Strings an attacker sends: control bytes, unstorable Unicode, nested JSON, markup,
 # formats that parsers half-accept, sizes around the columns' limits.
@@ -94,7 +94,6 @@ def raw(value) -> str:
 @pytest.fixture(autouse=True)
 def no_throttle(db, settings):
     settings.CREDENTIALS_RATE = "100000/minute"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
 
 

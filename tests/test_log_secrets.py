@@ -9,25 +9,16 @@ tested in tests/events/test_feed_bounds.py.
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from deploy.instance import free_port, gunicorn
+
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "feed_" + "Zq9" * 14
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def send(port: int, raw: bytes) -> bytes:
@@ -40,44 +31,23 @@ def send(port: int, raw: bytes) -> bytes:
 
 
 @pytest.fixture
-def gunicorn(tmp_path):
+def served(tmp_path):
+    """gunicorn as each instance runs (gunicorn.conf.py), on an empty SQLite database."""
     port = free_port()
     env = {
-        **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
-        "DEBUG": "false",
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "WORKERS": "1",
     }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
     log = tmp_path / "gunicorn.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
-            cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True,
-        )  # fmt: skip
-    try:
-        pause = threading.Event()
-        for _ in range(300):
-            try:
-                send(port, b"GET /grs/v1/nothing HTTP/1.0\r\n\r\n")
-                break
-            except OSError:
-                assert process.poll() is None, log.read_text()
-                pause.wait(0.1)
+    ready = lambda: send(port, b"GET /grs/v1/nothing HTTP/1.0\r\n\r\n")  # noqa: E731
+    with gunicorn(["-c", "gunicorn.conf.py"], env, log, ready):
         yield port, log
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
 
 
-def test_gunicorn_and_django_log_no_feed_secret(gunicorn):
-    port, log = gunicorn
+def test_gunicorn_and_django_log_no_feed_secret(served):
+    port, log = served
     path = f"/api/v2/calendar-events/feeds/{SECRET}.ics"
     # gunicorn's error line: "Invalid request from ip=...: Invalid HTTP request line: ..."
     assert b" 400 " in send(port, f"GET {path}\x7f HTTP/1.1\r\n\r\n".encode())[:20]

@@ -15,29 +15,38 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.core.cache import cache
 
 from calendars import rules
 from calendars.models import Calendar
+from deploy.instance import free_port, gunicorn
 from events.models import CalendarEvent
-from events.services import api_key_create
 from tests import served
-from tests.calendars.factories import CalendarFactory, PackageFactory
+from tests.factories import UserFactory
 from tests.helpers import basic, check_racing_batches, racing_batches, run_concurrently
-from tests.served import Answer, database_url, free_port
+from tests.served import (
+    PASSWORD,
+    WRITE,
+    Answer,
+    api_user,
+    bearer_for,
+    contested_calendar,
+    database_url,
+    event,
+)
 
 WORKERS = 2
 RATE = 5  # credential attempts per minute and address, for the whole server
-PASSWORD = "a-Long-pass-phrase-4711"
 THREADS = 8
 ROUNDS = 3
-WRITE = ("add_calendarevent", "change_calendarevent")
 NEW_YEAR = {"exceptions": [{"name": "New Year", "type": "HOLIDAY", "placement": "ANNUAL",
                             "annualMonth": 1, "annualDay": 1}]}  # fmt: skip
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.real_hashers,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 @dataclass
@@ -103,7 +112,7 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Ser
         "--error-logfile", str(logs / "error.log"),
     ]  # fmt: skip
     ready = lambda: server.get("/grs/v1/tenants").status == 401  # noqa: E731
-    with served.gunicorn(args, env, logs / "error.log", ready):
+    with gunicorn(args, env, logs / "error.log", ready):
         yield server
 
 
@@ -124,21 +133,8 @@ def in_threads(calls: list) -> list:
     return answers
 
 
-def api_user(username: str, *codenames: str, app: str = "calendars"):
-    user = get_user_model()(username=username)
-    user.set_password(PASSWORD)  # Django's default hasher, which the server uses too
-    user.save()
-    perms = Permission.objects.filter(content_type__app_label=app, codename__in=codenames)
-    user.user_permissions.add(*perms)
-    return user
-
-
 def test_a_grs_session_and_its_lock_hold_on_every_worker(server):
-    package = PackageFactory()
-    calendar = CalendarFactory(package=package)
-    for name in ("carol", "dave"):
-        package.tenant.members.add(api_user(name, "CALENDAR_VIEW", "CALENDAR_MODIFY"))
-    base = f"/grs/v1/tenant/{package.tenant_id}/package/{package.pk}"
+    calendar, base = contested_calendar("carol", "dave")
     lock_path = f"{base}/lockcalendar/{calendar.external_id}"
     body_path = f"{base}/businesscalendarbody/{calendar.external_id}"
 
@@ -175,23 +171,13 @@ def test_a_grs_session_and_its_lock_hold_on_every_worker(server):
     assert Calendar.objects.get(pk=calendar.pk).lock_user.username == "carol"
 
 
-def event(n: int, user_id: int) -> dict:
-    return {"ExternalId": f"e{n}", "UserId": user_id, "TypeId": 1, "Title": f"Event {n}",
-            "StartTime": "2026-06-10T20:00:00Z", "EndTime": "2026-06-10T22:00:00Z"}  # fmt: skip
-
-
-def bearer_for(server: Server, user) -> str:
-    _, key = api_key_create(user=user)
-    return "Bearer " + server.get(f"/api/client/generateAuthenticationToken?key={key}").json()
-
-
 def put_batch(server: Server, bearer: str, body: list) -> Answer:
     return server.request("PUT", "/api/v2/calendar-events/batch", auth=bearer, body=body)
 
 
 def test_a_12twenty_token_works_on_every_worker(server):
     integration = api_user("integration", *WRITE, "view_calendarevent", app="events")
-    student = get_user_model().objects.create(username="ada")
+    student = UserFactory(username="ada", password=None)
 
     since = server.mark()
     bearer = bearer_for(server, integration)
@@ -256,17 +242,12 @@ def test_the_credentials_rate_limit_counts_across_workers(server):
 
 def test_overlapping_batches_over_http_commit_whole_or_not_at_all(server):
     bearer = bearer_for(server, api_user("integration", *WRITE, app="events"))
-    students = [get_user_model().objects.create(username=f"racer{i}") for i in range(THREADS)]
+    students = [UserFactory(username=f"racer{i}", password=None) for i in range(THREADS)]
 
     for round_ in range(ROUNDS):
         since = server.mark()
         bodies = racing_batches(round_=round_, user_ids=[s.pk for s in students])
         answers = run_concurrently([lambda b=b: put_batch(server, bearer, b) for b in bodies])
-        assert [a.status for a in answers] == [200] * THREADS, answers
-        check_racing_batches(
-            round_=round_,
-            bodies=bodies,
-            results=[a.json() for a in answers],
-            owners=dict(CalendarEvent.objects.values_list("external_id", "user_id")),
-        )
+        answered = [(a.status, a.json()) for a in answers]
+        check_racing_batches(round_=round_, bodies=bodies, answered=answered)
         assert len(server.pids(since)) == WORKERS

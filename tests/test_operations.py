@@ -16,7 +16,8 @@ from django.db import OperationalError
 
 from calendarsite import ops
 from calendarsite.logs import JsonFormatter
-from tests.events.conftest import UserFactory, event, grant_event_writes
+from tests.events.conftest import event, grant_event_writes
+from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,6 +1,7 @@
-"""The database goes away under a running server: 503 in the family's shape, nothing
-half-written, and recovery without a restart. A live server is used because the test
-client, unlike a real server, does not check connections at the start of a request."""
+"""The database goes away under a running server: 503 in the family's shape (each of the
+two API families), nothing half-written, and recovery without a restart. A live server is
+used because the test client, unlike a real server, does not check connections at the
+start of a request."""
 
 import json
 import threading
@@ -12,19 +13,26 @@ import psycopg
 import pytest
 from django.db import connection
 
+from calendars import services
 from events.models import CalendarEvent
 from events.services import api_key_create, api_token_issue
-from tests.events.conftest import UserFactory, event, grant_event_writes
+from tests.calendars.conftest import ALL, member, url
+from tests.events.conftest import event, grant_event_writes
+from tests.factories import PackageFactory, UserFactory
+from tests.helpers import basic
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def call(url: str, method: str = "GET", body=None, token: str | None = None):
+def call(url: str, method: str = "GET", body=None, token: str | None = None, auth: str = ""):
+    """``token`` is a 12Twenty bearer token, ``auth`` a whole Authorization value."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 (loopback)
     request.add_header("Content-Type", "application/json")
     if token:
-        request.add_header("Authorization", f"Bearer {token}")
+        auth = f"Bearer {token}"
+    if auth:
+        request.add_header("Authorization", auth)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
             return response.status, json.loads(response.read())
@@ -100,9 +108,40 @@ def test_batch_killed_mid_write_answers_503_writes_nothing_and_recovers(live_ser
     watcher.close()
 
 
-def test_database_unreachable_answers_503_then_recovers(live_server, token, settings):
+def twelve_twenty(live_server) -> dict:
+    """A one-event batch, its 503 and its recovery, in the 12Twenty family."""
+    integration = UserFactory(username="integration")
+    grant_event_writes(integration)
+    _, key = api_key_create(user=integration)
     student = UserFactory(username="ada")
-    url = f"{live_server.url}/api/v2/calendar-events/batch"
+    return {
+        "ask": lambda: call(
+            f"{live_server.url}/api/v2/calendar-events/batch",
+            "PUT",
+            [event("e1", student.pk)],
+            api_token_issue(key=key),
+        ),
+        "down": {"Message": "Service unavailable, try again shortly."},
+        "back": lambda answer: answer[1][0]["IsSuccessful"],
+    }
+
+
+def grs(live_server) -> dict:
+    """A package's calendar list, its 503 and its recovery, in the GRS family."""
+    package = PackageFactory()
+    user = member(package.tenant, *ALL)
+    _, token = services.grs_session_create(user=user)
+    address = live_server.url + url(package, "calendars")
+    return {
+        "ask": lambda: call(address, auth=basic(user.username, token)),
+        "down": {"message": "Service unavailable, try again shortly."},
+        "back": lambda answer: answer[1] == {"calendars": []},
+    }
+
+
+@pytest.mark.parametrize("family", [twelve_twenty, grs], ids=["12twenty", "grs"])
+def test_database_unreachable_answers_503_then_recovers(live_server, family):
+    family = family(live_server)
     db = connection.settings_dict  # shared with the server thread's connection
     real_port = db["PORT"]
     side = side_connection()
@@ -110,12 +149,10 @@ def test_database_unreachable_answers_503_then_recovers(live_server, token, sett
         db["PORT"] = "1"  # nothing listens there
         for pid in server_backends(side):
             side.execute("SELECT pg_terminate_backend(%s)", [pid])
-        status, answer = call(url, "PUT", [event("e1", student.pk)], token)
-        assert status == 503
-        assert answer == {"Message": "Service unavailable, try again shortly."}
+        assert family["ask"]() == (503, family["down"])
     finally:
         db["PORT"] = real_port
         side.close()
-    status, results = call(url, "PUT", [event("e1", student.pk)], token)
-    assert status == 200
-    assert results[0]["IsSuccessful"]
+    answer = family["ask"]()
+    assert answer[0] == 200
+    assert family["back"](answer)

@@ -10,7 +10,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from calendars.models import GrsSession
-from tests.calendars.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory
 from tests.helpers import basic, run_concurrently
 
 LOGIN = "/grs/v1/login"
@@ -21,7 +21,6 @@ LIMIT = 3
 @pytest.fixture(autouse=True)
 def rate(settings, db):
     settings.CREDENTIALS_RATE = f"{LIMIT}/minute"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     yield
     cache.clear()

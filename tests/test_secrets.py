@@ -31,6 +31,7 @@ from calendars.models import Tenant
 from calendars.services import token_digest
 from events.models import hash_secret
 from events.services import feed_token_create
+from tests.factories import UserFactory
 from tests.helpers import basic
 
 PASSWORD = "a-Long-pass-phrase-4711"
@@ -70,11 +71,6 @@ def disguises(secret: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
 def issued(db, caplog) -> dict[str, str]:
     """One of each secret, issued and used the way clients and staff do."""
     caplog.set_level(logging.DEBUG)
@@ -87,11 +83,10 @@ def issued(db, caplog) -> dict[str, str]:
     grs_token = login.json()["apiToken"]
     assert Client().get("/grs/v1/tenants", HTTP_AUTHORIZATION=basic("carol", grs_token)).json()
 
-    User = get_user_model()
-    integration = User.objects.create(username="integration")
+    integration = UserFactory(username="integration")
     key = last_line("create_api_key", "integration")
     staff = Client()
-    staff.force_login(User.objects.create_superuser("boss", "boss@example.com", PASSWORD + "!"))
+    staff.force_login(UserFactory(username="boss", password=PASSWORD + "!", staff=True))
     shown = staff.post("/admin/events/apikey/add/", {"user": integration.pk}, follow=True)
     admin_key = shown.content.decode().split("The new API key is ")[1].split(" ")[0]
     shown = staff.post("/admin/events/feedtoken/add/", {"user": integration.pk}, follow=True)
@@ -117,6 +112,7 @@ def issued(db, caplog) -> dict[str, str]:
     }
 
 
+@pytest.mark.real_hashers
 def test_no_secret_is_stored_or_logged_in_a_readable_form(issued, caplog):
     values = list(stored_values())
     assert any(table == "auth_user" for table, _ in values)  # the search reads real rows
@@ -128,6 +124,7 @@ def test_no_secret_is_stored_or_logged_in_a_readable_form(issued, caplog):
         assert secret not in caplog.text, f"{name} logged"
 
 
+@pytest.mark.real_hashers
 def test_passwords_are_salted_slow_hashes(issued):
     hasher = get_hasher("default")
     assert hasher.algorithm == "pbkdf2_sha256"  # Django's default: salted, iterated
@@ -140,7 +137,6 @@ def test_passwords_are_salted_slow_hashes(issued):
     assert not [table for table, value in stored_values() for digest in fast if digest in value]
 
 
-@pytest.mark.usefixtures("fast_passwords")
 def test_tokens_and_keys_are_stored_as_their_sha256(issued):
     values = {value for _, value in stored_values()}
     assert token_digest(issued["GRS session token"]) in values
@@ -181,6 +177,7 @@ def assert_looked_up_by_hash(statements: list[str], secret: str, digest: str) ->
     assert not any(secret in statement for statement in statements)
 
 
+@pytest.mark.real_hashers
 def test_grs_password_is_checked_by_the_hasher_in_constant_time(issued):
     stored = get_user_model().objects.get(username="carol").password.encode()
     for password, status in ((PASSWORD, 200), ("wrong-" + PASSWORD, 401)):
@@ -191,7 +188,6 @@ def test_grs_password_is_checked_by_the_hasher_in_constant_time(issued):
         assert not any(password in statement for statement in statements)
 
 
-@pytest.mark.usefixtures("fast_passwords")
 def test_grs_token_is_looked_up_by_hash_and_its_user_compared_in_constant_time(issued):
     token = issued["GRS session token"]
     with compares() as calls, sql() as statements:
@@ -202,7 +198,6 @@ def test_grs_token_is_looked_up_by_hash_and_its_user_compared_in_constant_time(i
     assert (b"carol", b"carol") in calls
 
 
-@pytest.mark.usefixtures("fast_passwords")
 @pytest.mark.parametrize(
     ("name", "url", "status"),
     [

@@ -1,6 +1,7 @@
 """`seed_demo` run again keeps what it printed working, and its printed lines work when
 pasted into a shell, twice."""
 
+import json
 import re
 import subprocess
 from io import StringIO
@@ -13,6 +14,7 @@ from rest_framework.test import APIClient
 from calendars.models import Calendar
 from events.models import ApiKey
 from events.services import api_token_issue
+from tests.helpers import basic
 
 
 def seed(*args: str) -> str:
@@ -28,8 +30,7 @@ def secrets_printed(out: str) -> tuple[str, str, str]:
     return password, key, feed
 
 
-def test_a_second_run_prints_the_same_credentials_and_they_work(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_a_second_run_prints_the_same_credentials_and_they_work(db):
     first = seed()
     assert seed() == first
     password, key, feed = secrets_printed(first)
@@ -39,8 +40,7 @@ def test_a_second_run_prints_the_same_credentials_and_they_work(db, settings):
     assert ApiKey.objects.filter(name="demo").count() == 1
 
 
-def test_reset_issues_new_credentials_and_ends_the_old_ones(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_reset_issues_new_credentials_and_ends_the_old_ones(db):
     old_password, old_key, old_feed = secrets_printed(seed())
     reset = seed("--reset")
     password, key, feed = secrets_printed(reset)
@@ -83,3 +83,38 @@ def test_the_printed_lines_work_pasted_into_a_shell_twice(live_server):
         assert "New Year" in answers  # the body read back
     # The seeded calendar is untouched; the walkthrough's calendar is gone.
     assert list(Calendar.objects.all()) == [seeded]
+
+
+def seed_bench() -> dict:
+    out = StringIO()
+    call_command("seed_bench", "--students", "3", stdout=out)
+    return json.loads(out.getvalue().splitlines()[-1])
+
+
+def test_seed_bench_makes_its_fixtures_once_and_they_work(db):
+    first, second = seed_bench(), seed_bench()
+    assert second["students"] == first["students"] and len(first["students"]) == 3
+    assert second["grs"]["calendar"] == first["grs"]["calendar"]
+    assert second["grs"]["password"] != first["grs"]["password"]  # new for each run
+
+    # Its API key gives a token that may write events for its students.
+    token = api_token_issue(key=second["key"])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    item = {"ExternalId": "b-1", "UserId": second["students"][0], "TypeId": 1,
+            "StartTime": "2026-06-10T20:00:00Z", "EndTime": "2026-06-10T22:00:00Z",
+            "Title": "Bench"}  # fmt: skip
+    answer = client.put("/api/v2/calendar-events/batch", [item], format="json")
+    assert answer.status_code == 200 and answer.json()[0]["IsSuccessful"]
+
+    # This run's GRS password logs in, and the calendar is the office one with 8 holidays.
+    grs = second["grs"]
+    login = APIClient().get("/grs/v1/login", HTTP_AUTHORIZATION=basic(grs["user"], grs["password"]))
+    assert login.status_code == 200
+    calendar = Calendar.objects.get(pk=grs["calendar"])
+    assert (calendar.week_starts, calendar.week_ends, calendar.time_zone_id) == (
+        2,
+        6,
+        "America/New_York",
+    )
+    assert calendar.exceptions.count() == 8

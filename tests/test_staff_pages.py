@@ -3,11 +3,10 @@
 from datetime import UTC, datetime
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from events.models import CalendarEvent
 from tests import browser as browsing
 from tests.browser import SCREENSHOTS, day_of, log_in
+from tests.factories import EventFactory, UserFactory
 
 browser = browsing.browser  # headless chromium, a module-scoped fixture
 
@@ -15,10 +14,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_user_week_places_events_in_their_day_columns(browser, live_server):
-    student = get_user_model().objects.create(username="ada")
+    student = UserFactory(username="ada")
 
     def add(ext, start, end, type_id=1):
-        CalendarEvent.objects.create(
+        EventFactory(
             external_id=ext,
             user=student,
             type_id=type_id,
@@ -67,20 +66,20 @@ def test_user_week_places_events_in_their_day_columns(browser, live_server):
 
 
 def test_staff_page_needs_a_staff_login(client, db):
-    student = get_user_model().objects.create(username="ada")
+    student = UserFactory(username="ada")
     response = client.get(f"/staff/users/{student.pk}/week/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
 
 
 def test_user_week_bad_date_is_a_400_that_says_why(admin_client):
-    student = get_user_model().objects.create(username="ada")
+    student = UserFactory(username="ada")
     response = admin_client.get(f"/staff/users/{student.pk}/week/", {"date": "2026-02-30"})
     assert response.status_code == 400
     assert "date must be a calendar date written YYYY-MM-DD" in response.content.decode()
 
 
 def test_user_week_is_linked_from_the_users_admin_page(admin_client):
-    student = get_user_model().objects.create(username="ada")
+    student = UserFactory(username="ada")
     page = admin_client.get(f"/admin/auth/user/{student.pk}/change/").content.decode()
     assert f'href="/staff/users/{student.pk}/week/"' in page

@@ -13,15 +13,26 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
 from calendars.models import Calendar
+from deploy.instance import listening
 from events.models import CalendarEvent
-from tests.calendars.factories import CalendarFactory, PackageFactory
+from tests.factories import UserFactory
 from tests.helpers import basic
-from tests.served import Stack, database_url, listening, request, retrying, served_stack
-from tests.test_multiprocess import PASSWORD, WRITE, api_user, bearer_for, event
+from tests.served import (
+    PASSWORD,
+    WRITE,
+    Stack,
+    api_user,
+    bearer_for,
+    contested_calendar,
+    database_url,
+    event,
+    request,
+    retrying,
+    served_stack,
+)
 
 RATE = 5  # credential attempts per minute and client address, for the whole service
 BATCH = 40
@@ -30,7 +41,11 @@ WRITERS = 4
 # unlike a password, whose hashing takes a good part of a second).
 TOKEN_GUESS = "/api/client/generateAuthenticationToken?key=key_guess"
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.real_hashers,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 @pytest.fixture(scope="module")
@@ -135,12 +150,8 @@ def test_the_rate_limit_sees_each_client_address_through_the_front(stack):
 
 def test_an_instance_killed_mid_traffic_loses_nothing(stack):
     integration = api_user("integration", *WRITE, "view_calendarevent", app="events")
-    students = [get_user_model().objects.create(username=f"s{i}") for i in range(WRITERS)]
-    package = PackageFactory()
-    calendar = CalendarFactory(package=package)
-    for name in ("carol", "dave"):
-        package.tenant.members.add(api_user(name, "CALENDAR_VIEW", "CALENDAR_MODIFY"))
-    base = f"/grs/v1/tenant/{package.tenant_id}/package/{package.pk}"
+    students = [UserFactory(username=f"s{i}", password=None) for i in range(WRITERS)]
+    calendar, base = contested_calendar("carol", "dave")
     lock_path = f"{base}/lockcalendar/{calendar.external_id}"
     body_path = f"{base}/businesscalendarbody/{calendar.external_id}"
 

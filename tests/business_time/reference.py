@@ -138,3 +138,15 @@ class MinuteGrid:
 
     def working_after(self, i: int) -> int:
         return len(self.working) - bisect_left(self.working, i)
+
+
+def end_of_minutes(intervals, start, minutes):
+    """The end of the ``minutes``-th working minute after start, walking the intervals."""
+    left, at = timedelta(minutes=minutes), start
+    for s, e in intervals:
+        s = max(s, start)
+        if e > s and left:
+            at = s + min(left, e - s)
+            left -= min(left, e - s)
+    assert not left
+    return at

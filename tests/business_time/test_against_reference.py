@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from calendars import business_time as bt
 
-from .reference import MinuteGrid, interval_duration, merged_intervals
+from .reference import MinuteGrid, end_of_minutes, interval_duration, merged_intervals
 from .reference import falls_on as reference_falls_on
 from .strategies import scenarios
 
@@ -45,18 +45,6 @@ def test_all_four_answers_match_the_minute_grid(scenario, data):
         got = bt.add(spec, at, minutes)
         assert got == grid.at(grid.add(i, minutes))
         assert got.tzinfo is UTC
-
-
-def end_of_minutes(intervals, start, minutes):
-    """The end of the ``minutes``-th working minute after start, walking the intervals."""
-    left, at = timedelta(minutes=minutes), start
-    for s, e in intervals:
-        s = max(s, start)
-        if e > s and left:
-            at = s + min(left, e - s)
-            left -= min(left, e - s)
-    assert not left
-    return at
 
 
 @examples(300)

@@ -9,9 +9,8 @@ from hypothesis import strategies as st
 
 from calendars import business_time as bt
 
-from .reference import interval_duration, merged_intervals
+from .reference import end_of_minutes, interval_duration, merged_intervals
 from .strategies import ZONE_NAMES, day_hours, zone
-from .test_against_reference import end_of_minutes
 
 ZONES = [*ZONE_NAMES, "UTC", "Pacific/Kiritimati", "Africa/Casablanca"]
 DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]

@@ -1,10 +1,12 @@
+from datetime import UTC, datetime
+
 import pytest
 from rest_framework.test import APIClient
 
 from calendars import rules, services
+from calendars.models import CalendarException
+from tests.factories import CalendarFactory, PackageFactory, UserFactory
 from tests.helpers import basic
-
-from .factories import CalendarFactory, PackageFactory, UserFactory
 
 ALL = tuple(rules.PERMISSIONS)
 VIEW, CREATE, MODIFY, DELETE, OVERRIDE = ALL
@@ -33,11 +35,6 @@ VENDOR_RESPONSE = {
     "dayEndsMin": 0,
     "timeZoneId": "EST",
 }
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def grant(user, *permissions: str) -> None:
@@ -116,3 +113,80 @@ def errors(response) -> list[tuple]:
     body = response.json()
     assert body["message"] == "Validation Failed"
     return [tuple(e[k] for k in ("code", "field", "index") if k in e) for e in body["errors"]]
+
+
+# --- shared by several modules: the admin, business-time questions, locks ---------------
+
+CHANGE = "/admin/calendars/calendar/{}/change/"
+
+
+@pytest.fixture
+def staff(client, db):
+    """Django's test client, logged in as a superuser (``client`` here is the API's)."""
+    from django.test import Client
+
+    admin = UserFactory(username="staff", is_staff=True, is_superuser=True)
+    browser = Client()
+    browser.force_login(admin)
+    return browser
+
+
+# ONE statement: the session with its user, GRS permissions and membership of the URL's
+# tenant (its refresh is not due: the session was used less than a minute ago), LEFT
+# JOINed to the calendar (joined to its package, checked against the tenant) LEFT JOINed
+# to its exceptions (services.grs_session_use with selectors.calendar_spec_ride).
+BT_QUERIES = 1
+
+
+def epoch_ms(year: int, month: int, day: int) -> int:
+    """Noon UTC of a date: the same date in New York and in EST."""
+    return int(datetime(year, month, day, 12, tzinfo=UTC).timestamp() * 1000)
+
+
+def week_calendar(package, time_zone_id: str, **fields):
+    """Monday to Friday, 09:00-17:00, a holiday on Wednesday 2026-03-11 and hours of
+    10:00-12:00 on Thursday 2026-03-12 (the week after the US DST change)."""
+    calendar = CalendarFactory(
+        package=package,
+        office=True,
+        time_zone_id=time_zone_id,
+        **fields,
+    )
+    CalendarException.objects.create(
+        calendar=calendar,
+        name="Founders' day",
+        type="HOLIDAY",
+        placement="FIXED",
+        fixed_date=epoch_ms(2026, 3, 11),
+    )
+    CalendarException.objects.create(
+        calendar=calendar,
+        name="Short Thursday",
+        type="TIME_CHANGE",
+        placement="FIXED",
+        fixed_date=epoch_ms(2026, 3, 12),
+        time_change_start_hour=10,
+        time_change_start_min=0,
+        time_change_stop_hour=12,
+        time_change_stop_min=0,
+    )
+    return calendar
+
+
+@pytest.fixture
+def new_york(package):
+    return week_calendar(package, "America/New_York")
+
+
+def bt(package, calendar, question: str, **params) -> str:
+    calendar_id = calendar if isinstance(calendar, str) else calendar.external_id
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    return f"{scope(package)}/calendar/{calendar_id}/{question}?{query}"
+
+
+def lock(client, package, calendar):
+    return client.get(url(package, "lockcalendar", calendar))
+
+
+def unlock(client, package, calendar):
+    return client.get(url(package, "unlockcalendar", calendar))

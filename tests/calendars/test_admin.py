@@ -7,24 +7,12 @@ import pytest
 from calendars import business_time, rules
 from calendars.models import Calendar, CalendarException, Package
 from calendars.timezones import java_zone
+from tests.factories import CalendarFactory, HolidayFactory, UserFactory
 
-from .conftest import api_client, member, url
-from .factories import CalendarFactory, HolidayFactory, UserFactory
+from .conftest import CHANGE, api_client, member, url
 
-CHANGE = "/admin/calendars/calendar/{}/change/"
 ADD = "/admin/calendars/calendar/add/"
 INLINE = "exceptions"
-
-
-@pytest.fixture
-def staff(client, db):
-    """Django's test client, logged in as a superuser (``client`` here is the API's)."""
-    from django.test import Client
-
-    admin = UserFactory(username="staff", is_staff=True, is_superuser=True)
-    browser = Client()
-    browser.force_login(admin)
-    return browser
 
 
 def form(calendar_values: dict, package, exceptions: list[dict] = (), initial: int = 0) -> dict:
@@ -343,14 +331,14 @@ def test_add_page_has_no_week(staff, package):
 
 
 def _tenants(n):
-    from .factories import TenantFactory
+    from tests.factories import TenantFactory
 
     for tenant in TenantFactory.create_batch(n):
         tenant.members.add(UserFactory())
 
 
 def _packages(n):
-    from .factories import PackageFactory
+    from tests.factories import PackageFactory
 
     PackageFactory.create_batch(n)
 

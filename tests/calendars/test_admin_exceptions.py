@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from calendars import rules
 from calendars.admin import EXCEPTIONS_PER_PAGE
 from calendars.models import Calendar, CalendarException
+from tests.factories import CalendarFactory
 
-from .factories import CalendarFactory
-from .test_admin import CHANGE, staff  # noqa: F401 (the fixture)
+from .conftest import CHANGE
 
 EXCEPTIONS = "/admin/calendars/calendarexception/"
 FIELDS = [f.attname for f in CalendarException._meta.concrete_fields]
@@ -57,7 +57,7 @@ def shown_ids(response) -> list[int]:
     return [form.instance.pk for form in inline.formset.forms]
 
 
-def test_the_change_page_costs_the_same_queries_with_5_and_500_exceptions(staff):  # noqa: F811
+def test_the_change_page_costs_the_same_queries_with_5_and_500_exceptions(staff):
     small, big = with_exceptions(5), with_exceptions(500)
     counts = []
     for calendar in (small, big):
@@ -70,7 +70,7 @@ def test_the_change_page_costs_the_same_queries_with_5_and_500_exceptions(staff)
     assert len(shown_ids(response)) == EXCEPTIONS_PER_PAGE
 
 
-def test_the_page_shows_a_page_of_exceptions_and_links_to_all(staff):  # noqa: F811
+def test_the_page_shows_a_page_of_exceptions_and_links_to_all(staff):
     calendar = with_exceptions(25)
     ids = sorted(stored(calendar))
     page = staff.get(CHANGE.format(calendar.pk))
@@ -94,7 +94,7 @@ def test_the_page_shows_a_page_of_exceptions_and_links_to_all(staff):  # noqa: F
         assert shown_ids(response) in (ids[:10], ids[20:]), junk
 
 
-def test_a_small_calendar_has_no_pager(staff):  # noqa: F811
+def test_a_small_calendar_has_no_pager(staff):
     calendar = with_exceptions(3)
     html = staff.get(CHANGE.format(calendar.pk)).content.decode()
     assert "Exceptions 1&ndash;3 of 3, in list order." in html
@@ -102,7 +102,7 @@ def test_a_small_calendar_has_no_pager(staff):  # noqa: F811
     assert f'href="{EXCEPTIONS}add/?calendar={calendar.pk}"' in html
 
 
-def test_saving_a_page_of_500_leaves_the_unshown_exceptions_intact(staff):  # noqa: F811
+def test_saving_a_page_of_500_leaves_the_unshown_exceptions_intact(staff):
     calendar = with_exceptions(500)
     before = stored(calendar)
     page = staff.get(CHANGE.format(calendar.pk) + "?exc_page=7")
@@ -131,7 +131,7 @@ def test_saving_a_page_of_500_leaves_the_unshown_exceptions_intact(staff):  # no
     assert response["Location"] == CHANGE.format(calendar.pk) + "?exc_page=7"
 
 
-def test_a_page_posted_after_the_list_moved_edits_the_exceptions_it_showed(staff):  # noqa: F811
+def test_a_page_posted_after_the_list_moved_edits_the_exceptions_it_showed(staff):
     calendar = with_exceptions(30)
     page = staff.get(CHANGE.format(calendar.pk) + "?exc_page=2")
     shown = shown_ids(page)
@@ -149,7 +149,7 @@ def test_a_page_posted_after_the_list_moved_edits_the_exceptions_it_showed(staff
     }
 
 
-def test_ids_of_another_calendar_are_ignored(staff):  # noqa: F811
+def test_ids_of_another_calendar_are_ignored(staff):
     mine, other = with_exceptions(2), with_exceptions(2)
     data = posted(staff.get(CHANGE.format(mine.pk)))
     theirs = sorted(stored(other))
@@ -160,7 +160,7 @@ def test_ids_of_another_calendar_are_ignored(staff):  # noqa: F811
     assert len(stored(mine)) == 2
 
 
-def test_the_page_cannot_take_a_calendar_past_its_limit(staff):  # noqa: F811
+def test_the_page_cannot_take_a_calendar_past_its_limit(staff):
     calendar = with_exceptions(rules.MAX_EXCEPTIONS)
     data = posted(staff.get(CHANGE.format(calendar.pk)))
     data["exceptions-TOTAL_FORMS"] = str(EXCEPTIONS_PER_PAGE + 1)
@@ -182,7 +182,7 @@ def test_the_page_cannot_take_a_calendar_past_its_limit(staff):  # noqa: F811
     assert calendar.exceptions.filter(name="One more").exists()
 
 
-def test_the_exceptions_changelist_filters_by_calendar_and_searches_names(staff):  # noqa: F811
+def test_the_exceptions_changelist_filters_by_calendar_and_searches_names(staff):
     calendar, other = with_exceptions(30), with_exceptions(5)
     CalendarException.objects.filter(calendar=calendar, name="Closed 17").update(name="Inventory")
     response = staff.get(EXCEPTIONS, {"calendar__id__exact": calendar.pk})
@@ -195,7 +195,7 @@ def test_the_exceptions_changelist_filters_by_calendar_and_searches_names(staff)
     assert staff.get(EXCEPTIONS, {"calendar__id__exact": "x"}).context["cl"].result_count == 0
 
 
-def test_the_exceptions_changelist_query_count_does_not_grow(staff):  # noqa: F811
+def test_the_exceptions_changelist_query_count_does_not_grow(staff):
     counts = []
     for count in (3, 60):
         calendar = with_exceptions(count)
@@ -206,7 +206,7 @@ def test_the_exceptions_changelist_query_count_does_not_grow(staff):  # noqa: F8
     assert counts[0] == counts[1], counts
 
 
-def test_an_exception_page_uses_the_api_rules_and_the_calendar_zone(staff):  # noqa: F811
+def test_an_exception_page_uses_the_api_rules_and_the_calendar_zone(staff):
     calendar = with_exceptions(1, time_zone_id="America/New_York")
     exception = calendar.exceptions.get()
     page = f"{EXCEPTIONS}{exception.pk}/change/"
@@ -231,7 +231,7 @@ def test_an_exception_page_uses_the_api_rules_and_the_calendar_zone(staff):  # n
     assert "2026-06-10, 09:00\u201313:30" in listed
 
 
-def test_adding_an_exception_on_its_own_page_keeps_the_limit(staff):  # noqa: F811
+def test_adding_an_exception_on_its_own_page_keeps_the_limit(staff):
     calendar = with_exceptions(rules.MAX_EXCEPTIONS - 1)
     holiday = {"calendar": calendar.pk, "name": "Founders", "type": "HOLIDAY",
                "placement": "RELATIVE", "relative_type": "FIRST", "relative_day_of_week": "2",
@@ -249,7 +249,7 @@ def test_adding_an_exception_on_its_own_page_keeps_the_limit(staff):  # noqa: F8
     assert "First Monday of September" in listed
 
 
-def test_a_zone_that_moves_a_paged_away_fixed_date_out_of_the_years_is_refused(staff):  # noqa: F811
+def test_a_zone_that_moves_a_paged_away_fixed_date_out_of_the_years_is_refused(staff):
     # As the API's PUT calendar (1008): the page re-anchors the dates it shows, but one
     # paged away keeps its instant, which New York puts on 31 December of the year 0.
     calendar = with_exceptions(12, time_zone_id="UTC")

@@ -14,9 +14,9 @@ from calendars.services import (
     grs_session_use,
     token_digest,
 )
+from tests.factories import PASSWORD, TenantFactory, UserFactory
 
 from .conftest import ALL, CREATE, DELETE, MODIFY, VIEW, api_client, basic, member, url
-from .factories import PASSWORD, TenantFactory, UserFactory
 
 LOGIN = "/grs/v1/login"
 TOKEN_INVALID = {"message": "APIToken not valid"}

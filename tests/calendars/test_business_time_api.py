@@ -4,78 +4,19 @@ Expected instants are worked out by hand. 2026-03-06 is a Friday; New York moves
 (-05:00) to EDT (-04:00) on Sunday 2026-03-08, while Java's `EST` stays at -05:00.
 """
 
-from datetime import UTC, datetime
-
 import pytest
 from rest_framework.test import APIClient
 
 from calendars import rules
 from calendars.models import CalendarException
+from tests.factories import CalendarFactory, HolidayFactory, PackageFactory
 
-from .conftest import VIEW, api_client, member, scope
-from .factories import CalendarFactory, HolidayFactory, PackageFactory
-
-# ONE statement: the session with its user, GRS permissions and membership of the URL's
-# tenant (its refresh is not due: the session was used less than a minute ago), LEFT
-# JOINed to the calendar (joined to its package, checked against the tenant) LEFT JOINed
-# to its exceptions (services.grs_session_use with selectors.calendar_spec_ride).
-BT_QUERIES = 1
-
-
-def epoch_ms(year: int, month: int, day: int) -> int:
-    """Noon UTC of a date: the same date in New York and in EST."""
-    return int(datetime(year, month, day, 12, tzinfo=UTC).timestamp() * 1000)
-
-
-def week_calendar(package, time_zone_id: str, **fields):
-    """Monday to Friday, 09:00-17:00, a holiday on Wednesday 2026-03-11 and hours of
-    10:00-12:00 on Thursday 2026-03-12 (the week after the US DST change)."""
-    calendar = CalendarFactory(
-        package=package,
-        week_starts=2,
-        week_ends=6,
-        day_starts_hour=9,
-        day_starts_min=0,
-        day_ends_hour=17,
-        day_ends_min=0,
-        time_zone_id=time_zone_id,
-        **fields,
-    )
-    CalendarException.objects.create(
-        calendar=calendar,
-        name="Founders' day",
-        type="HOLIDAY",
-        placement="FIXED",
-        fixed_date=epoch_ms(2026, 3, 11),
-    )
-    CalendarException.objects.create(
-        calendar=calendar,
-        name="Short Thursday",
-        type="TIME_CHANGE",
-        placement="FIXED",
-        fixed_date=epoch_ms(2026, 3, 12),
-        time_change_start_hour=10,
-        time_change_start_min=0,
-        time_change_stop_hour=12,
-        time_change_stop_min=0,
-    )
-    return calendar
-
-
-@pytest.fixture
-def new_york(package):
-    return week_calendar(package, "America/New_York")
+from .conftest import BT_QUERIES, VIEW, api_client, bt, member, week_calendar
 
 
 @pytest.fixture
 def est(package):
     return week_calendar(package, "EST")
-
-
-def bt(package, calendar, question: str, **params) -> str:
-    calendar_id = calendar if isinstance(calendar, str) else calendar.external_id
-    query = "&".join(f"{key}={value}" for key, value in params.items())
-    return f"{scope(package)}/calendar/{calendar_id}/{question}?{query}"
 
 
 def ok(response) -> dict:

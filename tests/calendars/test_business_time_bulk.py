@@ -8,9 +8,8 @@ from django.test.utils import CaptureQueriesContext
 
 from calendars import rules
 
-from .conftest import VIEW, api_client, member, scope
-from .test_business_time_api import BT_QUERIES, new_york  # noqa: F401 (a fixture)
-from .test_business_time_api import bt as single
+from .conftest import BT_QUERIES, VIEW, api_client, member, scope
+from .conftest import bt as single
 
 
 def url(package, calendar) -> str:
@@ -33,7 +32,7 @@ QUESTIONS = [
 ]
 
 
-def test_each_answer_is_the_single_endpoints(client, package, new_york):  # noqa: F811
+def test_each_answer_is_the_single_endpoints(client, package, new_york):
     body = [{"op": op, **params} for op, params in QUESTIONS]
     response = ask(client, package, new_york, body)
     assert response.status_code == 200
@@ -49,7 +48,7 @@ def test_each_answer_is_the_single_endpoints(client, package, new_york):  # noqa
     assert results[5] == {"status": 400, "message": rules.END_BEFORE_START}
 
 
-def test_no_working_time_is_a_422_result(client, package, new_york):  # noqa: F811
+def test_no_working_time_is_a_422_result(client, package, new_york):
     new_york.exceptions.all().delete()
     new_york.week_starts = new_york.week_ends = 1
     new_york.save()
@@ -93,7 +92,7 @@ def test_no_working_time_is_a_422_result(client, package, new_york):  # noqa: F8
         ),
     ],
 )
-def test_a_bad_question_fails_alone(client, package, new_york, question, message):  # noqa: F811
+def test_a_bad_question_fails_alone(client, package, new_york, question, message):
     good = {"op": "add", "start": "2026-03-06T16:00:00-05:00", "minutes": 90}
     results = ask(client, package, new_york, [good, question, good]).json()
     assert results == [
@@ -112,13 +111,13 @@ def test_a_bad_question_fails_alone(client, package, new_york, question, message
         [{"op": "working", "at": "2026-03-09T14:00:00Z"}] * 1001,
     ],
 )
-def test_a_body_that_is_not_an_array_of_questions_is_a_400(client, package, new_york, body):  # noqa: F811
+def test_a_body_that_is_not_an_array_of_questions_is_a_400(client, package, new_york, body):
     response = ask(client, package, new_york, body)
     assert response.status_code == 400
     assert response.json() == {"message": rules.QUESTIONS_INVALID}
 
 
-def test_not_json_and_other_media_types(client, package, new_york):  # noqa: F811
+def test_not_json_and_other_media_types(client, package, new_york):
     response = ask(client, package, new_york, "[{")
     assert response.status_code == 400
     assert response.json() == {"message": rules.NOT_JSON}
@@ -127,7 +126,7 @@ def test_not_json_and_other_media_types(client, package, new_york):  # noqa: F81
     assert ask(client, package, new_york, []).json() == []
 
 
-def test_a_thousand_questions_cost_the_queries_of_one(client, package, new_york):  # noqa: F811
+def test_a_thousand_questions_cost_the_queries_of_one(client, package, new_york):
     body = [{"op": "add", "start": "2026-03-06T16:00:00-05:00", "minutes": n} for n in range(1000)]
     client.get(single(package, new_york, "working", at="2026-03-09T14:00:00Z"))  # session warm
     with CaptureQueriesContext(connection) as queries:
@@ -137,7 +136,7 @@ def test_a_thousand_questions_cost_the_queries_of_one(client, package, new_york)
     assert len(queries) == BT_QUERIES
 
 
-def test_needs_calendar_view(package, new_york):  # noqa: F811
+def test_needs_calendar_view(package, new_york):
     client = api_client(member(package.tenant))
     response = ask(client, package, new_york, [])
     assert response.status_code == 403

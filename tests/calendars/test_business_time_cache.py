@@ -4,7 +4,7 @@ however made, is seen by the next question."""
 from calendars import selectors
 from calendars.models import CalendarException
 
-from .test_business_time_api import bt, new_york  # noqa: F401 (a fixture)
+from .conftest import bt
 
 
 def spec_of(package, calendar):
@@ -15,7 +15,7 @@ def spec_of(package, calendar):
     )
 
 
-def test_the_spec_is_reused_until_the_calendar_changes(client, package, new_york):  # noqa: F811
+def test_the_spec_is_reused_until_the_calendar_changes(client, package, new_york):
     first = spec_of(package, new_york)
     assert spec_of(package, new_york) is first  # its year tables too
 

@@ -10,8 +10,7 @@ from selenium.webdriver.support.select import Select
 from calendars.models import CalendarException
 from tests import browser as browsing
 from tests.browser import SCREENSHOTS, follow, log_in
-
-from .factories import CalendarFactory
+from tests.factories import CalendarFactory, EventFactory, UserFactory
 
 browser = browsing.browser  # headless chromium, a module-scoped fixture
 
@@ -84,16 +83,12 @@ def test_each_exception_shows_only_the_fields_it_uses(browser, live_server):
 
 
 def test_admin_links_to_the_staff_week_pages(browser, live_server):
-    from django.contrib.auth import get_user_model
-
-    from events.models import CalendarEvent
 
     calendar = four_exceptions()
-    student = get_user_model().objects.create(username="ada")
-    CalendarEvent.objects.create(
+    student = UserFactory(username="ada")
+    EventFactory(
         external_id="class-1",
         user=student,
-        type_id=1,
         title="Course FMAR2: Financial markets, a very long title that needs the room",
         start_time=datetime(2026, 6, 10, 20, tzinfo=UTC),
         end_time=datetime(2026, 6, 10, 22, tzinfo=UTC),

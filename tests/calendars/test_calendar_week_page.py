@@ -8,8 +8,7 @@ from django.test import Client
 from calendars.models import CalendarException
 from tests import browser as browsing
 from tests.browser import SCREENSHOTS, day_of, log_in
-
-from .factories import CalendarFactory
+from tests.factories import CalendarFactory, UserFactory
 
 browser = browsing.browser  # headless chromium, a module-scoped fixture
 
@@ -20,12 +19,7 @@ WEEK = "2026-06-08"
 def nine_to_five(**fields):
     """Monday-Friday 09:00-17:00 in New York, a holiday on Wednesday 2026-06-10."""
     calendar = CalendarFactory(
-        week_starts=2,
-        week_ends=6,
-        day_starts_hour=9,
-        day_starts_min=0,
-        day_ends_hour=17,
-        day_ends_min=0,
+        office=True,
         time_zone_id="America/New_York",
         **fields,
     )
@@ -85,7 +79,7 @@ def test_blocks_sit_in_their_day_columns(browser, live_server):
 @pytest.fixture
 def staff_client(db, django_user_model):
     client = Client()
-    client.force_login(django_user_model.objects.create_superuser("boss", "b@example.com", "pw"))
+    client.force_login(UserFactory(username="boss", password="pw", staff=True))
     return client
 
 

@@ -3,6 +3,7 @@
 import pytest
 
 from calendars.models import Calendar, CalendarException
+from tests.factories import CalendarFactory, HolidayFactory, PackageFactory, TenantFactory
 
 from .conftest import (
     DELETE,
@@ -14,7 +15,6 @@ from .conftest import (
     member,
     url,
 )
-from .factories import CalendarFactory, HolidayFactory, PackageFactory, TenantFactory
 
 LIST_KEYS = [
     "calendarId",

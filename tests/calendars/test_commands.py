@@ -9,9 +9,9 @@ from rest_framework.test import APIClient
 
 from calendars.demo import PASSWORD, USERNAME, demo_seed
 from calendars.models import Calendar, Package, Tenant
+from tests.factories import TenantFactory
 
 from .conftest import ALL, basic
-from .factories import TenantFactory
 
 
 def run(*args: str) -> list[str]:

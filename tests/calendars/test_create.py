@@ -3,6 +3,7 @@ import json
 import pytest
 
 from calendars.models import Calendar
+from tests.factories import PackageFactory, TenantFactory
 
 from .conftest import (
     CREATE,
@@ -14,7 +15,6 @@ from .conftest import (
     member,
     url,
 )
-from .factories import PackageFactory, TenantFactory
 
 ALL_EIGHT = [
     ("1000", "name", "name must be specified"),

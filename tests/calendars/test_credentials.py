@@ -9,9 +9,9 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from calendars.models import Calendar, GrsAccount, GrsSession
+from tests.factories import PASSWORD, UserFactory
 
 from .conftest import api_client, url
-from .factories import PASSWORD, UserFactory
 
 NEW = "a-New-long-passphrase-42"
 TOKEN_INVALID = {"message": "APIToken not valid"}

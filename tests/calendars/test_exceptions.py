@@ -2,10 +2,11 @@
 
 import pytest
 
+from calendars.demo import office_body
 from calendars.models import Calendar, CalendarException
+from tests.factories import HolidayFactory
 
 from .conftest import errors, url
-from .factories import HolidayFactory
 
 # As the vendor answers unused fields (its Christmas example): numbers 0, fixedDate and
 # relativeType null.
@@ -370,16 +371,7 @@ def test_changing_the_zone_so_a_fixed_date_falls_outside_is_1008(client, package
     Calendar.objects.filter(pk=locked.pk).update(time_zone_id="UTC")
     items = [NEW_YEAR, {**CHRISTMAS, "fixedDate": -62_135_596_800_000}]
     assert put(client, package, locked, items).status_code == 201
-    body = {
-        "name": "Moved",
-        "weekStarts": 2,
-        "weekEnds": 6,
-        "dayStartsHour": 9,
-        "dayStartsMin": 0,
-        "dayEndsHour": 17,
-        "dayEndsMin": 0,
-        "timeZoneId": "America/New_York",
-    }
+    body = office_body("Moved", "America/New_York")
     response = client.put(url(package, "calendar", locked), body, format="json")
     assert response.json() == {
         "message": "Validation Failed",

@@ -9,22 +9,14 @@ from django.utils import timezone
 
 from calendars import services
 from calendars.models import Calendar, CalendarException, GrsSession
+from tests.factories import CalendarFactory, PackageFactory, UserFactory
 
-from .conftest import MODIFY, OVERRIDE, VENDOR_REQUEST, VIEW, api_client, member, url
-from .factories import CalendarFactory, PackageFactory, UserFactory
+from .conftest import MODIFY, OVERRIDE, VENDOR_REQUEST, VIEW, api_client, lock, member, unlock, url
 
 HELD = {"message": "Precondition failed\u2014another user holds the lock for this resource"}
 NOT_LOCKED = {"message": "Calendar was not locked first"}
 NEW_YEAR = {"name": "New Year", "type": "HOLIDAY", "placement": "ANNUAL", "annualMonth": 1,
             "annualDay": 1}  # fmt: skip
-
-
-def lock(client, package, calendar):
-    return client.get(url(package, "lockcalendar", calendar))
-
-
-def unlock(client, package, calendar):
-    return client.get(url(package, "unlockcalendar", calendar))
 
 
 def holder(calendar):

@@ -4,8 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from calendars.models import Calendar, CalendarException
-
-from .factories import CalendarFactory, HolidayFactory
+from tests.factories import CalendarFactory, HolidayFactory
 
 
 def refused(update) -> bool:

@@ -9,9 +9,9 @@ from django.db.models import ProtectedError, RestrictedError
 
 from calendars import services
 from calendars.models import BusinessNode, Package, Template
+from tests.factories import TenantFactory
 
 from .conftest import ALL, api_client, member
-from .factories import TenantFactory
 
 PACKAGE_PERMS = ("PACKAGE_CREATE", "PACKAGE_MODIFY", "PACKAGE_DELETE")
 FORBIDDEN = {"message": "User does not have permission for the specified tenant or business node."}

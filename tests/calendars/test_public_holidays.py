@@ -11,9 +11,9 @@ from django.test import Client
 from calendars import public_holidays, rules
 from calendars.models import CalendarException
 from calendars.timezones import java_zone
+from tests.factories import CalendarFactory, UserFactory
 
 from .conftest import api_client, scope, url
-from .factories import CalendarFactory, UserFactory
 
 NY = java_zone("America/New_York")
 
@@ -99,10 +99,7 @@ def run(*args) -> str:
 
 @pytest.fixture
 def new_york(package):
-    return CalendarFactory(
-        package=package, time_zone_id="America/New_York", week_starts=2, week_ends=6,
-        day_starts_hour=9, day_starts_min=0, day_ends_hour=17, day_ends_min=0,
-    )  # fmt: skip
+    return CalendarFactory(package=package, office=True, time_zone_id="America/New_York")
 
 
 def test_command_adds_the_holidays_once_and_api_clients_see_them(new_york, client):

@@ -6,12 +6,10 @@ import pytest
 from django.utils import timezone
 
 from calendars.models import GrsSession
+from tests.factories import CalendarFactory, HolidayFactory, TenantFactory, UserFactory
 
-from .conftest import MODIFY, VIEW, api_client, grant, url
-from .factories import CalendarFactory, HolidayFactory, TenantFactory, UserFactory
-from .test_locks import lock
+from .conftest import MODIFY, VIEW, api_client, grant, lock, url
 
-# The session with its user, GRS permissions and membership of the URL's tenant (its
 # refresh is not due: the session was used less than a minute ago), the package, the
 # calendars with their lock holders.
 LIST_QUERIES = 3

@@ -5,10 +5,10 @@ here whole requests race: lock, modify, delete, replace the exceptions, override
 import pytest
 
 from calendars.models import Calendar, CalendarException
+from tests.factories import CalendarFactory, PackageFactory
 from tests.helpers import run_concurrently
 
 from .conftest import DELETE, MODIFY, OVERRIDE, VENDOR_REQUEST, VIEW, api_client, member, url
-from .factories import CalendarFactory, PackageFactory
 
 ROUNDS = 20
 

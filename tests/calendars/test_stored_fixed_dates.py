@@ -7,9 +7,9 @@ from django.test import Client
 
 from calendars import rules
 from calendars.models import CalendarException
+from tests.factories import CalendarFactory, UserFactory
 
-from .factories import CalendarFactory
-from .test_business_time_api import bt, epoch_ms
+from .conftest import bt, epoch_ms
 
 
 @pytest.mark.parametrize(
@@ -66,9 +66,7 @@ def test_reads_answer_with_a_fixed_date_outside_the_years(client, package, zone,
     assert answers["duration"]["minutes"] > 0
 
     staff = Client()
-    staff.force_login(
-        type(client.grs_session.user).objects.create_superuser("boss", "b@example.com", "pw")
-    )
+    staff.force_login(UserFactory(username="boss", password="pw", staff=True))
     for path in (
         f"/staff/calendars/{calendar.external_id}/week/?date=2026-03-11",
         f"/admin/calendars/calendar/{calendar.pk}/change/",

@@ -1,20 +1,11 @@
-import factory
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
 from events.services import api_key_create, api_token_issue
+from tests.factories import EventFactory, UserFactory
 
 BATCH_URL = "/api/v2/calendar-events/batch"
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = get_user_model()
-        django_get_or_create = ["username"]
-
-    username = factory.Sequence(lambda n: f"student{n}")
 
 
 def grant_event_writes(user) -> None:
@@ -82,6 +73,16 @@ def client_for(user) -> APIClient:
 
 
 @pytest.fixture
+def staff_client(db):
+    """Django's test client, logged in to the admin as a superuser."""
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(UserFactory(username="boss", password="pw", staff=True))
+    return browser
+
+
+@pytest.fixture
 def reader(integration) -> APIClient:
     """The integration, allowed to read and delete as well as write."""
     grant(integration, "view_calendarevent", "delete_calendarevent")
@@ -90,12 +91,9 @@ def reader(integration) -> APIClient:
 
 def stored(external_id: str, user, start: str, end: str, **fields):
     """An event written straight to the database; times are ISO 8601 strings."""
-    from events.models import CalendarEvent
     from events.rules import parse_instant
 
-    fields.setdefault("type_id", 1)
-    fields.setdefault("title", f"Event {external_id}")
-    return CalendarEvent.objects.create(
+    return EventFactory(
         external_id=external_id,
         user=user,
         start_time=parse_instant(start),

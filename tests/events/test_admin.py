@@ -1,22 +1,10 @@
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from events.models import ApiKey, CalendarEvent
 from events.services import api_token_issue
-
-from .conftest import UserFactory
-
-
-@pytest.fixture
-def staff_client(db):
-    from django.test import Client
-
-    admin = get_user_model().objects.create_superuser("boss", "boss@example.com", "pw")
-    browser = Client()
-    browser.force_login(admin)
-    return browser
+from tests.factories import EventFactory, UserFactory
 
 
 def test_admin_event_uses_the_batch_messages(student):
@@ -60,12 +48,11 @@ def test_admin_revokes_api_keys(staff_client):
 
 def test_admin_event_changelist_filters_and_search(staff_client, student):
     now = timezone.now()
-    CalendarEvent.objects.create(
+    EventFactory(
         external_id="find-me",
         user=student,
         type_id=2,
         start_time=now,
-        end_time=now + timezone.timedelta(hours=1),
         title="Interview",
     )
     response = staff_client.get("/admin/events/calendarevent/", {"q": "find", "type_id": 2})
@@ -134,12 +121,10 @@ def test_changelist_query_count_does_not_grow(staff_client, django_assert_num_qu
 
 def test_admin_delete_leaves_a_tombstone_then_purges_it(staff_client, student):
     now = timezone.now()
-    event = CalendarEvent.objects.create(
+    event = EventFactory(
         external_id="a",
         user=student,
-        type_id=1,
         start_time=now,
-        end_time=now + timezone.timedelta(hours=1),
         title="A",
     )
     url = f"/admin/events/calendarevent/{event.pk}/delete/"
@@ -169,12 +154,10 @@ def test_admin_delete_leaves_a_tombstone_then_purges_it(staff_client, student):
 def test_admin_delete_action_on_live_and_deleted_events(staff_client, student):
     now = timezone.now()
     for name, deleted_at in [("live", None), ("dead", now)]:
-        CalendarEvent.objects.create(
+        EventFactory(
             external_id=name,
             user=student,
-            type_id=1,
             start_time=now,
-            end_time=now + timezone.timedelta(hours=1),
             title=name,
             deleted_at=deleted_at,
         )

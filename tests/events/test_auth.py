@@ -6,8 +6,9 @@ from rest_framework.test import APIClient
 
 from events.models import ApiKey, ApiToken, CalendarEvent, hash_secret
 from events.services import api_key_create, api_token_issue, secret_revoke
+from tests.factories import UserFactory
 
-from .conftest import BATCH_URL, UserFactory, event, put_batch
+from .conftest import BATCH_URL, event, put_batch
 
 DENIED = {"Message": "Authorization has been denied for this request."}
 

@@ -15,8 +15,9 @@ from events.models import CalendarEvent
 from events.selectors import api_token_access
 from events.services import api_key_create, api_token_issue
 from events.views import EventsView
+from tests.factories import UserFactory
 
-from .conftest import UserFactory, event, put_batch
+from .conftest import event, put_batch
 
 FORBIDDEN = {"Message": "You do not have permission to add or change calendar events."}
 

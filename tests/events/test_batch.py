@@ -4,8 +4,9 @@ import pytest
 
 from events import rules
 from events.models import CalendarEvent
+from tests.factories import EventFactory, UserFactory
 
-from .conftest import UserFactory, event, put_batch
+from .conftest import event, put_batch
 
 
 def test_vendor_example_request_gives_vendor_success_shape(client, db):
@@ -42,10 +43,9 @@ def test_vendor_example_request_gives_vendor_success_shape(client, db):
 def test_vendor_example_with_errors(client, db):
     owner = UserFactory(username="owner", id=20100323)
     UserFactory(username="s124", id=124)
-    CalendarEvent.objects.create(
+    EventFactory(
         external_id="xyz-123",
         user=owner,
-        type_id=1,
         start_time=datetime(2018, 1, 1, tzinfo=UTC),
         end_time=datetime(2018, 1, 2, tzinfo=UTC),
         title="theirs",
@@ -318,11 +318,10 @@ def test_offsets_converted_to_utc_and_no_offset_means_utc(client, student):
 
 def test_event_ids_beyond_32_bits(client, student):
     big = 2**40 + 7
-    CalendarEvent.objects.create(
+    EventFactory(
         id=big,
         external_id="big",
         user=student,
-        type_id=1,
         start_time=datetime(2018, 1, 1, tzinfo=UTC),
         end_time=datetime(2018, 1, 2, tzinfo=UTC),
         title="old",

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from events import rules
 from events.models import CalendarEvent
 from events.services import api_key_create, api_token_issue
+from tests.factories import UserFactory
 
 from .conftest import event, put_batch
 
@@ -37,8 +38,8 @@ def test_awkward_text_is_stored_verbatim(client, student, text):
     assert result["Id"] == stored.pk
 
 
-def test_every_column_of_every_row_lands_in_its_own_row(client, student, django_user_model):
-    other = django_user_model.objects.create(username="grace")
+def test_every_column_of_every_row_lands_in_its_own_row(client, student):
+    other = UserFactory(username="grace")
     body = [
         event(
             f"e{i:02d}",
@@ -87,7 +88,9 @@ def test_unknown_user_in_a_valid_batch_writes_nothing(client, student):
 def test_racing_batches_never_both_win_and_never_half_write(transactional_db):
     from django.db import connection
 
-    from .conftest import UserFactory, grant_event_writes
+    from tests.factories import UserFactory
+
+    from .conftest import grant_event_writes
 
     integration = UserFactory(username="integration")
     grant_event_writes(integration)

@@ -9,8 +9,9 @@ from rest_framework.test import APIClient
 
 from events.models import CalendarEvent
 from events.services import api_token_issue
+from tests.factories import EventFactory, UserFactory
 
-from .conftest import UserFactory, event
+from .conftest import event
 
 T0 = datetime(2026, 1, 1, 9, tzinfo=UTC)
 T1 = datetime(2026, 1, 1, 10, tzinfo=UTC)
@@ -67,9 +68,7 @@ def run_import(*args) -> tuple[str, str]:
 
 
 def test_import_writes_the_events_and_prints_one_summary_line(student, tmp_path):
-    CalendarEvent.objects.create(
-        external_id="a", user=student, type_id=1, title="old", start_time=T0, end_time=T1
-    )
+    EventFactory(external_id="a", user=student, title="old", start_time=T0, end_time=T1)
     file = tmp_path / "events.json"
     file.write_text(json.dumps([event("a", student.pk), event("b", student.pk)]))
 

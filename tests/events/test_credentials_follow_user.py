@@ -9,8 +9,9 @@ from rest_framework.test import APIClient
 
 from events.models import ApiToken
 from events.services import api_key_create, api_token_issue
+from tests.factories import UserFactory
 
-from .conftest import UserFactory, event, grant_event_writes, put_batch
+from .conftest import event, grant_event_writes, put_batch
 
 TOKEN_URL = "/api/client/generateAuthenticationToken"
 DENIED = {"Message": "Authorization has been denied for this request."}

@@ -4,8 +4,9 @@ import pytest
 from django.utils import timezone
 
 from events.models import CalendarEvent
+from tests.factories import UserFactory
 
-from .conftest import BATCH_URL, UserFactory, client_for, event, grant, put_batch, stored
+from .conftest import BATCH_URL, client_for, event, grant, put_batch, stored
 
 LIST_URL = "/api/v2/calendar-events"
 
@@ -319,12 +320,11 @@ def test_lone_surrogate_is_an_item_error_not_a_500(reader, two):
 
 
 def test_staff_week_page_leaves_tombstones_out(reader, two):
-    from django.contrib.auth import get_user_model
     from django.test import Client
 
     delete_batch(reader, ["b"])
     browser = Client()
-    browser.force_login(get_user_model().objects.create_superuser("boss", "b@example.com", "pw"))
+    browser.force_login(UserFactory(username="boss", password="pw", staff=True))
 
     page = browser.get(f"/staff/users/{two[0].user_id}/week/", {"date": "2026-01-01"})
 

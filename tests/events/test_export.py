@@ -7,8 +7,9 @@ from django.core.management import CommandError, call_command
 from icalendar import Calendar
 
 from events.models import CalendarEvent
+from tests.factories import UserFactory
 
-from .conftest import UserFactory, stored
+from .conftest import stored
 
 
 def export(*args) -> str:

@@ -3,15 +3,15 @@ from io import StringIO
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import Client
 from icalendar import Calendar
 
 from events.models import CalendarEvent, FeedToken, hash_secret
 from events.services import feed_token_create, secret_revoke
+from tests.factories import UserFactory
 
-from .conftest import UserFactory, stored
+from .conftest import stored
 
 
 def feed_url(secret: str) -> str:
@@ -115,14 +115,6 @@ def test_create_feed_token_command_prints_a_working_url(student):
 def test_create_feed_token_command_unknown_user(db):
     with pytest.raises(CommandError, match=r"User 'ghost' does not exist\."):
         call_command("create_feed_token", "ghost", stdout=StringIO())
-
-
-@pytest.fixture
-def staff_client(db):
-    admin = get_user_model().objects.create_superuser("boss", "boss@example.com", "pw")
-    browser = Client()
-    browser.force_login(admin)
-    return browser
 
 
 def test_admin_issues_a_feed_url_shown_once(staff_client, student):

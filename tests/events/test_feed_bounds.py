@@ -20,8 +20,9 @@ from icalendar import Calendar
 from events import rules
 from events.models import CalendarEvent
 from events.services import calendar_events_delete, calendar_events_upsert, feed_token_create
+from tests.factories import UserFactory
 
-from .conftest import UserFactory, stored
+from .conftest import stored
 
 
 def feed_url(secret: str) -> str:

@@ -1,8 +1,9 @@
 import pytest
 
 from events.models import CalendarEvent
+from tests.factories import UserFactory
 
-from .conftest import UserFactory, event, put_batch
+from .conftest import event, put_batch
 
 # The token lookup, which fetches the user and its permissions too.
 AUTH_QUERIES = 1

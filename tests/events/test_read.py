@@ -5,8 +5,9 @@ import pytest
 from django.utils import timezone
 
 from events.models import CalendarEvent
+from tests.factories import UserFactory
 
-from .conftest import UserFactory, client_for, event, grant, put_batch, stored
+from .conftest import client_for, event, grant, put_batch, stored
 
 LIST_URL = "/api/v2/calendar-events"
 

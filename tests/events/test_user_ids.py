@@ -8,6 +8,7 @@ from django.test import Client
 from calendarsite.userids import _NARROW_COLUMNS_SQL, widen_user_columns
 from events.models import CalendarEvent
 from events.services import feed_token_create
+from tests.factories import UserFactory
 
 from .conftest import event, put_batch
 
@@ -47,7 +48,7 @@ def test_students_with_ids_beyond_32_bits_through_every_endpoint(client, integra
 
 
 def test_the_admin_and_staff_pages_reach_big_ids(db, big_students):
-    staff = get_user_model().objects.create_superuser("boss", password="x")
+    staff = UserFactory(username="boss", password="x", staff=True)
     client = Client()
     client.force_login(staff)
     for student in big_students:
