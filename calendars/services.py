@@ -641,25 +641,28 @@ def api_user_create(
 # --- packages of business nodes (GRS package endpoints) ------------------------------
 
 
+def _template_key(name: Any, version: Any) -> tuple[str, int] | None:
+    """``(name, version)`` when it can name a stored template: a name a database can hold
+    (PostgreSQL refuses NUL in text) and a whole version. Anything else (a list, an object,
+    a float) is simply not found, never looked up."""
+    if isinstance(name, str) and rules.name_problem(name) is None and rules.is_int(version):
+        return (name, version)
+    return None
+
+
 def _templates_find(
     *, tenant_id: int, wanted: list[tuple[Any, Any]]
 ) -> tuple[list[Template], list[rules.Problem]]:
     """The tenant's templates named ``(name, version)``; a 1005 for each one not found,
     with its index in the list."""
-    # Only names a database can hold are looked up (PostgreSQL refuses NUL in text).
-    keys = {
-        (n, v)
-        for n, v in wanted
-        if isinstance(n, str) and rules.name_problem(n) is None and rules.is_int(v)
-    }
+    keys = [_template_key(name, version) for name, version in wanted]
     found = {}
-    if keys:
-        names = {n for n, _ in keys}
+    if names := {key[0] for key in keys if key}:
         for template in Template.objects.filter(tenant_id=tenant_id, name__in=names):
             found[(template.name, template.version)] = template
     templates, problems = [], []
-    for index, (name, version) in enumerate(wanted):
-        template = found.get((name, version)) if (name, version) in keys else None
+    for index, ((name, version), key) in enumerate(zip(wanted, keys, strict=True)):
+        template = found.get(key) if key else None
         if template is None:
             message = rules.template_not_found(name, version)
             problems.append(rules.Problem(rules.TEMPLATE_CODE, "templates", message, index))

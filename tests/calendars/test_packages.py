@@ -323,11 +323,15 @@ def test_a_tenant_has_one_root_node(acme):
         root.full_clean()
 
 
-@pytest.mark.parametrize("name", ["X\x00Y", "\ud800", "a\x07"])
-def test_template_names_no_database_can_hold_are_not_found(acme, acme_client, name):
-    """PostgreSQL refuses NUL in text: such a name is a 1005, never a 500."""
+@pytest.mark.parametrize(
+    ("name", "version"),
+    [("X\x00Y", 1), ("\ud800", 1), ("a\x07", 1), (["X"], 1), ({"a": 1}, 1), ("X", [1])],
+)
+def test_template_names_no_database_can_hold_are_not_found(acme, acme_client, name, version):
+    """PostgreSQL refuses NUL in text, and a list is no name: such a template is a 1005,
+    never a 500."""
     tenant, _, finance = acme
-    body = json.dumps({**SAMPLE, "templates": [{"name": name, "version": 1}]})  # \u escapes
+    body = json.dumps({**SAMPLE, "templates": [{"name": name, "version": version}]})
     response = acme_client.generic(
         "POST", node_url(tenant, finance, "package"), body, content_type="application/json"
     )
