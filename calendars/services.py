@@ -11,8 +11,6 @@ override can slip in between the check and the write.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -46,6 +44,7 @@ from calendars.models import (
 )
 from calendars.timezones import java_zone
 from calendarsite import perms
+from calendarsite.credentials import hash_secret, secret_new
 
 
 class LockHeld(Exception):
@@ -71,12 +70,6 @@ class Invalid(Exception):
 # --- sessions -----------------------------------------------------------------------
 
 
-def token_digest(token: str) -> str:
-    # The token has 256 random bits: a fast unsalted hash is enough to make a stolen
-    # table useless, and it lets the lookup use the unique index.
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def password_stamp(user: AbstractBaseUser) -> str:
     """A keyed hash of the user's password hash: a session remembers it, and dies when the
     password changes, by whatever path (admin, command, shell, API, a raw UPDATE)."""
@@ -87,7 +80,7 @@ def grs_session_create(*, user: AbstractBaseUser) -> tuple[GrsSession, str]:
     """A new API session for ``user`` and its token, which is shown once and not stored.
     It joins the run of the user's live sessions, or starts a new one (models.GrsSession
     .chain_started_at: locks taken before a new run are dead)."""
-    token = secrets.token_urlsafe(32)
+    token, token_hash = secret_new()
     now = timezone.now()
     run = (
         GrsSession.objects.filter(
@@ -99,7 +92,7 @@ def grs_session_create(*, user: AbstractBaseUser) -> tuple[GrsSession, str]:
     )
     session = GrsSession.objects.create(
         user=user,
-        token_hash=token_digest(token),
+        token_hash=token_hash,
         created_at=now,
         last_used_at=now,
         chain_started_at=run or now,
@@ -171,7 +164,7 @@ def grs_session_use(
         ("digest", "tenant") if member else ("digest",),
         tenant_id=tenant_id,
     )
-    params = compiled.params(digest=token_digest(token), tenant=int(tenant_id) if member else None)
+    params = compiled.params(digest=hash_secret(token), tenant=int(tenant_id) if member else None)
     width, sql = compiled.width, compiled.sql
     if ride is not None:
         # The fence keeps the session's row a row: the planner would otherwise merge it into
@@ -187,6 +180,9 @@ def grs_session_use(
         rows = cursor.fetchall()
     # The token's digest is unique: at most one session, on each of the ride's rows.
     session = _instance(compiled.compiler, rows[0][:width]) if rows else None
+    # The token was found by its hash (no comparison of it follows: calendarsite.credentials
+    # says why); the username sent with it is the client's claim and is compared in
+    # constant time, so that a token's holder cannot time their way to whose it is.
     if session is None or not constant_time_compare(session.user.get_username(), username):
         return None
     now = timezone.now()
