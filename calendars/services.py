@@ -44,26 +44,38 @@ from calendars.models import (
 )
 from calendars.timezones import java_zone
 from calendarsite import perms
+from calendarsite.api import DomainError
 from calendarsite.credentials import hash_secret, secret_new
 
-
-class LockHeld(Exception):
-    """Another user's live session holds the lock (412)."""
-
-
-class NotLocked(Exception):
-    """The caller's session does not hold the lock (412)."""
+# The refusals below are answered by the GRS exception handler (calendarsite.api
+# .DomainError): the views let them through.
 
 
-class CalendarGone(Exception):
-    """The calendar was deleted while we worked on it (404)."""
+class LockHeld(DomainError):
+    """Another user's live session holds the lock."""
+
+    status, message = 412, rules.LOCK_HELD
 
 
-class Invalid(Exception):
-    """A write refused by the rules, after the lock was taken (422); nothing is written."""
+class NotLocked(DomainError):
+    """The caller's session does not hold the lock."""
+
+    status, message = 412, rules.NOT_LOCKED
+
+
+class CalendarGone(DomainError):
+    """The calendar was deleted while we worked on it."""
+
+    status, message = 404, rules.CALENDAR_NOT_FOUND
+
+
+class Invalid(DomainError):
+    """A write refused by the rules, every problem named; nothing is written."""
+
+    status, message = 422, rules.VALIDATION_FAILED
 
     def __init__(self, problems: list[rules.Problem]):
-        super().__init__(problems)
+        super().__init__(errors=[problem.as_json() for problem in problems])
         self.problems = problems
 
 
@@ -101,8 +113,14 @@ def grs_session_create(*, user: AbstractBaseUser) -> tuple[GrsSession, str]:
     return session, token
 
 
-class PasswordChangeRequired(Exception):
-    """Staff flagged the user: login answers 422 Password Change Required."""
+class PasswordChangeRequired(DomainError):
+    """Staff flagged the user: login (and any other GRS call) answers 422 Password Change
+    Required."""
+
+    status, message = 422, rules.VALIDATION_FAILED
+
+    def __init__(self) -> None:
+        super().__init__(errors=rules.PASSWORD_CHANGE_REQUIRED_ERRORS)
 
 
 def must_change_password(user: AbstractBaseUser) -> bool:
@@ -262,22 +280,16 @@ def user_saved(*, user: AbstractBaseUser, password_changed: bool) -> None:
         grs_sessions_end(user_id=user.pk)
 
 
-class PasswordInvalid(Exception):
-    def __init__(self, problems: list[rules.Problem]):
-        super().__init__(problems)
-        self.problems = problems
-
-
 @transaction.atomic
 def grs_password_change(*, user: AbstractBaseUser, new_password: Any) -> None:
     """PUT /grs/v1/changepassword: Django's validators (AUTH_PASSWORD_VALIDATORS), as the
     admin's; clears the must-change flag; the save ends every session of the user."""
     if not isinstance(new_password, str) or not new_password:
-        raise PasswordInvalid([rules.Problem(*rules.NEW_PASSWORD_MISSING)])
+        raise Invalid([rules.Problem(*rules.NEW_PASSWORD_MISSING)])
     try:
         validate_password(new_password, user)
     except ValidationError as error:
-        raise PasswordInvalid(
+        raise Invalid(
             [
                 rules.Problem(rules.NEW_PASSWORD_INVALID_CODE, "newPassword", m)
                 for m in error.messages

@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Model, OuterRef, Subquery
 from django.utils import timezone
 
+from calendarsite.api import DomainError
 from calendarsite.credentials import hash_secret
 from calendarsite.perms import Access, held_sql
 from calendarsite.perms import held_params as perms_held_params
@@ -62,12 +63,11 @@ def _token_sql(perm_count: int) -> str:
     )
 
 
-class BadParameters(Exception):
-    """Query parameters that cannot be used (400); the message names each of them."""
+class BadParameters(DomainError):
+    """Query parameters that cannot be used; the message names each of them. Answered by
+    the 12Twenty exception handler."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    status = 400
 
 
 @dataclass(slots=True)

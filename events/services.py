@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.db.models.functions import Collate
 from django.utils import timezone
 
+from calendarsite.api import DomainError
 from calendarsite.credentials import hash_secret, secret_new
 from events import rules
 from events.models import ApiKey, ApiToken, CalendarEvent, FeedToken, IssuedSecret
@@ -28,12 +29,11 @@ RETRYABLE_SQLSTATES = {"40001", "40P01"}
 MAX_ATTEMPTS = 3
 
 
-class BatchRejected(Exception):
-    """The request as a whole is unusable (400); no item was looked at."""
+class BatchRejected(DomainError):
+    """The request as a whole is unusable; no item was looked at. Answered by the 12Twenty
+    exception handler."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    status = 400
 
 
 def _batch_usable(items: Any, *, not_a_list: str) -> bool:
