@@ -98,6 +98,7 @@ class GrsView(APIView):
     content_negotiation_class = RememberedNegotiation
     # DRF's rendering byte for byte (calendarsite/fastjson.py), with orjson's speed.
     renderer_classes = [fastjson.JSONRenderer]
+    parser_classes = [fastjson.GrsJSONParser]  # DRF's decoding, which the rules need
 
     def get_exception_handler(self):
         return exception_handler
