@@ -11,8 +11,6 @@ override can slip in between the check and the write.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -46,35 +44,42 @@ from calendars.models import (
 )
 from calendars.timezones import java_zone
 from calendarsite import perms
+from calendarsite.api import DomainError
+from calendarsite.credentials import hash_secret, secret_new
+
+# The refusals below are answered by the GRS exception handler (calendarsite.api
+# .DomainError): the views let them through.
 
 
-class LockHeld(Exception):
-    """Another user's live session holds the lock (412)."""
+class LockHeld(DomainError):
+    """Another user's live session holds the lock."""
+
+    status, message = 412, rules.LOCK_HELD
 
 
-class NotLocked(Exception):
-    """The caller's session does not hold the lock (412)."""
+class NotLocked(DomainError):
+    """The caller's session does not hold the lock."""
+
+    status, message = 412, rules.NOT_LOCKED
 
 
-class CalendarGone(Exception):
-    """The calendar was deleted while we worked on it (404)."""
+class CalendarGone(DomainError):
+    """The calendar was deleted while we worked on it."""
+
+    status, message = 404, rules.CALENDAR_NOT_FOUND
 
 
-class Invalid(Exception):
-    """A write refused by the rules, after the lock was taken (422); nothing is written."""
+class Invalid(DomainError):
+    """A write refused by the rules, every problem named; nothing is written."""
+
+    status, message = 422, rules.VALIDATION_FAILED
 
     def __init__(self, problems: list[rules.Problem]):
-        super().__init__(problems)
+        super().__init__(errors=[problem.as_json() for problem in problems])
         self.problems = problems
 
 
 # --- sessions -----------------------------------------------------------------------
-
-
-def token_digest(token: str) -> str:
-    # The token has 256 random bits: a fast unsalted hash is enough to make a stolen
-    # table useless, and it lets the lookup use the unique index.
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def password_stamp(user: AbstractBaseUser) -> str:
@@ -87,7 +92,7 @@ def grs_session_create(*, user: AbstractBaseUser) -> tuple[GrsSession, str]:
     """A new API session for ``user`` and its token, which is shown once and not stored.
     It joins the run of the user's live sessions, or starts a new one (models.GrsSession
     .chain_started_at: locks taken before a new run are dead)."""
-    token = secrets.token_urlsafe(32)
+    token, token_hash = secret_new()
     now = timezone.now()
     run = (
         GrsSession.objects.filter(
@@ -99,7 +104,7 @@ def grs_session_create(*, user: AbstractBaseUser) -> tuple[GrsSession, str]:
     )
     session = GrsSession.objects.create(
         user=user,
-        token_hash=token_digest(token),
+        token_hash=token_hash,
         created_at=now,
         last_used_at=now,
         chain_started_at=run or now,
@@ -108,8 +113,14 @@ def grs_session_create(*, user: AbstractBaseUser) -> tuple[GrsSession, str]:
     return session, token
 
 
-class PasswordChangeRequired(Exception):
-    """Staff flagged the user: login answers 422 Password Change Required."""
+class PasswordChangeRequired(DomainError):
+    """Staff flagged the user: login (and any other GRS call) answers 422 Password Change
+    Required."""
+
+    status, message = 422, rules.VALIDATION_FAILED
+
+    def __init__(self) -> None:
+        super().__init__(errors=rules.PASSWORD_CHANGE_REQUIRED_ERRORS)
 
 
 def must_change_password(user: AbstractBaseUser) -> bool:
@@ -171,7 +182,7 @@ def grs_session_use(
         ("digest", "tenant") if member else ("digest",),
         tenant_id=tenant_id,
     )
-    params = compiled.params(digest=token_digest(token), tenant=int(tenant_id) if member else None)
+    params = compiled.params(digest=hash_secret(token), tenant=int(tenant_id) if member else None)
     width, sql = compiled.width, compiled.sql
     if ride is not None:
         sql = perms.with_ride(sql, ride.sql, order=str(width + ride.width))
@@ -181,6 +192,9 @@ def grs_session_use(
         rows = cursor.fetchall()
     # The token's digest is unique: at most one session, on each of the ride's rows.
     session = _instance(compiled.compiler, rows[0][:width]) if rows else None
+    # The token was found by its hash (no comparison of it follows: calendarsite.credentials
+    # says why); the username sent with it is the client's claim and is compared in
+    # constant time, so that a token's holder cannot time their way to whose it is.
     if session is None or not constant_time_compare(session.user.get_username(), username):
         return None
     now = timezone.now()
@@ -257,22 +271,16 @@ def user_saved(*, user: AbstractBaseUser, password_changed: bool) -> None:
         grs_sessions_end(user_id=user.pk)
 
 
-class PasswordInvalid(Exception):
-    def __init__(self, problems: list[rules.Problem]):
-        super().__init__(problems)
-        self.problems = problems
-
-
 @transaction.atomic
 def grs_password_change(*, user: AbstractBaseUser, new_password: Any) -> None:
     """PUT /grs/v1/changepassword: Django's validators (AUTH_PASSWORD_VALIDATORS), as the
     admin's; clears the must-change flag; the save ends every session of the user."""
     if not isinstance(new_password, str) or not new_password:
-        raise PasswordInvalid([rules.Problem(*rules.NEW_PASSWORD_MISSING)])
+        raise Invalid([rules.Problem(*rules.NEW_PASSWORD_MISSING)])
     try:
         validate_password(new_password, user)
     except ValidationError as error:
-        raise PasswordInvalid(
+        raise Invalid(
             [
                 rules.Problem(rules.NEW_PASSWORD_INVALID_CODE, "newPassword", m)
                 for m in error.messages

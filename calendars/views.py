@@ -15,7 +15,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from rest_framework import exceptions, status
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -33,14 +33,9 @@ from calendars.serializers import (
     package_json,
 )
 from calendarsite import fastjson
-from calendarsite.api import (
-    GRS,
-    CredentialsRateThrottle,
-    RememberedNegotiation,
-    error_response,
-    make_exception_handler,
-)
+from calendarsite.api import GRS, RememberedNegotiation, error_response, make_exception_handler
 from calendarsite.perms import granted
+from calendarsite.throttles import CredentialsEndpoint
 
 VIEW, CREATE, MODIFY, DELETE, OVERRIDE = (
     "CALENDAR_VIEW",
@@ -61,10 +56,6 @@ exception_handler = make_exception_handler(
 )
 
 
-class PreconditionFailed(exceptions.APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-
-
 class BadRequest(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
 
@@ -75,16 +66,6 @@ def has_permission(request: Request, permission: str) -> bool:
     return granted(request, f"calendars.{permission}")
 
 
-def validation_failed(problems: list[rules.Problem]) -> HttpResponse:
-    return error_response(GRS, 422, rules.VALIDATION_FAILED, errors=[p.as_json() for p in problems])
-
-
-def password_change_required() -> HttpResponse:
-    return error_response(
-        GRS, 422, rules.VALIDATION_FAILED, errors=rules.PASSWORD_CHANGE_REQUIRED_ERRORS
-    )
-
-
 class GrsView(APIView):
     """Base of every GRS endpoint: API-token auth, errors as {"message": ...}."""
 
@@ -93,6 +74,7 @@ class GrsView(APIView):
     content_negotiation_class = RememberedNegotiation
     # DRF's rendering byte for byte (calendarsite/fastjson.py), with orjson's speed.
     renderer_classes = [fastjson.JSONRenderer]
+    parser_classes = [fastjson.GrsJSONParser]  # DRF's decoding, which the rules need
 
     def get_exception_handler(self):
         return exception_handler
@@ -102,11 +84,6 @@ class GrsView(APIView):
         # A user whom staff flagged may only change the password (docs/grs.md).
         if request.auth is not None and services.must_change_password(request.user):
             raise services.PasswordChangeRequired
-
-    def handle_exception(self, exc: Exception) -> HttpResponse:
-        if isinstance(exc, services.PasswordChangeRequired):
-            return password_change_required()
-        return super().handle_exception(exc)
 
     def require_tenant(self, request: Request, tenant_id: str, *permissions: str) -> None:
         if request.auth.tenant_id == tenant_id:  # asked by the session lookup
@@ -155,7 +132,7 @@ class PackageView(GrsView):
     def require_lock(request: Request, calendar: Calendar) -> None:
         """The early answer; the services check again as they write."""
         if calendar.lock_user_id != request.user.pk or not calendar.lock_is_live():
-            raise PreconditionFailed(rules.NOT_LOCKED)
+            raise services.NotLocked
 
 
 def _calendar_ids(kwargs: Mapping[str, str]) -> dict[str, str]:
@@ -170,20 +147,13 @@ def raise_not_found(ids: Mapping[str, str]) -> None:
     raise exceptions.NotFound(rules.PACKAGE_NOT_FOUND)
 
 
-class LoginView(GrsView):
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    throttle_classes = [CredentialsRateThrottle]
-
+class LoginView(CredentialsEndpoint, GrsView):
     @schema.login
     def get(self, request: Request) -> HttpResponse:
         credentials = basic_credentials(request)
-        try:
-            answer = credentials and services.grs_login(
-                username=credentials[0], password=credentials[1]
-            )
-        except services.PasswordChangeRequired:
-            return password_change_required()
+        answer = credentials and services.grs_login(
+            username=credentials[0], password=credentials[1]
+        )
         if not answer:
             response = error_response(GRS, 401, rules.LOGIN_INVALID)
             response["WWW-Authenticate"] = 'Basic realm="GRS"'
@@ -213,14 +183,10 @@ class PermissionsView(GrsView):
         )
 
 
-class ChangePasswordView(GrsView):
+class ChangePasswordView(CredentialsEndpoint, GrsView):
     """PUT /grs/v1/changepassword. Basic ``username:apiToken``, or ``username:password``
     (how a user whose login answers 422 Password Change Required gets here: docs/grs.md).
     Rate-limited as login is, since it checks passwords."""
-
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    throttle_classes = [CredentialsRateThrottle]
 
     @staticmethod
     def caller(request: Request) -> Any:
@@ -247,10 +213,7 @@ class ChangePasswordView(GrsView):
         if not user:
             return self.refused()
         data = PackageView.json_object(request)
-        try:
-            services.grs_password_change(user=user, new_password=data.get("newPassword"))
-        except services.PasswordInvalid as error:
-            return validation_failed(error.problems)
+        services.grs_password_change(user=user, new_password=data.get("newPassword"))
         return Response(status=204)
 
 
@@ -267,7 +230,7 @@ class CalendarCreateView(PackageView):
         package = self.package(request, tenant_id, package_id, VIEW, CREATE)
         values, problems = rules.calendar_parse(self.json_object(request))
         if problems:
-            return validation_failed(problems)
+            raise services.Invalid(problems)
         calendar = services.calendar_create(package=package, **values)
         return Response(calendar_json(calendar), status=201)
 
@@ -280,23 +243,15 @@ class CalendarView(PackageView):
         self.require_lock(request, calendar)
         values, problems = rules.calendar_parse(data)
         if problems:
-            return validation_failed(problems)
-        try:
-            services.calendar_update(calendar=calendar, session=request.auth.session, **values)
-        except services.NotLocked:
-            raise PreconditionFailed(rules.NOT_LOCKED) from None
-        except services.Invalid as error:
-            return validation_failed(error.problems)
+            raise services.Invalid(problems)
+        services.calendar_update(calendar=calendar, session=request.auth.session, **values)
         return Response(calendar_json(calendar))
 
     @schema.calendar_delete
     def delete(self, request: Request, **kwargs: str) -> Response:
         calendar = self.calendar(request, kwargs, VIEW, DELETE)
         self.require_lock(request, calendar)
-        try:
-            services.calendar_delete(calendar=calendar, session=request.auth.session)
-        except services.NotLocked:
-            raise PreconditionFailed(rules.NOT_LOCKED) from None
+        services.calendar_delete(calendar=calendar, session=request.auth.session)
         return Response(status=204)
 
 
@@ -324,13 +279,10 @@ class CalendarBodyView(PackageView):
         self.require_lock(request, calendar)
         values, problems = rules.exceptions_parse(data, rules.calendar_zone(calendar))
         if problems:
-            return validation_failed(problems)
-        try:
-            created = services.calendar_exceptions_replace(
-                calendar=calendar, session=request.auth.session, exceptions=values
-            )
-        except services.NotLocked:
-            raise PreconditionFailed(rules.NOT_LOCKED) from None
+            raise services.Invalid(problems)
+        created = services.calendar_exceptions_replace(
+            calendar=calendar, session=request.auth.session, exceptions=values
+        )
         return Response(calendar_written_body_json(calendar, created), status=201)
 
 
@@ -338,12 +290,7 @@ class LockView(PackageView):
     @schema.lock
     def get(self, request: Request, **kwargs: str) -> Response:
         calendar = self.calendar(request, kwargs, VIEW, MODIFY)
-        try:
-            services.calendar_lock(calendar=calendar, session=request.auth.session)
-        except services.LockHeld:
-            raise PreconditionFailed(rules.LOCK_HELD) from None
-        except services.CalendarGone:
-            raise exceptions.NotFound(rules.CALENDAR_NOT_FOUND) from None
+        services.calendar_lock(calendar=calendar, session=request.auth.session)
         return Response(status=204)
 
 
@@ -351,16 +298,11 @@ class UnlockView(PackageView):
     @schema.unlock
     def get(self, request: Request, **kwargs: str) -> Response:
         calendar = self.calendar(request, kwargs, VIEW, MODIFY)
-        try:
-            services.calendar_unlock(
-                calendar=calendar,
-                session=request.auth.session,
-                override=has_permission(request, OVERRIDE),
-            )
-        except services.LockHeld:
-            raise PreconditionFailed(rules.LOCK_HELD) from None
-        except services.CalendarGone:
-            raise exceptions.NotFound(rules.CALENDAR_NOT_FOUND) from None
+        services.calendar_unlock(
+            calendar=calendar,
+            session=request.auth.session,
+            override=has_permission(request, OVERRIDE),
+        )
         return Response(status=204)
 
 
@@ -409,11 +351,8 @@ class NodePackageCreateView(BusinessNodeView):
         node = self.node(request, tenant_id, node_id, PACKAGE_CREATE)
         values, problems = rules.package_parse(PackageView.json_object(request), create=True)
         if problems:
-            return validation_failed(problems)
-        try:
-            package = services.node_package_create(node=node, values=values)
-        except services.Invalid as error:
-            return validation_failed(error.problems)
+            raise services.Invalid(problems)
+        package = services.node_package_create(node=node, values=values)
         return Response(package_json(package), status=201)
 
 
@@ -429,11 +368,8 @@ class NodePackageView(BusinessNodeView):
         package = self.package_of(node, package_id)
         values, problems = rules.package_parse(PackageView.json_object(request), create=False)
         if problems:
-            return validation_failed(problems)
-        try:
-            services.node_package_update(package=package, values=values)
-        except services.Invalid as error:
-            return validation_failed(error.problems)
+            raise services.Invalid(problems)
+        services.node_package_update(package=package, values=values)
         return Response(package_json(package))
 
 

@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import escape
 
-from calendarsite.api import CredentialsRateThrottle, one_at_a_time
+from calendarsite.throttles import CredentialsRateThrottle, one_at_a_time
 
 LOCKED = "Too many failed login attempts. Try again later."
 

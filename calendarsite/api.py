@@ -6,19 +6,15 @@ Everything that turns a failure into a response goes through ``error_response`` 
 shape cannot drift between views, DRF's exception handling and the middleware.
 """
 
-import hashlib
 import logging
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import DisallowedHost, RequestDataTooBig
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
-from rest_framework import exceptions, throttling
+from rest_framework import exceptions
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -48,6 +44,22 @@ def error_response(family: str, status: int, message: str, **extra: Any) -> Json
     return response
 
 
+class DomainError(Exception):
+    """A refusal by a service or a selector, which the view lets through and the family's
+    exception handler answers: ``status``, ``message`` (the class's, or one of the
+    instance's own) and ``extra`` fields, in the family's shape. So each refusal's
+    status and text are said once, where the refusal is made."""
+
+    status = 400
+    message = ""
+
+    def __init__(self, message: str | None = None, **extra: Any) -> None:
+        if message is not None:
+            self.message = message
+        super().__init__(self.message)
+        self.extra = extra
+
+
 def _detail_text(detail: Any) -> str:
     if isinstance(detail, list | tuple) and detail:
         return _detail_text(detail[0])
@@ -57,7 +69,8 @@ def _detail_text(detail: Any) -> str:
 
 
 def make_exception_handler(family: str, messages: dict[type, str] | None = None) -> Callable:
-    """A DRF exception handler that answers in ``family``'s shape.
+    """A DRF exception handler that answers in ``family``'s shape: DomainError as it
+    says, DRF's exceptions with their status and detail.
 
     ``messages`` overrides the text for whole exception classes (GRS says
     "APIToken not valid" for every authentication failure, for instance).
@@ -65,6 +78,8 @@ def make_exception_handler(family: str, messages: dict[type, str] | None = None)
     overrides = messages or {}
 
     def handler(exc: Exception, context: dict) -> HttpResponse | None:
+        if isinstance(exc, DomainError):
+            return error_response(family, exc.status, exc.message, **exc.extra)
         response = drf_exception_handler(exc, context)
         if response is None:
             return None  # not an API exception: the middleware answers it
@@ -204,46 +219,3 @@ class RememberedNegotiation(DefaultContentNegotiation):
 
 
 _NEGOTIATED: dict[tuple, tuple[int, str]] = {}
-
-
-class CredentialsRateThrottle(throttling.SimpleRateThrottle):
-    """Limits attempts at the endpoints that take a password or an API key, per client
-    address, whether or not the attempt succeeds.
-
-    DRF reads the address's history from the cache, decides, and writes it back: two
-    attempts at once would both read the same history and one would be lost, so
-    attempts sent in parallel were never counted. Each read-decide-write therefore
-    runs alone per address: across processes on PostgreSQL (an advisory lock held to
-    the commit that writes the history), across threads on SQLite (local use, one
-    process).
-    """
-
-    scope = "credentials"
-
-    def get_rate(self) -> str:
-        return settings.CREDENTIALS_RATE
-
-    def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-    def allow_request(self, request, view) -> bool:
-        with one_at_a_time(self.get_cache_key(request, view)):
-            return super().allow_request(request, view)
-
-
-_in_process = threading.Lock()
-
-
-@contextmanager
-def one_at_a_time(key: str) -> Iterator[None]:
-    """Runs the block alone among all holders of ``key``, in every process that shares
-    the default database (the one the cache lives in) when that is PostgreSQL."""
-    if connection.vendor != "postgresql":
-        with _in_process:
-            yield
-        return
-    number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])
-        yield

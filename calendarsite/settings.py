@@ -147,7 +147,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["calendarsite.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["calendarsite.fastjson.GrsJSONParser"],
     "UNAUTHENTICATED_USER": None,
     "NUM_PROXIES": envint("NUM_PROXIES", 0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

@@ -181,14 +181,15 @@ class IssuedSecretAdmin(admin.ModelAdmin):
         return obj is None and super().has_change_permission(request, obj)
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
-        shown = self.issue(request, obj)
-        super().save_model(request, obj, form, change)
+        # Only ever an add (no change permission): the service gives the form's new
+        # object its secret and saves it, as the commands and the API do.
+        shown = self.shown(request, services.secret_issue(secret=obj))
         messages.warning(
             request, f"{shown} — copy it now: it is not stored and won't be shown again."
         )
 
-    def issue(self, request: HttpRequest, obj) -> str:
-        """Sets the object's new secret; returns the sentence that shows it."""
+    def shown(self, request: HttpRequest, secret: str) -> str:
+        """The sentence that shows the new secret."""
         raise NotImplementedError
 
     @admin.action(description="Revoke selected", permissions=["delete"])
@@ -200,15 +201,14 @@ class IssuedSecretAdmin(admin.ModelAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(IssuedSecretAdmin):
-    def issue(self, request: HttpRequest, obj: ApiKey) -> str:
-        return f"The new API key is {obj.set_new_key()}"
+    def shown(self, request: HttpRequest, secret: str) -> str:
+        return f"The new API key is {secret}"
 
 
 @admin.register(FeedToken)
 class FeedTokenAdmin(IssuedSecretAdmin):
     """A student's iCalendar feed URL."""
 
-    def issue(self, request: HttpRequest, obj: FeedToken) -> str:
-        secret = obj.set_new_secret()
+    def shown(self, request: HttpRequest, secret: str) -> str:
         url = request.build_absolute_uri(reverse("calendar-events-feed", args=[secret]))
         return f"The feed URL is {url}"

@@ -16,8 +16,9 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from events.models import ApiKey, FeedToken, hash_secret
-from events.services import secret_revoke
+from calendarsite.credentials import hash_secret
+from events.models import ApiKey, FeedToken, IssuedSecret
+from events.services import secret_issue, secret_revoke
 
 STUDENTS = ["ada", "grace", "alan"]
 
@@ -42,25 +43,23 @@ def _staff_password(staff: Any, reset: bool) -> str | None:
     return password if staff.check_password(password) else None
 
 
-def _stable_secret(model: type, user: Any, prefix: str, derived: str, reset: bool) -> str | None:
+def _stable_secret(model: type[IssuedSecret], user: Any, derived: str, reset: bool) -> str | None:
     """The demo's API key or feed secret (``model``) for ``user``: the derived one, made
     once and then found again; with --reset a random one, the earlier ones revoked. None
     once the derived one is revoked: what --reset printed stays, and is not stored."""
-    hash_field = "key_hash" if model is ApiKey else "token_hash"
     live = model.objects.filter(user=user, name=DEMO, revoked_at__isnull=True)
-    secret = prefix + derived
     if reset:
         for old in live:
             secret_revoke(secret=old)
-        secret = prefix + secrets.token_urlsafe(32)
-    elif live.filter(**{hash_field: hash_secret(secret)}).exists():
+        return secret_issue(secret=model(user=user, name=DEMO))
+    secret = model.SECRET_PREFIX + derived
+    stored = {model.HASH_FIELD: hash_secret(secret)}
+    if live.filter(**stored).exists():
         return secret
-    elif model.objects.filter(**{hash_field: hash_secret(secret)}).exists():
+    if model.objects.filter(**stored).exists():
         # Revoked (by --reset, or in the admin): the one --reset printed is still valid.
         return None
-    model.objects.create(
-        user=user, name=DEMO, prefix=secret[:12], **{hash_field: hash_secret(secret)}
-    )
+    model.objects.create(user=user, name=DEMO, prefix=secret[:12], **stored)
     return secret
 
 
@@ -89,8 +88,8 @@ def demo_seed(*, base_url: str, reset: bool = False) -> list[str]:
             ],
         )
     )
-    key = _stable_secret(ApiKey, integration, "key_", _derived(staff, "api-key"), reset)
-    feed_secret = _stable_secret(FeedToken, students[0], "feed_", _derived(staff, "feed"), reset)
+    key = _stable_secret(ApiKey, integration, _derived(staff, "api-key"), reset)
+    feed_secret = _stable_secret(FeedToken, students[0], _derived(staff, "feed"), reset)
     kept = "unchanged (issued before, stored hashed; `seed_demo --reset` issues a new one)"
     key_text = key or kept
     feed_text = (

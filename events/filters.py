@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from calendarsite.api import DomainError
 from events import rules
 
 DEFAULT_PAGE_SIZE = 100
@@ -137,13 +138,11 @@ FILTERS = {
 }
 
 
-class BadParameters(Exception):
-    """Query parameters that cannot be used (400); the message names each of them, in
-    PARAMETERS' order."""
+class BadParameters(DomainError):
+    """Query parameters that cannot be used; the message names each of them, in
+    PARAMETERS' order. Answered by the 12Twenty exception handler."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    status = 400
 
 
 def list_params_clean(params: dict[str, str]) -> dict[str, Any]:

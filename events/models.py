@@ -1,11 +1,11 @@
-import hashlib
-import secrets
-from typing import Self
+from typing import ClassVar, Self
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+
+from calendarsite.credentials import secret_new
 
 
 class EventType(models.IntegerChoices):
@@ -93,26 +93,21 @@ class CalendarEvent(models.Model):
         event_model_errors(self)
 
 
-def hash_secret(secret: str) -> str:
-    """API keys and tokens are long random strings, so one round of SHA-256 is enough
-    to make a stolen table useless; we look them up by this hash."""
-    return hashlib.sha256(secret.encode()).hexdigest()
+class IssuedSecret(models.Model):
+    """A secret issued to a user (an API key, a feed URL). Only its hash is kept; the
+    secret is shown once (events.services.secret_issue). Each kind declares its own
+    ``user`` (the reverse names differ) and hash column (HASH_FIELD)."""
 
+    SECRET_PREFIX: ClassVar[str]
+    HASH_FIELD: ClassVar[str]
 
-class ApiKey(models.Model):
-    """A school integration's key. Only its hash is kept; the key is shown once."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_api_keys"
-    )
     name = models.CharField(max_length=100, blank=True)
     prefix = models.CharField(max_length=12, editable=False)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
-        verbose_name = "API key"
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
@@ -121,11 +116,26 @@ class ApiKey(models.Model):
     def is_active(self) -> bool:
         return self.revoked_at is None
 
-    def set_new_key(self) -> str:
-        key = "key_" + secrets.token_urlsafe(32)
-        self.prefix = key[:12]
-        self.key_hash = hash_secret(key)
-        return key
+    def set_new_secret(self) -> str:
+        """Sets a new secret's prefix and hash (not saved); returns the secret."""
+        secret, digest = secret_new(self.SECRET_PREFIX)
+        self.prefix = secret[:12]
+        setattr(self, self.HASH_FIELD, digest)
+        return secret
+
+
+class ApiKey(IssuedSecret):
+    """A school integration's key."""
+
+    SECRET_PREFIX, HASH_FIELD = "key_", "key_hash"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_api_keys"
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = "API key"
 
 
 class ApiToken(models.Model):
@@ -140,31 +150,16 @@ class ApiToken(models.Model):
         return f"token for {self.api_key}"
 
 
-class FeedToken(models.Model):
-    """The secret in a student's iCalendar feed URL. Only its hash is kept; the URL is
-    shown once. Calendar apps cannot send headers, so the secret is the credential."""
+class FeedToken(IssuedSecret):
+    """The secret in a student's iCalendar feed URL. Calendar apps cannot send headers,
+    so the secret is the credential."""
+
+    SECRET_PREFIX, HASH_FIELD = "feed_", "token_hash"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_feed_tokens"
     )
-    name = models.CharField(max_length=100, blank=True)
-    prefix = models.CharField(max_length=12, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "feed token"
-
-    def __str__(self) -> str:
-        return f"{self.prefix}… ({self.user})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
-
-    def set_new_secret(self) -> str:
-        secret = "feed_" + secrets.token_urlsafe(32)
-        self.prefix = secret[:12]
-        self.token_hash = hash_secret(secret)
-        return secret

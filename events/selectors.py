@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -17,10 +16,11 @@ from django.db.models import Model, OuterRef, Subquery
 from django.db.models.sql import Query
 from django.utils import timezone
 
+from calendarsite.credentials import hash_secret
 from calendarsite.perms import Access, held_sql, with_ride
 from calendarsite.perms import held_params as perms_held_params
 from events import filters, rules
-from events.models import ApiKey, ApiToken, CalendarEvent, FeedToken, hash_secret
+from events.models import ApiKey, ApiToken, CalendarEvent, FeedToken
 from events.serializers import as_is, calendar_event_row_item
 
 
@@ -38,19 +38,17 @@ def api_token_access(
     Every request runs this, so it is one fixed SQL statement, built once from the
     models' metadata, rather than a queryset compiled anew each time.
     """
-    token_hash = hash_secret(token)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    sql, params = _token_sql(len(perms)), [*perms_held_params(perms), token_hash, now]
+    # Found by its hash alone: no comparison follows (calendarsite.credentials says why).
+    sql, params = _token_sql(len(perms)), [*perms_held_params(perms), hash_secret(token), now]
     if ride is not None:
         sql = with_ride(sql, ride.sql)  # the page's rows are put in order by ride.read
         params += ride.params
     names, rows = _fetch(sql, params)
     if not rows:
         return None
-    width = names.index("token_hash") + 1  # the token lookup's columns, then the page's
+    width = names.index("granted") + 1  # the token lookup's columns, then the page's
     user = _user_of(names[:width], rows[0][:width])
-    if not hmac.compare_digest(user.token_hash, token_hash):
-        return None
     if ride is not None:
         ride.rows = ride.read([row[width:] for row in rows])
     return Access.found(user=user, perms=perms, bits=user.granted)
@@ -59,7 +57,7 @@ def api_token_access(
 def _user_of(names: list[str], row: tuple) -> Any:
     """The user that ``objects.raw()`` makes of a row of the token lookup (``names``, its
     columns): the user table's columns, converted as the ORM converts them, then the
-    lookup's own (``granted``, ``token_hash``) as attributes."""
+    lookup's own (``granted``) as attributes."""
     fields = _user_fields(tuple(names))
     (row,) = _converted(fields, [row])
     pairs = [(field.attname, value) for field, value in zip(fields, row, strict=True) if field]
@@ -88,7 +86,7 @@ def _token_sql(perm_count: int) -> str:
     # Every name comes from the models' metadata; every value is a parameter.
     granted = held_sql(count=perm_count, user_pk=f"u.{user.pk.column}") if perm_count else "0"
     return (
-        f"SELECT u.*, {granted} AS granted, t.token_hash AS token_hash"  # noqa: S608
+        f"SELECT u.*, {granted} AS granted"  # noqa: S608
         f" FROM {token.db_table} t"
         f" JOIN {key.db_table} k ON k.{key.pk.column} = t.{column(token, ApiKey)}"
         f" JOIN {user.db_table} u ON u.{user.pk.column} = k.{column(key, User)}"
@@ -319,15 +317,15 @@ def calendar_event_feed(*, secret: str) -> Feed | None:
     """The user whose live feed token ``secret`` is, and when their events last changed,
     in one query (read from the (user, updated_at) index, whatever their number); None
     for an unknown or revoked secret or an inactive user."""
-    secret_hash = hash_secret(secret)
     newest = CalendarEvent.objects.filter(user=OuterRef("user")).order_by("-updated_at")
     found = (
         FeedToken.objects.select_related("user")
-        .filter(token_hash=secret_hash, revoked_at__isnull=True, user__is_active=True)
+        .filter(token_hash=hash_secret(secret), revoked_at__isnull=True, user__is_active=True)
         .annotate(last_change=Subquery(newest.values("updated_at")[:1]))
         .first()
     )
-    if found is None or not hmac.compare_digest(found.token_hash, secret_hash):
+    # Found by its hash alone: no comparison follows (calendarsite.credentials says why).
+    if found is None:
         return None
     return Feed(found.user, found.last_change)
 

@@ -3,9 +3,7 @@ feed tokens."""
 
 from __future__ import annotations
 
-import hmac
 import itertools
-import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,8 +18,10 @@ from django.db.models import QuerySet
 from django.db.models.functions import Collate
 from django.utils import timezone
 
+from calendarsite.api import DomainError
+from calendarsite.credentials import hash_secret, secret_new
 from events import rules
-from events.models import ApiKey, ApiToken, CalendarEvent, FeedToken, hash_secret
+from events.models import ApiKey, ApiToken, CalendarEvent, FeedToken, IssuedSecret
 
 # PostgreSQL's "serialization failure" and "deadlock detected": the transaction was
 # rolled back as a whole and can simply run again.
@@ -29,12 +29,21 @@ RETRYABLE_SQLSTATES = {"40001", "40P01"}
 MAX_ATTEMPTS = 3
 
 
-class BatchRejected(Exception):
-    """The request as a whole is unusable (400); no item was looked at."""
+class BatchRejected(DomainError):
+    """The request as a whole is unusable; no item was looked at. Answered by the 12Twenty
+    exception handler."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    status = 400
+
+
+def _batch_usable(items: Any, *, not_a_list: str) -> bool:
+    """Whether a batch has items to look at; BatchRejected if it is not a list
+    (``not_a_list`` says what it should be) or too long."""
+    if not isinstance(items, list):
+        raise BatchRejected(not_a_list)
+    if len(items) > rules.MAX_ITEMS:
+        raise BatchRejected(rules.TOO_MANY)
+    return bool(items)
 
 
 class _RowsRefused(Exception):
@@ -53,12 +62,7 @@ def calendar_events_upsert(
     set-based write that checks users and owners itself; a batch with problems
     reads the users and the existing events once each, to name every problem.
     """
-    if not isinstance(items, list):
-        raise BatchRejected(rules.NOT_AN_ARRAY)
-    if len(items) > rules.MAX_ITEMS:
-        raise BatchRejected(rules.TOO_MANY)
-
-    if not items:
+    if not _batch_usable(items, not_a_list=rules.NOT_AN_ARRAY):
         return []
     parsed = [rules.parse_event(raw) for raw in items]
     problems = [item_problems for _, item_problems in parsed]
@@ -346,11 +350,7 @@ def calendar_events_delete(*, items: Any) -> list[dict[str, Any]]:
     batch size: lock the live events, then mark them deleted (``updated_at`` too, so
     that clients syncing by UpdatedSince see the deletion).
     """
-    if not isinstance(items, list):
-        raise BatchRejected(rules.NOT_AN_ID_ARRAY)
-    if len(items) > rules.MAX_ITEMS:
-        raise BatchRejected(rules.TOO_MANY)
-    if not items:
+    if not _batch_usable(items, not_a_list=rules.NOT_AN_ID_ARRAY):
         return []
     problems = [[error] if (error := rules.external_id_error(item)) else [] for item in items]
     # Echoed back in the results, so only if it can be written out as JSON text.
@@ -438,12 +438,19 @@ def calendar_event_tombstones_purge(*, older_than_days: int) -> int:
         purged += deleted
 
 
+def secret_issue(*, secret: IssuedSecret) -> str:
+    """Gives ``secret`` (an unsaved API key or feed token, its user and name set: the
+    admin's form fills one) a new secret and saves it; returns the secret, shown once
+    and never stored."""
+    shown = secret.set_new_secret()
+    secret.save()
+    return shown
+
+
 def api_key_create(*, user: Any, name: str = "") -> tuple[ApiKey, str]:
     """A new key for ``user``. The key itself is returned once and never stored."""
     api_key = ApiKey(user=user, name=name)
-    key = api_key.set_new_key()
-    api_key.save()
-    return api_key, key
+    return api_key, secret_issue(secret=api_key)
 
 
 def event_writes_grant(*, user: Any) -> None:
@@ -474,19 +481,18 @@ def api_token_issue(*, key: str) -> str | None:
     """A bearer token valid for EVENTS_TOKEN_TTL_SECONDS, or None for an unusable key
     (unknown, revoked, or its user inactive: the user's state is read now, however it
     was changed, and each token's use reads it again)."""
-    key_hash = hash_secret(key)
+    # Found by its hash alone: no comparison follows (calendarsite.credentials says why).
     api_key = ApiKey.objects.filter(
-        key_hash=key_hash, revoked_at__isnull=True, user__is_active=True
+        key_hash=hash_secret(key), revoked_at__isnull=True, user__is_active=True
     ).first()
-    # The lookup is by hash; the comparison is constant-time all the same.
-    if api_key is None or not hmac.compare_digest(api_key.key_hash, key_hash):
+    if api_key is None:
         return None
     now = timezone.now()
     ApiToken.objects.filter(api_key=api_key, expires_at__lte=now).delete()
-    token = secrets.token_urlsafe(32)
+    token, token_hash = secret_new()
     ApiToken.objects.create(
         api_key=api_key,
-        token_hash=hash_secret(token),
+        token_hash=token_hash,
         created_at=now,
         expires_at=now + timedelta(seconds=settings.EVENTS_TOKEN_TTL_SECONDS),
     )
@@ -496,6 +502,4 @@ def api_token_issue(*, key: str) -> str | None:
 def feed_token_create(*, user: Any, name: str = "") -> tuple[FeedToken, str]:
     """A new iCalendar feed secret for ``user``'s events, returned once, stored hashed."""
     feed_token = FeedToken(user=user, name=name)
-    secret = feed_token.set_new_secret()
-    feed_token.save()
-    return feed_token, secret
+    return feed_token, secret_issue(secret=feed_token)

@@ -8,20 +8,15 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from calendarsite import fastjson
-from calendarsite.api import (
-    EVENTS,
-    CredentialsRateThrottle,
-    RememberedNegotiation,
-    error_response,
-    make_exception_handler,
-)
+from calendarsite.api import EVENTS, RememberedNegotiation, error_response, make_exception_handler
 from calendarsite.ops import BATCH_SIZE
+from calendarsite.throttles import CredentialsEndpoint
 from events import rules, schema, selectors, services
 from events.auth import (
     DENIED,
@@ -57,11 +52,7 @@ class EventsView(APIView):
         return exception_handler
 
 
-class TokenView(EventsView):
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    throttle_classes = [CredentialsRateThrottle]
-
+class TokenView(CredentialsEndpoint, EventsView):
     @schema.token
     def get(self, request: Request) -> Response:
         token = services.api_token_issue(key=request.query_params.get("key", ""))
@@ -88,11 +79,8 @@ class BatchView(EventsView):
 
     @staticmethod
     def run(service, request: Request) -> Response:
-        """The batch's per-item results, or 400 for a body that is no batch at all."""
-        try:
-            results = service(items=request.data)
-        except services.BatchRejected as exc:
-            return error_response(EVENTS, 400, exc.message)
+        """The batch's per-item results (a body that is no batch at all: BatchRejected)."""
+        results = service(items=request.data)
         BATCH_SIZE.labels(request.method.lower()).observe(len(request.data))
         return Response(results)
 
@@ -114,10 +102,7 @@ class EventListView(EventsView):
     def get(self, request: Request) -> Response:
         params = canonical_params(request.query_params)
         ride = getattr(request, "token_ride", None)
-        try:
-            page = selectors.calendar_event_list(params=params, ride=ride)
-        except BadParameters as exc:
-            return error_response(EVENTS, 400, exc.message)
+        page = selectors.calendar_event_list(params=params, ride=ride)
         next_url = None
         if page.next_cursor:
             query = urlencode({**params, "Cursor": page.next_cursor})

@@ -12,8 +12,8 @@ from calendars.services import (
     grs_permissions,
     grs_session_create,
     grs_session_use,
-    token_digest,
 )
+from calendarsite.credentials import hash_secret
 from tests.factories import PASSWORD, TenantFactory, UserFactory
 
 from .conftest import ALL, CREATE, DELETE, MODIFY, VIEW, api_client, basic, member, url
@@ -44,7 +44,7 @@ def test_token_is_stored_hashed(db):
     user = UserFactory()
     token = login(user.username, PASSWORD).json()["apiToken"]
     session = GrsSession.objects.get(user=user)
-    assert session.token_hash == token_digest(token)
+    assert session.token_hash == hash_secret(token)
     assert token not in session.token_hash
     assert len(token) >= 40  # 256 random bits
 

@@ -4,7 +4,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from events.models import ApiKey, ApiToken, CalendarEvent, hash_secret
+from calendarsite.credentials import hash_secret
+from events.models import ApiKey, ApiToken, CalendarEvent
 from events.services import api_key_create, api_token_issue, secret_revoke
 from tests.factories import UserFactory
 

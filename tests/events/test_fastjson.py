@@ -27,6 +27,10 @@ def fast_parse(body: bytes, encoding: str = "utf-8"):
     return fastjson.JSONParser().parse(io.BytesIO(body), None, {"encoding": encoding})
 
 
+def grs_parse(body: bytes, encoding: str = "utf-8"):
+    return fastjson.GrsJSONParser().parse(io.BytesIO(body), None, {"encoding": encoding})
+
+
 def outcome(parse, body: bytes):
     try:
         return ("ok", parse(body))
@@ -78,8 +82,31 @@ def test_renders_what_drf_renders(value):
         b"  [ ]  ",
     ],
 )
-def test_edge_bodies_as_drf(body):
-    assert outcome(fast_parse, body) == outcome(drf_parse, body)
+@pytest.mark.parametrize("parse", [fast_parse, grs_parse], ids=["12twenty", "grs"])
+def test_edge_bodies_as_drf(parse, body):
+    assert outcome(parse, body) == outcome(drf_parse, body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'["\\ud800"]',
+        b'{"name": "Dad\\udfff", "\\ud800": 1}',
+        b'{"fixedDate": 100000000000000000000}',
+    ],
+    ids=["lone-surrogate", "lone-surrogates-in-keys", "integer-past-64-bits"],
+)
+def test_grs_reads_what_orjson_would_blur_as_drf_does(body):
+    """GRS's rules name a field holding a lone surrogate (1000 "must be valid Unicode
+    text") and tell 10**20 (1016, out of range) from 1e20 (1002)."""
+    # repr: 1e20 == 10**20 in Python.
+    grs, drf, fast = (repr(outcome(parse, body)) for parse in (grs_parse, drf_parse, fast_parse))
+    assert grs == drf != fast
+
+
+def test_grs_refuses_nesting_too_deep_as_invalid_json():
+    with pytest.raises(ParseError):
+        grs_parse(b"[" * 5000 + b"]" * 5000)
 
 
 def test_other_charsets_still_decoded():

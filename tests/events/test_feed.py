@@ -7,7 +7,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from icalendar import Calendar
 
-from events.models import CalendarEvent, FeedToken, hash_secret
+from calendarsite.credentials import hash_secret
+from events.models import CalendarEvent, FeedToken
 from events.services import feed_token_create, secret_revoke
 from tests.factories import UserFactory
 
