@@ -19,8 +19,8 @@ import timeit
 from datetime import UTC, date, datetime, time, timedelta
 from time import process_time
 
-from calendars import business_time as bt
-from calendars.timezones import java_zone
+from calendars.engine import business_time as bt
+from calendars.engine.timezones import java_zone
 
 REPEAT = 7
 WORKDAY_MINUTES = 8 * 60

@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import Server, bench_env, p50, p95, prepared, request, setting
 
-from calendars import business_time as bt
-from calendars.timezones import java_zone
+from calendars.engine import business_time as bt
+from calendars.engine.timezones import java_zone
 
 TABLE = "events_calendarevent"
 

@@ -19,7 +19,9 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
-from calendars import business_time, pages, public_holidays, rules, selectors, services
+from calendars import pages, public_holidays, rules, selectors, services
+from calendars.engine import business_time
+from calendars.engine.timezones import JAVA_ZONE_IDS, is_java_zone_id, java_zone
 from calendars.models import (
     BusinessNode,
     Calendar,
@@ -31,7 +33,6 @@ from calendars.models import (
     Tenant,
     live_lock_expression,
 )
-from calendars.timezones import JAVA_ZONE_IDS, is_java_zone_id, java_zone
 from events.admin import CappedCountPaginator
 
 # For each of Django's form errors, a value that fails the same way, to ask the rule

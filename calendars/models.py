@@ -21,8 +21,9 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from calendars import business_time, rules
-from calendars.timezones import java_zone
+from calendars import rules
+from calendars.engine import business_time
+from calendars.engine.timezones import java_zone
 
 NAME_MAX = rules.NAME_MAX
 

@@ -13,9 +13,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from calendars import business_time, selectors
+from calendars import selectors
+from calendars.engine import business_time
+from calendars.engine.timezones import java_zone
 from calendars.models import Calendar
-from calendars.timezones import java_zone
 from calendarsite.pages import BadDate, bad_date_page, staff_page, week_monday
 
 MINUTES_PER_DAY = 24 * 60

@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 
-from calendars.business_time import (
+from calendars.engine.business_time import (
     ExceptionType,
     Placement,
     RelativeType,
     local_date_of_epoch_ms,
 )
-from calendars.timezones import is_java_zone_id, java_zone
+from calendars.engine.timezones import is_java_zone_id, java_zone
 
 if TYPE_CHECKING:
     from calendars.models import Calendar, CalendarException

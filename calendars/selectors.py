@@ -16,7 +16,7 @@ from django.db import connection, connections
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Value
 
 from calendars import rules
-from calendars.business_time import CalendarSpec
+from calendars.engine.business_time import CalendarSpec
 from calendars.models import (
     BusinessNode,
     Calendar,

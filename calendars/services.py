@@ -28,7 +28,9 @@ from django.db.models.query import get_related_populators
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from calendars import business_time, rules, selectors
+from calendars import rules, selectors
+from calendars.engine import business_time
+from calendars.engine.timezones import java_zone
 from calendars.models import (
     BusinessNode,
     Calendar,
@@ -42,7 +44,6 @@ from calendars.models import (
     session_cutoff,
     session_refresh_due,
 )
-from calendars.timezones import java_zone
 from calendarsite import perms
 from calendarsite.api import DomainError
 from calendarsite.credentials import hash_secret, secret_new

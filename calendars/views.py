@@ -20,9 +20,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from calendars import business_time, rules, schema, selectors, services
+from calendars import rules, schema, selectors, services
 from calendars.auth import GrsTokenAuthentication, basic_credentials
-from calendars.business_time import CalendarSpec
+from calendars.engine import business_time
+from calendars.engine.business_time import CalendarSpec
 from calendars.models import BusinessNode, Calendar, Package
 from calendars.serializers import (
     calendar_body_json,
@@ -483,7 +484,8 @@ QUESTIONS = {
 class BusinessTimeView(PackageView):
     """Base of the four business-time questions: CALENDAR_VIEW, then one query for the
     calendar and its exceptions, then the parameters (400 after 401/403/404, as a body's
-    errors come after them elsewhere in GRS), then the engine (calendars/business_time.py)."""
+    errors come after them elsewhere in GRS), then the engine
+    (calendars/engine/business_time.py)."""
 
     def session_ride(self, request: Request, kwargs: dict[str, str]) -> selectors.Ride | None:
         return selectors.calendar_spec_ride(**_calendar_ids(kwargs))

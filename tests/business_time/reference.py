@@ -1,6 +1,6 @@
 """A plain reference for business time, written from the rules and nothing else.
 
-It shares no code with calendars/business_time.py: each local date's interval is built
+It shares no code with calendars/engine/business_time.py: each local date's interval is built
 straight from the definition (datetime.combine with fold=0, then astimezone), and answers
 come from one flag per UTC minute (``MinuteGrid``) or from a sorted, merged interval list.
 """

@@ -5,8 +5,8 @@ from functools import cache
 
 from hypothesis import strategies as st
 
-from calendars.business_time import CalendarException, CalendarSpec
-from calendars.timezones import java_zone
+from calendars.engine.business_time import CalendarException, CalendarSpec
+from calendars.engine.timezones import java_zone
 
 from .reference import grs_week_day
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, time, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calendars import business_time as bt
+from calendars.engine import business_time as bt
 
 from .reference import MinuteGrid, end_of_minutes, interval_duration, merged_intervals
 from .reference import falls_on as reference_falls_on

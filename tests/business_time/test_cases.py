@@ -5,8 +5,8 @@ from itertools import pairwise
 
 import pytest
 
-from calendars import business_time as bt
-from calendars.timezones import java_zone
+from calendars.engine import business_time as bt
+from calendars.engine.timezones import java_zone
 
 from .reference import interval_duration
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calendars import business_time as bt
+from calendars.engine import business_time as bt
 
 from .reference import end_of_minutes, interval_duration, merged_intervals
 from .strategies import ZONE_NAMES, day_hours, zone

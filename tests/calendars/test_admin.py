@@ -4,9 +4,10 @@ from datetime import date
 
 import pytest
 
-from calendars import business_time, rules
+from calendars import rules
+from calendars.engine import business_time
+from calendars.engine.timezones import java_zone
 from calendars.models import Calendar, CalendarException, Package
-from calendars.timezones import java_zone
 from tests.factories import CalendarFactory, HolidayFactory, UserFactory
 
 from .conftest import CHANGE, api_client, member, url
@@ -159,8 +160,8 @@ def test_fixed_date_is_picked_as_a_date_in_the_calendars_zone(staff, package):
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from calendars import business_time
-    from calendars.timezones import java_zone
+    from calendars.engine import business_time
+    from calendars.engine.timezones import java_zone
 
     day = {"name": "Inventory", "type": "TIME_CHANGE", "placement": "FIXED",
            "fixed_day": "2026-06-10", "time_change_start": "10:00",
@@ -293,7 +294,7 @@ def test_change_page_shows_the_working_week_and_next_exceptions(staff, package):
 
     from django.utils import timezone
 
-    from calendars.timezones import java_zone
+    from calendars.engine.timezones import java_zone
 
     # Every day, 08:00-12:00 in UTC: seven blocks this week whatever today is.
     calendar = CalendarFactory(

@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from calendars import public_holidays, rules
+from calendars.engine.timezones import java_zone
 from calendars.models import CalendarException
-from calendars.timezones import java_zone
 from tests.factories import CalendarFactory, UserFactory
 
 from .conftest import api_client, scope, url
@@ -19,7 +19,7 @@ NY = java_zone("America/New_York")
 
 
 def local_date(ms: int, tz) -> date:
-    from calendars.business_time import local_date_of_epoch_ms
+    from calendars.engine.business_time import local_date_of_epoch_ms
 
     return local_date_of_epoch_ms(ms, tz)
 

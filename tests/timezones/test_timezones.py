@@ -6,11 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from calendars.timezones import JAVA_ZONE_IDS, is_java_zone_id, java_zone
+from calendars.engine.timezones import JAVA_ZONE_IDS, is_java_zone_id, java_zone
 
-SAMPLE = json.loads(
-    (Path(__file__).parents[2] / "calendars" / "tzdata" / "java_offsets_sample.json").read_text()
-)
+TZDATA = Path(__file__).parents[2] / "calendars" / "engine" / "tzdata"
+SAMPLE = json.loads((TZDATA / "java_offsets_sample.json").read_text())
 
 
 def utc(text: str) -> datetime.datetime:

@@ -5,10 +5,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from calendars import business_time, public_holidays, rules, selectors, services
+from calendars import public_holidays, rules, selectors, services
+from calendars.engine import business_time
+from calendars.engine.timezones import java_zone
 from calendars.management import command_error
 from calendars.models import CalendarException
-from calendars.timezones import java_zone
 
 
 class Command(BaseCommand):

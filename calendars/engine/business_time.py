@@ -94,7 +94,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from calendars.timezones import JavaZone, transition_seconds
+from calendars.engine.timezones import JavaZone, transition_seconds
 
 __all__ = [
     "BusinessTimeError",

@@ -3,14 +3,15 @@
 Regenerate (needs JDK 17's ``javac`` and ``java`` on PATH, or JAVA_HOME naming a JDK 17), from
 the repository root, then run ``make test`` and commit both JSON files:
 
-    .venv/bin/python calendars/tzdata/generate.py
+    .venv/bin/python calendars/engine/tzdata/generate.py
 
 - ``java_zones.json``: every ID of ``java.util.TimeZone.getAvailableIDs()`` and what
-  ``calendars.timezones.java_zone`` makes of it: ``{"offset": "-05:00"}`` when Java's rules for it
-  never change, ``{"zone": "Asia/Kolkata"}`` for the region ``TimeZone.toZoneId()`` names (read
-  from the pinned ``tzdata`` package), or ``{"posix": "..."}`` with Java's own rule when tzdata has
-  no such region (the ``SystemV/*DT`` IDs: US daylight time of 1976, last Sunday of April to last
-  Sunday of October, kept forever; only Java's 1974-75 emergency daylight time is left out).
+  ``calendars.engine.timezones.java_zone`` makes of it: ``{"offset": "-05:00"}`` when Java's
+  rules for it never change, ``{"zone": "Asia/Kolkata"}`` for the region ``TimeZone.toZoneId()``
+  names (read from the pinned ``tzdata`` package), or ``{"posix": "..."}`` with Java's own rule
+  when tzdata has no such region (the ``SystemV/*DT`` IDs: US daylight time of 1976, last
+  Sunday of April to last Sunday of October, kept forever; only Java's 1974-75 emergency daylight
+  time is left out).
 - ``java_offsets_sample.json``: Java's total UTC offset, in seconds, of every ID at the instants
   below; tests/timezones checks that Python computes the same, so CI needs no Java.
 """
