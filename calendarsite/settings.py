@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI's assets, served locally rather than from a CDN
     "calendars",
     "events",
+    "calendarsite.apps.CalendarSiteConfig",  # last: it needs every app's admin loaded
 ]
 
 MIDDLEWARE = [
