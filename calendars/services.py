@@ -188,9 +188,7 @@ def grs_session_use(
     if ride is not None:
         sql = perms.with_ride(sql, ride.sql, order=str(width + ride.width))
         params += ride.params
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    _, rows = perms.fetch_rows(sql, params)
     # The token's digest is unique: at most one session, on each of the ride's rows.
     session = _instance(compiled.compiler, rows[0][:width]) if rows else None
     # The token was found by its hash (no comparison of it follows: calendarsite.credentials

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -120,3 +121,22 @@ def with_ride(lookup: str, ride: str, *, order: str = "") -> str:
     fence = _FENCES.get(connection.vendor, "")
     sql = f"SELECT s.*, r.* FROM ({lookup}{fence}) s LEFT JOIN ({ride}) r ON 1 = 1"  # noqa: S608
     return f"{sql} ORDER BY {order}" if order else sql
+
+
+_TIMESTAMPTZ = psycopg.adapters.get_loader(
+    psycopg.adapters.types["timestamptz"].oid, psycopg.pq.Format.TEXT
+)
+
+
+def fetch_rows(sql: str, params: list[Any]) -> tuple[list[str], list[tuple]]:
+    """The column names and rows of ``sql``, unconverted: a token lookup and its ride
+    (with_ride) are read with this. On PostgreSQL instants are read by psycopg's own
+    loader rather than by Django's, a Python subclass of it that costs ~3 us a value:
+    1.2 ms of a page of 100 events' 400 instants, and a calendar body's rows repeat the
+    calendar's instants on each exception's row. Both give aware datetimes in the
+    session's time zone, which Django sets to UTC."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.cursor.adapters.register_loader("timestamptz", _TIMESTAMPTZ)
+        cursor.execute(sql, params)
+        return [column[0] for column in cursor.description], cursor.fetchall()

@@ -9,7 +9,6 @@ from operator import itemgetter
 from typing import Any
 from weakref import WeakKeyDictionary
 
-import psycopg
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from django.db.models import Model, OuterRef, Subquery
@@ -17,7 +16,7 @@ from django.db.models.sql import Query
 from django.utils import timezone
 
 from calendarsite.credentials import hash_secret
-from calendarsite.perms import Access, held_sql, with_ride
+from calendarsite.perms import Access, fetch_rows, held_sql, with_ride
 from calendarsite.perms import held_params as perms_held_params
 from events import filters, rules
 from events.models import ApiKey, ApiToken, CalendarEvent, FeedToken
@@ -44,7 +43,7 @@ def api_token_access(
     if ride is not None:
         sql = with_ride(sql, ride.sql)  # the page's rows are put in order by ride.read
         params += ride.params
-    names, rows = _fetch(sql, params)
+    names, rows = fetch_rows(sql, params)
     if not rows:
         return None
     width = names.index("granted") + 1  # the token lookup's columns, then the page's
@@ -246,7 +245,7 @@ def calendar_event_list(*, params: dict[str, str], ride: PageRide | None = None)
     page pays for counting millions of rows (docs/events.md, "TotalCount")."""
     if ride is None or ride.rows is None:
         ride = calendar_event_page_ride(params=params)  # or filters.BadParameters
-        ride.rows = ride.read(_fetch(ride.sql, ride.params)[1])
+        ride.rows = ride.read(fetch_rows(ride.sql, ride.params)[1])
     data, rows = ride.data, ride.rows
     page_size = data["PageSize"]
     next_cursor = None
@@ -267,23 +266,6 @@ def calendar_event_list(*, params: dict[str, str], ride: PageRide | None = None)
 
 
 # psycopg's own timestamptz loader (C, in psycopg[binary]).
-_TIMESTAMPTZ = psycopg.adapters.get_loader(
-    psycopg.adapters.types["timestamptz"].oid, psycopg.pq.Format.TEXT
-)
-
-
-def _fetch(sql: str, params: list[Any]) -> tuple[list[str], list[tuple]]:
-    """The column names and rows of ``sql``, unconverted. On PostgreSQL instants are read
-    by psycopg's own loader rather than by Django's, a Python subclass of it that costs
-    ~3 us a value: 1.2 ms of a page of 100 events' 400 instants. Both give aware
-    datetimes in the session's time zone, which Django sets to UTC."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.cursor.adapters.register_loader("timestamptz", _TIMESTAMPTZ)
-        cursor.execute(sql, params)
-        return [column[0] for column in cursor.description], cursor.fetchall()
-
-
 def _count_up_to(data: dict[str, Any], limit: int) -> int | None:
     """The number of events ``data`` chooses (Cursor aside) if at most ``limit``, else
     None, reading at most ``limit + 1`` of them."""
