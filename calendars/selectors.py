@@ -6,6 +6,7 @@ import re
 import threading
 import uuid
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache, partial
 from typing import Any, NamedTuple
@@ -306,11 +307,27 @@ def compiled_query(
 _COMPILED = threading.local()
 
 
-def _body_read(
-    compiler: Any, rows: list[tuple[Any, ...]]
-) -> tuple[Calendar, list[CalendarException]] | None:
+@dataclass(slots=True, eq=False)
+class Body:
+    """A calendar with its exceptions as calendar_body_ride read them. Requests that read
+    the same rows share one Body, so the view builds its ``answer`` once."""
+
+    calendar: Calendar
+    exceptions: list[CalendarException]
+    answer: dict[str, Any] | None = None
+
+
+def _body_read(compiler: Any, rows: list[tuple[Any, ...]]) -> Body | None:
     if not rows or rows[0][0] is None:  # the calendar's id is never NULL
         return None
+    return _body_of_rows(compiler, tuple(rows))
+
+
+@lru_cache(maxsize=256)
+def _body_of_rows(compiler: Any, rows: tuple[tuple[Any, ...], ...]) -> Body:
+    """The Body of a calendar's rows, built once per process for each content it has had:
+    the rows hold every column answered, the lock's holder and whether the lock is live,
+    so any change (or the lock's expiry) reads as other rows."""
     rows = list(compiler.results_iter(results=[rows]))  # the fields' own conversions
     width = len(_CALENDAR_FIELDS)
     calendar = Calendar(**dict(zip(_CALENDAR_FIELDS, rows[0][:width], strict=True)))
@@ -329,7 +346,7 @@ def _body_read(
         for row in rows
         if row[-1] is not None
     ]
-    return calendar, exceptions
+    return Body(calendar, exceptions)
 
 
 def calendar_get_any(*, calendar_id: str) -> Calendar | None:

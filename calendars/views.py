@@ -268,10 +268,12 @@ class CalendarBodyView(PackageView):
             calendar = self.calendar(request, kwargs, VIEW, with_exceptions=True)
             return Response(calendar_body_json(calendar))
         self.require_tenant(request, kwargs["tenant_id"], VIEW)
-        found = request.auth.ride_answer
-        if found is None:
+        body = request.auth.ride_answer
+        if body is None:
             raise_not_found(_calendar_ids(kwargs))
-        return Response(calendar_body_json(*found))
+        if body.answer is None:  # the first request to read these rows
+            body.answer = calendar_body_json(body.calendar, body.exceptions)
+        return Response(body.answer)
 
     @schema.body_put
     def put(self, request: Request, **kwargs: str) -> HttpResponse:

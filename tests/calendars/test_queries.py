@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from calendars.models import GrsSession
+from calendars.models import CalendarException, GrsSession
 from tests.factories import CalendarFactory, HolidayFactory, TenantFactory, UserFactory
 
 from .conftest import MODIFY, VIEW, api_client, grant, lock, url
@@ -80,3 +80,23 @@ def test_body_in_one_query_shows_the_lock_holder_and_ids(
     with django_assert_num_queries(1):
         body = client.get(url(package, "businesscalendarbody", calendar)).json()
     assert (body["locked"], body["lockOwner"]) == (False, None)
+
+
+def test_a_shared_body_answer_never_outlives_its_rows(client, package, calendar):
+    """Requests reading the same rows share one answer (calendars/selectors.py:Body); any
+    change to what is answered, however it is written, reads as other rows."""
+    holiday = HolidayFactory(calendar=calendar, name="Closed")
+    holder = UserFactory(username="holder")
+    package.tenant.members.add(holder)
+    grant(holder, VIEW, MODIFY)
+    lock(api_client(holder), package, calendar)
+    body = url(package, "businesscalendarbody", calendar)
+    first = client.get(body).json()
+    assert client.get(body).json() == first
+    assert (first["lockOwner"], first["exceptions"][0]["name"]) == ("holder", "Closed")
+
+    # Raw updates, which bump no version: the answer follows them all the same.
+    CalendarException.objects.filter(pk=holiday.pk).update(name="Open")
+    type(holder).objects.filter(pk=holder.pk).update(username="keeper")
+    after = client.get(body).json()
+    assert (after["lockOwner"], after["exceptions"][0]["name"]) == ("keeper", "Open")
