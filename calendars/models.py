@@ -377,6 +377,11 @@ class Calendar(models.Model):
             )
         return bool(live)
 
+    def locked_by_other(self, user: Any) -> bool:
+        """Whether a live lock is held by someone other than ``user`` (None: by anyone),
+        which staff's writes may pass only by overriding it."""
+        return self.lock_is_live() and (user is None or self.lock_user_id != user.pk)
+
     def stored_fixed_dates(self, *, skip: Collection[int] = ()) -> list[tuple[int, int]]:
         """(index in the body's list order, fixedDate) of each stored FIXED exception, but
         those whose id is in ``skip``: what a change of zone must keep within the years

@@ -386,8 +386,7 @@ def calendar_exceptions_add(
     if not Calendar.objects.filter(pk=calendar.pk).update(updated_at=timezone.now()):
         raise CalendarGone
     row = Calendar.objects.with_lock().get(pk=calendar.pk)
-    held_by_other = row.lock_is_live() and (user is None or row.lock_user_id != user.pk)
-    if held_by_other and not override:
+    if row.locked_by_other(user) and not override:
         raise LockHeld
     tz = java_zone(row.time_zone_id)
     values, problems = rules.exceptions_parse({"exceptions": list(items)}, tz)
@@ -553,7 +552,7 @@ def calendar_staff_edit_refusal(*, calendar_id: int, user, override: bool) -> st
     row = (
         Calendar.objects.select_for_update(of=("self",)).with_lock().filter(pk=calendar_id).first()
     )
-    if row is None or not row.lock_is_live() or row.lock_user_id == user.pk:
+    if row is None or not row.locked_by_other(user):
         return None
     if not override:
         return rules.LOCK_HELD_OVERRIDE
