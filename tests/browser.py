@@ -51,16 +51,21 @@ def log_in(browser, live_server) -> None:
 
 def follow(browser, element, timeout: float = 30) -> None:
     """Click a link or a submit button and wait for the page it leads to. Reading the
-    page right after the click races the navigation: an element found on the old page
-    goes stale under the reader (StaleElementReferenceException)."""
-    from selenium.webdriver.support import expected_conditions
+    page right after the click races the navigation. Holding an element of the old page
+    to watch it go stale races it too: while the page is being swapped Chromium answers
+    such an element with an inspector error ("Node with given id does not belong to the
+    document"), not as stale. So the old page is marked with a script variable, which
+    no new page has, and the wait polls by script, ignoring what a page in flight says."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    old_page = browser.find_element("tag name", "html")
+    browser.execute_script("window.__leaving = true")
     element.click()
-    wait = WebDriverWait(browser, timeout)
-    wait.until(expected_conditions.staleness_of(old_page))
-    wait.until(lambda b: b.execute_script("return document.readyState") == "complete")
+    WebDriverWait(browser, timeout, ignored_exceptions=(WebDriverException,)).until(
+        lambda b: b.execute_script(
+            "return window.__leaving !== true && document.readyState === 'complete'"
+        )
+    )
 
 
 def day_of(browser, element) -> int:
