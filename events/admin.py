@@ -2,9 +2,11 @@ from datetime import datetime
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.forms import Media
 from django.http import HttpRequest
 from django.urls import reverse
@@ -68,7 +70,13 @@ class CappedCountPaginator(Paginator):
     """Counts no more than CAP matches (reading at most CAP + 1 rows through whichever
     index serves the filters), so that a changelist of millions of events never counts the
     table; past the cap the changelist says "10000+" and pages up to it (filter or search
-    to go further)."""
+    to go further).
+
+    The count also decides how the page is read. Few matches (at most CAP) are fetched
+    and sorted: reading them along the order's index instead, as the planner may when it
+    overestimates them (an ExternalId's beginning OR a title's trigrams), walks the index
+    past every row that does not match (0.4 s at 2M events). Past the cap the matches are
+    dense, and walking the index finds a page at once."""
 
     CAP = 10_000
 
@@ -76,6 +84,33 @@ class CappedCountPaginator(Paginator):
     def count(self) -> int:
         found = self.object_list.order_by().values("pk")[: self.CAP + 1].count()
         return found if found <= self.CAP else AtLeast(self.CAP)
+
+    def page(self, number):
+        if not isinstance(self.count, AtLeast):
+            self.object_list = _order_unindexed(self.object_list)
+        return super().page(number)
+
+
+class SortableByChangeList(ChangeList):
+    """Django's changelist honours ``?o=`` for every column, sortable or not; this one
+    ignores the columns its admin's ``sortable_by`` leaves out."""
+
+    def get_ordering_field(self, field_name):
+        if self.sortable_by is not None and field_name not in self.sortable_by:
+            return None
+        return super().get_ordering_field(field_name)
+
+
+def _order_unindexed(queryset):
+    """The same order, by expressions no index serves: COALESCE(x, x) is x, NULLs too."""
+    terms = []
+    for term in queryset.query.order_by:
+        if isinstance(term, str) and term.lstrip("-") != "?":
+            name = term.lstrip("-")
+            same = Coalesce(F(name), F(name))
+            term = same.desc() if term.startswith("-") else same.asc()
+        terms.append(term)
+    return queryset.order_by(*terms)
 
 
 class AtLeast(int):
@@ -111,6 +146,12 @@ class CalendarEventAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
     readonly_fields = ["created_at", "updated_at", "deleted_at"]
     ordering = ["-start_time"]
+    # Only the orders an index serves: sorting millions of events by title or type would
+    # cost a worker a second; search or filter instead.
+    sortable_by = ["external_id", "student", "when"]
+
+    def get_changelist(self, request: HttpRequest, **kwargs):
+        return SortableByChangeList
 
     def get_search_results(self, request: HttpRequest, queryset, search_term: str):
         """ExternalId exactly or by its beginning (case matters, as in the API: served by
