@@ -29,6 +29,7 @@ from calendars.models import (
     live_lock_expression,
     session_cutoff,
 )
+from calendarsite.perms import fetch_rows
 
 _TENANT_ID = re.compile(r"[0-9]{1,18}")  # fits a 64-bit integer
 _EXTERNAL_ID = re.compile(r"Calendar_([1-9][0-9]{0,17})")  # no leading zeros: one name each
@@ -76,6 +77,40 @@ def package_get(*, tenant_id: str, package_id: str) -> Package | None:
 
 def calendar_list(*, package: Package) -> QuerySet[Calendar]:
     return Calendar.objects.filter(package=package).with_lock()
+
+
+@dataclass(slots=True, eq=False)
+class Listed:
+    """A calendar of a package's list as calendar_list_read read it. Requests that read
+    the same row share one Listed, so the view builds its ``answer`` once."""
+
+    calendar: Calendar
+    answer: dict[str, Any] | None = None
+
+
+def calendar_list_read(*, package: Package) -> list[Listed]:
+    """``calendar_list(package=package)`` in one compiled query read with psycopg's C
+    loaders, each calendar built once per process for each content its row has had: a
+    list of 1,000 calendars built 1,000 models and read 30,000 instants through Django's
+    converters on every request (~48 ms in-process)."""
+    compiled = compiled_query("calendar-list", _list_query, ("package", "cutoff"))
+    params = compiled.params(package=package.pk, cutoff=session_cutoff())
+    _, rows = fetch_rows(compiled.sql, params)
+    return [_listed_of_row(compiled.compiler, row) for row in rows]
+
+
+def _list_query() -> QuerySet[Calendar]:
+    return (
+        Calendar.objects.filter(package_id=STAND_INS["package"][0])
+        .annotate(lock_live=live_lock_expression(STAND_IN_NOW))
+        .values_list(*_CALENDAR_FIELDS, _LOCK_HOLDER, "lock_live")
+    )
+
+
+@lru_cache(maxsize=4096)
+def _listed_of_row(compiler: Any, row: tuple[Any, ...]) -> Listed:
+    [row] = compiler.results_iter(results=[[row]])  # the fields' own conversions
+    return Listed(_calendar_of_row(row))
 
 
 def _calendar_lookup(calendar_id: str) -> dict[str, object] | None:
@@ -191,6 +226,7 @@ def _spec_of_rows(rows: tuple[tuple[Any, ...], ...]) -> CalendarSpec:
 
 
 _CALENDAR_FIELDS = tuple(f.attname for f in Calendar._meta.concrete_fields)
+_LOCK_HOLDER = f"lock_user__{get_user_model().USERNAME_FIELD}"
 _BODY_EXCEPTION_FIELDS = tuple(
     f.name for f in CalendarException._meta.concrete_fields if f.name not in ("id", "calendar")
 )
@@ -214,7 +250,6 @@ def calendar_body_ride(*, tenant_id: str, package_id: str, calendar_id: str) -> 
 
 
 def _body_query(name: str) -> QuerySet[Calendar]:
-    username = f"lock_user__{get_user_model().USERNAME_FIELD}"
     return (
         Calendar.objects.filter(
             package_id=STAND_INS["package"][0],
@@ -225,7 +260,7 @@ def _body_query(name: str) -> QuerySet[Calendar]:
         .order_by("exceptions__id")
         .values_list(
             *_CALENDAR_FIELDS,
-            username,
+            _LOCK_HOLDER,
             "lock_live",
             *(f"exceptions__{f}" for f in _BODY_EXCEPTION_FIELDS),
             "exceptions__id",
@@ -330,13 +365,7 @@ def _body_of_rows(compiler: Any, rows: tuple[tuple[Any, ...], ...]) -> Body:
     so any change (or the lock's expiry) reads as other rows."""
     rows = list(compiler.results_iter(results=[rows]))  # the fields' own conversions
     width = len(_CALENDAR_FIELDS)
-    calendar = Calendar(**dict(zip(_CALENDAR_FIELDS, rows[0][:width], strict=True)))
-    calendar._state.adding = False
-    holder, calendar.lock_live = rows[0][width : width + 2]
-    if calendar.lock_user_id is not None:
-        user = get_user_model()(pk=calendar.lock_user_id)
-        setattr(user, get_user_model().USERNAME_FIELD, holder)
-        calendar.lock_user = user
+    calendar = _calendar_of_row(rows[0])
     exceptions = [
         CalendarException(
             pk=row[-1],
@@ -347,6 +376,20 @@ def _body_of_rows(compiler: Any, rows: tuple[tuple[Any, ...], ...]) -> Body:
         if row[-1] is not None
     ]
     return Body(calendar, exceptions)
+
+
+def _calendar_of_row(row: tuple[Any, ...]) -> Calendar:
+    """The calendar of a row that starts with _CALENDAR_FIELDS, its lock's holder and
+    whether the lock is live (converted), as ``with_lock`` would give it."""
+    width = len(_CALENDAR_FIELDS)
+    calendar = Calendar(**dict(zip(_CALENDAR_FIELDS, row[:width], strict=True)))
+    calendar._state.adding = False
+    holder, calendar.lock_live = row[width : width + 2]
+    if calendar.lock_user_id is not None:
+        user = get_user_model()(pk=calendar.lock_user_id)
+        setattr(user, get_user_model().USERNAME_FIELD, holder)
+        calendar.lock_user = user
+    return calendar
 
 
 def calendar_get_any(*, calendar_id: str) -> Calendar | None:

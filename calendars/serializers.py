@@ -30,13 +30,13 @@ def calendar_json(calendar: Calendar) -> dict[str, Any]:
     return {"calendarId": calendar.external_id, **_fields(calendar, timezone.now())}
 
 
-def calendars_json(calendars: Iterable[Calendar]) -> dict[str, Any]:
-    now = timezone.now()
+def calendar_list_entry(calendar: Calendar, now: datetime | None = None) -> dict[str, Any]:
+    """A calendar in a package's list: ``calendarId`` is the UUID, ``extCalendarId``
+    Calendar_N."""
     return {
-        "calendars": [
-            {"calendarId": str(c.uuid), "extCalendarId": c.external_id, **_fields(c, now)}
-            for c in calendars
-        ]
+        "calendarId": str(calendar.uuid),
+        "extCalendarId": calendar.external_id,
+        **_fields(calendar, now or timezone.now()),
     }
 
 

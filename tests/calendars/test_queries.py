@@ -100,3 +100,26 @@ def test_a_shared_body_answer_never_outlives_its_rows(client, package, calendar)
     type(holder).objects.filter(pk=holder.pk).update(username="keeper")
     after = client.get(body).json()
     assert (after["lockOwner"], after["exceptions"][0]["name"]) == ("keeper", "Open")
+
+
+def test_a_shared_list_entry_never_outlives_its_row(client, package, calendar):
+    """Requests reading the same calendar row share one list entry
+    (calendars/selectors.py:Listed); any change to what is answered, however it is
+    written, and the lock's end, read as another row."""
+    holder = UserFactory(username="holder")
+    package.tenant.members.add(holder)
+    grant(holder, VIEW, MODIFY)
+    lock(api_client(holder), package, calendar)
+    calendars = url(package, "calendars")
+    [first] = client.get(calendars).json()["calendars"]
+    assert client.get(calendars).json()["calendars"] == [first]
+    assert (first["name"], first["lockOwner"]) == (calendar.name, "holder")
+
+    # Raw updates, which bump no version: the answer follows them all the same.
+    type(calendar).objects.filter(pk=calendar.pk).update(name="Renamed", day_ends_hour=18)
+    type(holder).objects.filter(pk=holder.pk).update(username="keeper")
+    [after] = client.get(calendars).json()["calendars"]
+    assert (after["name"], after["dayEndsHour"], after["lockOwner"]) == ("Renamed", 18, "keeper")
+    GrsSession.objects.filter(user=holder).update(last_used_at=timezone.now() - timedelta(days=9))
+    [unlocked] = client.get(calendars).json()["calendars"]
+    assert (unlocked["locked"], unlocked["lockOwner"]) == (False, None)
