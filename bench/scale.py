@@ -12,6 +12,14 @@ on a free loopback port, in one run on the same server:
 2. the store is grown to --events (2,000,000 by default; 1,000 calendars in the package,
    10,000 in all, 500 exceptions) and every figure is measured again.
 
+Each figure reads the same answer at both sizes, so that its growth measures the store,
+not the answer: before the small store is measured, probe rows are added that stay in the
+big one (a student with 150 events, a day two days ago with 150 events, ExternalIds
+"probe-N", a package of 10 calendars and a calendar with 5 exceptions); a random day or
+student would answer one row at 2,000 events and a full page at 2,000,000. The figures the
+issue asks at 1,000 calendars and 500 exceptions (10 and 5 in the small store) grow with
+their answer, and say so.
+
 Each figure is printed with its p50 and p95 at both sizes and its growth ratio (p50 big /
 p50 small; target <= 2, never above 3), beside the server's cheapest request (a JSON 404
 on an unknown API path) measured in the same rounds, and the batch upsert beside its
@@ -115,6 +123,41 @@ class Fixtures:
         )
         self.password = password
 
+    def probes(self, port: int, token: str, students: list[int]) -> None:
+        """Rows that answer alike at both sizes (made once, before the small store is
+        measured): the probe student's 150 events over four years, 150 events of other
+        students on PROBE_DAY, a package of 10 calendars."""
+        from django.contrib.auth import get_user_model
+
+        from calendars import rules
+        from calendars.demo import office_body
+        from calendars.models import Calendar
+
+        self.probe_student = get_user_model().objects.create(username="probe-student").pk
+        start = PROBE_DAY - timedelta(days=730)
+        items = [
+            probe_item(f"probe-student-{n}", self.probe_student, start + timedelta(days=n * 9.7))
+            for n in range(150)
+        ]
+        items += [
+            probe_item(f"probe-day-{n}", students[n], PROBE_DAY + timedelta(minutes=9 * n))
+            for n in range(150)
+        ]
+        status, answer = common.request(
+            port, "PUT", batch.BATCH_PATH, json.dumps(items).encode(), token
+        )
+        if status != 200:
+            raise RuntimeError(f"probe batch answered {status}: {answer[:300]!r}")
+        office, _ = rules.calendar_parse(office_body("Calendar"))
+        from calendars import services as grs
+
+        ten = grs.package_create(tenant=self.tenant, name="Ten calendars")
+        Calendar.objects.bulk_create(
+            [Calendar(package=ten, **{**office, "name": f"Ten {n}"}) for n in range(10)]
+        )
+        self.ten = ten
+        self.five = Calendar.objects.filter(package=ten).order_by("pk").first()
+
     def calendars(self, *, in_package: int, total: int) -> None:
         from calendars import rules
         from calendars.demo import office_body
@@ -150,6 +193,21 @@ class Fixtures:
         from events.services import feed_token_create
 
         return feed_token_create(user=get_user_model().objects.get(pk=user_id))[1]
+
+
+# Two days ago at midnight (UTC): inside the admin's "past 7 days" filter.
+PROBE_DAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(2)
+
+
+def probe_item(external_id: str, user_id: int, start: datetime) -> dict:
+    return {
+        "ExternalId": external_id,
+        "UserId": user_id,
+        "TypeId": 2,
+        "StartTime": iso(start),
+        "EndTime": iso(start + timedelta(minutes=45)),
+        "Title": f"Probe {external_id}",
+    }
 
 
 def exceptions_body(count: int) -> bytes:
@@ -217,6 +275,14 @@ class Client:
         return run
 
 
+# The figures whose answer is 100 times larger in the big store (the issue's 1,000
+# calendars and 500 exceptions, 10 and 5 in the small one).
+ANSWER_GROWS = (
+    "GRS: calendars of the package (10, then 1,000)",
+    "GRS: body GET (5, then 500 exceptions)",
+    "GRS: body PUT (5, then 500 exceptions)",
+)
+
 SLOW = 1.0  # seconds: a case this slow at warm-up is measured in SLOW_ROUNDS rounds only
 SLOW_ROUNDS = 3
 
@@ -249,15 +315,10 @@ def cases_for(
 ) -> dict[str, Callable[[], float]]:
     rng = random.Random(7)
     now = datetime.now(UTC)
-    student = lambda: rng.choice(students)  # noqa: E731
-    day = lambda: now + timedelta(days=rng.randrange(-700, 700))  # noqa: E731
 
-    def window(days: int) -> Callable[[], str]:
-        def path() -> str:
-            start = day().replace(hour=0, minute=0, second=0, microsecond=0)
-            return f"{LIST}?" + urlencode({"From": iso(start), "To": iso(start + timedelta(days))})
-
-        return path
+    def window(before: int, after: int) -> str:
+        start, end = PROBE_DAY - timedelta(before), PROBE_DAY + timedelta(after)
+        return f"{LIST}?" + urlencode({"From": iso(start), "To": iso(end)})
 
     ids = [
         row[0]
@@ -287,18 +348,20 @@ def cases_for(
     ]
     common.request(client.port, "PUT", batch.BATCH_PATH, json.dumps(batch50).encode(), client.token)
     since_large = iso(now - timedelta(days=89))
-    feed = fx.feed_secret(students[0])
-    search_id = "scale-1234"
+    feed = fx.feed_secret(fx.probe_student)
     code = conn.execute(
-        "SELECT substr(title, 8, 6) FROM events_calendarevent WHERE external_id = %s", [search_id]
+        "SELECT substr(title, 8, 6) FROM events_calendarevent WHERE external_id = 'scale-1234'"
     ).fetchone()[0]
-    page_student = students[123]
     grs = f"/grs/v1/tenant/{fx.tenant.pk}/package/{fx.package.pk}"
     body_path = f"{grs}/businesscalendarbody/{fx.calendar.uuid}"
     lock = f"{grs}/lockcalendar/{fx.calendar.uuid}"
     common.request(client.port, "GET", lock, auth=client.grs_auth)
     body = exceptions_body(500 if size == "big" else 5)
     common.request(client.port, "PUT", body_path, body, auth=client.grs_auth)
+    ten = f"/grs/v1/tenant/{fx.tenant.pk}/package/{fx.ten.pk}"
+    five_path = f"{ten}/businesscalendarbody/{fx.five.uuid}"
+    common.request(client.port, "GET", f"{ten}/lockcalendar/{fx.five.uuid}", auth=client.grs_auth)
+    common.request(client.port, "PUT", five_path, exceptions_body(5), auth=client.grs_auth)
     week_ago = (now - timedelta(days=7)).date()
 
     cases = {
@@ -306,10 +369,10 @@ def cases_for(
         "list, default order (PageSize=100)": client.get(f"{LIST}?PageSize=100"),
         "list, next page (NextCursor)": client.get(f"{LIST}?PageSize=100&Cursor={next_cursor}"),
         "list, IncludeTotalCount=true": client.get(f"{LIST}?PageSize=100&IncludeTotalCount=true"),
-        "list, by student": client.get(lambda: f"{LIST}?UserId={student()}"),
+        "list, by student": client.get(f"{LIST}?UserId={fx.probe_student}"),
         "list, by type": client.get(f"{LIST}?TypeId=2"),
-        "list, one-day window": client.get(window(1)),
-        "list, one-week window": client.get(window(7)),
+        "list, one-day window": client.get(window(0, 1)),
+        "list, one-week window": client.get(window(3, 4)),
     }
     for ordering in ["-StartTime", "UpdatedAt", "-UpdatedAt", "Id", "-Id"]:
         cases[f"list, Ordering={ordering}"] = client.get(f"{LIST}?Ordering={ordering}")
@@ -321,9 +384,11 @@ def cases_for(
         "feed (one student)": client.get(f"{LIST}/feeds/{feed}.ics", auth=""),
         "admin: events changelist": client.get(ADMIN_EVENTS, auth="staff"),
         "admin: search ExternalId, exact": client.get(
-            f"{ADMIN_EVENTS}?q={search_id}", auth="staff"
+            f"{ADMIN_EVENTS}?q=probe-day-42", auth="staff"
         ),
-        "admin: search ExternalId, prefix": client.get(f"{ADMIN_EVENTS}?q=scale-123", auth="staff"),
+        "admin: search ExternalId, prefix": client.get(
+            f"{ADMIN_EVENTS}?q=probe-day-1", auth="staff"
+        ),
         "admin: search a title word (rare)": client.get(f"{ADMIN_EVENTS}?q={code}", auth="staff"),
         "admin: search a title word (common)": client.get(
             f"{ADMIN_EVENTS}?q=Strategy", auth="staff"
@@ -336,7 +401,7 @@ def cases_for(
             auth="staff",
         ),
         "admin: filter student": client.get(
-            f"{ADMIN_EVENTS}?user__id__exact={page_student}", auth="staff"
+            f"{ADMIN_EVENTS}?user__id__exact={fx.probe_student}", auth="staff"
         ),
         "admin: student autocomplete": client.get(
             "/admin/autocomplete/?app_label=events&model_name=calendarevent&field_name=user"
@@ -348,9 +413,14 @@ def cases_for(
         "admin: calendar change page": client.get(
             f"/admin/calendars/calendar/{fx.calendar.pk}/change/", auth="staff"
         ),
-        "GRS: calendars of the package": client.get(f"{grs}/calendars", auth="grs"),
-        "GRS: body GET": client.get(body_path, auth="grs"),
-        "GRS: body PUT": client.timed("PUT", body_path, body, auth="grs", expect=201),
+        "GRS: calendars of a package of 10": client.get(f"{ten}/calendars", auth="grs"),
+        "GRS: body GET, 5 exceptions": client.get(five_path, auth="grs"),
+        "GRS: body PUT, 5 exceptions": client.timed(
+            "PUT", five_path, exceptions_body(5), auth="grs", expect=201
+        ),
+        ANSWER_GROWS[0]: client.get(f"{grs}/calendars", auth="grs"),
+        ANSWER_GROWS[1]: client.get(body_path, auth="grs"),
+        ANSWER_GROWS[2]: client.timed("PUT", body_path, body, auth="grs", expect=201),
     }
     return cases
 
@@ -438,6 +508,8 @@ def main() -> int:
                 seeded[size] = (time.monotonic() - began, max(0, events - have))
                 fx.calendars(in_package=in_package, total=total)
                 students = fx.students()
+                if size == "small":
+                    fx.probes(server.port, token, students)
                 cases = cases_for(client, fx, conn, students, size)
                 cases |= batch_cases(client, conn, students, size)
                 results[size] = measure(cases, args.rounds)
@@ -470,6 +542,8 @@ def main() -> int:
             continue
         growth = common.p50(big[name]) / common.p50(small[name])
         flag = "" if growth <= 2 else (" !" if growth <= 3 else " !!")
+        if name in ANSWER_GROWS:
+            flag = " (answer x100)"
         print(
             f"| {name} | {ms(common.p50(small[name]))} | {ms(common.p95(small[name]))}"
             f" | {ms(common.p50(big[name]))} | {ms(common.p95(big[name]))}"
@@ -477,6 +551,8 @@ def main() -> int:
         )
     print("\nTimes in ms. growth = big p50 / small p50 (target <= 2, never above 3: ! marks")
     print("above 2, !! above 3). big x floor = big p50 / the JSON 404's p50 at the big size.")
+    print("Every figure reads the same answer at both sizes (probe rows), but those marked")
+    print("'answer x100', whose answer is 100 times larger in the big store.")
     return 0
 
 
