@@ -11,8 +11,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, QuerySet
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -168,6 +169,39 @@ class LockRespectingForm(forms.ModelForm):
         )
         if refusal:
             self.add_error("override_lock", refusal)
+
+
+class LockRespectingDelete:
+    """ModelAdmin: deleting calendars, or what hangs on them, respects the API's locks
+    (services.calendars_staff_delete_refusal). The confirmation page lists the refusal
+    where Django lists what staff may not delete, and refuses the POST; the delete
+    itself checks again in its transaction."""
+
+    def calendars_of(self, objs) -> QuerySet[Calendar]:
+        raise NotImplementedError
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if refusal := self._delete_refusal(request, objs):
+            perms_needed = {*perms_needed, refusal}
+        return deleted, counts, perms_needed, protected
+
+    def _delete_refusal(self, request, objs) -> str | None:
+        return services.calendars_staff_delete_refusal(
+            calendars=self.calendars_of(list(objs)), user=request.user
+        )
+
+    def delete_model(self, request, obj) -> None:
+        with transaction.atomic():
+            if self._delete_refusal(request, [obj]):
+                raise PermissionDenied
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        with transaction.atomic():
+            if self._delete_refusal(request, queryset):
+                raise PermissionDenied
+            super().delete_queryset(request, queryset)
 
 
 class StaffFormMixin:
@@ -547,7 +581,7 @@ class PackageForm(forms.ModelForm):
 
 
 @admin.register(Package)
-class PackageAdmin(admin.ModelAdmin):
+class PackageAdmin(LockRespectingDelete, admin.ModelAdmin):
     form = PackageForm
     list_display = ["name", "tenant", "node", "type", "business_name", "id"]
     list_filter = ["tenant"]
@@ -557,9 +591,12 @@ class PackageAdmin(admin.ModelAdmin):
     autocomplete_fields = ["node"]
     filter_horizontal = ["templates"]
 
+    def calendars_of(self, objs) -> QuerySet[Calendar]:
+        return Calendar.objects.filter(package__in=[package.pk for package in objs])
+
 
 @admin.register(Calendar)
-class CalendarAdmin(StaffFormMixin, admin.ModelAdmin):
+class CalendarAdmin(LockRespectingDelete, StaffFormMixin, admin.ModelAdmin):
     form = CalendarForm
     inlines = [CalendarExceptionInline]
     list_display = ["external_id", "name", "package", "time_zone_id", "lock_state"]
@@ -568,6 +605,9 @@ class CalendarAdmin(StaffFormMixin, admin.ModelAdmin):
     search_fields = ["name"]
     readonly_fields = ["external_id", "uuid", "lock_state", "updated_at", "working_week"]
     actions = ["unlock", "add_public_holidays"]
+
+    def calendars_of(self, objs) -> QuerySet[Calendar]:
+        return Calendar.objects.filter(pk__in=[calendar.pk for calendar in objs])
 
     def get_queryset(self, request):
         # Annotated only: a select_related here would replace list_select_related.
@@ -714,7 +754,7 @@ class CalendarFilter(admin.SimpleListFilter):
 
 
 @admin.register(CalendarException)
-class CalendarExceptionAdmin(StaffFormMixin, admin.ModelAdmin):
+class CalendarExceptionAdmin(LockRespectingDelete, StaffFormMixin, admin.ModelAdmin):
     """Every calendar's exceptions, to find one among a calendar's hundreds (its change
     page shows a page of them): the inline's form and rules on a page of their own."""
 
@@ -748,6 +788,9 @@ class CalendarExceptionAdmin(StaffFormMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         _calendars_touch([obj.calendar_id])
+
+    def calendars_of(self, objs) -> QuerySet[Calendar]:
+        return Calendar.objects.filter(pk__in={exception.calendar_id for exception in objs})
 
     def delete_model(self, request, obj) -> None:
         super().delete_model(request, obj)

@@ -540,6 +540,11 @@ HOLIDAY_YEARS_INVALID = (
 LOCK_HELD_OVERRIDE = f"{LOCK_HELD}; override the lock to change the calendar anyway."
 
 
+def lock_held_delete(calendars: str) -> str:
+    """Staff's delete of calendars (or of what hangs on them) under another's live lock."""
+    return f"{LOCK_HELD} ({calendars}); deleting it needs OVERRIDE_LOCKS."
+
+
 # Calendars one run of the admin action may touch (a request must stay short).
 HOLIDAY_ACTION_MAX = 100
 

@@ -561,6 +561,28 @@ def calendar_staff_edit_refusal(*, calendar_id: int, user, override: bool) -> st
     return None
 
 
+def calendars_staff_delete_refusal(*, calendars: QuerySet[Calendar], user) -> str | None:
+    """Why staff may not delete these calendars, or what hangs on them (their exceptions,
+    their package): another user holds a live lock on one of them and staff may not
+    override locks (OVERRIDE_LOCKS). The admin's delete is confirmed on a page of its
+    own, so holding the permission is enough. None when they may. The locked rows stay
+    locked until the caller's transaction ends, so no API client takes a lock between
+    this check and the delete."""
+    with transaction.atomic():
+        held = [
+            calendar
+            for calendar in calendars.filter(lock_user__isnull=False)
+            .select_for_update(of=("self",))
+            .with_lock()
+            .order_by("pk")
+            if calendar.locked_by_other(user)
+        ]
+    if not held or user.has_perm("calendars.OVERRIDE_LOCKS"):
+        return None
+    shown = ", ".join(f"{c.name} ({c.external_id}), locked by {c.lock_owner()}" for c in held[:5])
+    return rules.lock_held_delete(shown + (f" and {len(held) - 5} more" if len(held) > 5 else ""))
+
+
 @transaction.atomic
 def calendars_unlock(*, calendar_ids: Iterable[int]) -> int:
     """Staff's unlock (admin action): release whatever lock the calendars have."""

@@ -522,3 +522,50 @@ def test_the_lock_holder_saves_in_the_admin_without_overriding(calendar, tenant)
     assert browser.post(CHANGE.format(calendar.pk), change).status_code == 302
     calendar.refresh_from_db()
     assert calendar.name == "Mine"
+
+
+@pytest.mark.parametrize("what", ["calendar", "exception", "package"])
+@pytest.mark.parametrize("how", ["delete page", "delete action"])
+def test_deleting_what_another_user_locked_needs_override_locks(staff, calendar, other, what, how):
+    holiday = HolidayFactory(calendar=calendar)
+    assert api_client(other).get(url(calendar.package, "lockcalendar", calendar)).status_code == 204
+    obj = {"calendar": calendar, "exception": holiday, "package": calendar.package}[what]
+    model = type(obj)._meta.model_name
+    refusal = rules.lock_held_delete(
+        f"{calendar.name} ({calendar.external_id}), locked by {other.username}"
+    )
+
+    def delete(browser):
+        if how == "delete page":
+            page = f"/admin/calendars/{model}/{obj.pk}/delete/"
+            return browser.get(page), browser.post(page, {"post": "yes"})
+        action = {"action": "delete_selected", "_selected_action": [obj.pk]}
+        changelist = f"/admin/calendars/{model}/"
+        return browser.post(changelist, action), browser.post(changelist, {**action, "post": "yes"})
+
+    clerk = clerk_client(f"view_{model}", f"delete_{model}", "delete_calendarexception",
+                         "delete_calendar")  # fmt: skip
+    confirm, refused = delete(clerk)
+    assert refusal in confirm.content.decode()  # said on the confirmation page
+    assert refused.status_code == 403
+    assert CalendarException.objects.filter(pk=holiday.pk).exists()  # nothing deleted
+
+    # Staff who may override locks delete it; so may anyone once the lock is gone.
+    confirm, deleted = delete(staff)
+    assert refusal not in confirm.content.decode()
+    assert deleted.status_code == 302
+    assert not type(obj).objects.filter(pk=obj.pk).exists()
+
+
+def test_deleting_a_calendar_the_clerk_locked_or_nobody_holds_needs_no_override(calendar, other):
+    other_calendar = CalendarFactory(package=calendar.package)
+    assert api_client(other).get(url(calendar.package, "lockcalendar", calendar)).status_code == 204
+    clerk = clerk_client("view_calendar", "delete_calendar", "delete_calendarexception")
+    page = f"/admin/calendars/calendar/{other_calendar.pk}/delete/"
+    assert clerk.post(page, {"post": "yes"}).status_code == 302
+    assert not Calendar.objects.filter(pk=other_calendar.pk).exists()
+    Calendar.objects.filter(pk=calendar.pk).update(lock_user=None, lock_at=None)
+    assert (
+        clerk.post(f"/admin/calendars/calendar/{calendar.pk}/delete/", {"post": "yes"}).status_code
+        == 302
+    )
