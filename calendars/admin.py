@@ -247,6 +247,9 @@ class CalendarForm(rule_messages(list(rules.CALENDAR_RULES)), SplitFieldsForm, L
         for field in self.split:
             self._time_to_instance(field)
         self.check_lock(self.instance.pk)
+        package = cleaned.get("package")
+        if self.instance.pk is None and package and services.package_is_full(package=package):
+            self.add_error("package", rules.package_full().message)
         return cleaned
 
 

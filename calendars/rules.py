@@ -680,6 +680,28 @@ BUSINESS_NAME_INVALID = (
 )
 DESCRIPTION_INVALID = ("1009", "description", "description must be a string")
 
+# What one package or tenant may hold. Their lists (GET .../calendars, the packages of a
+# node) are answered whole, unpaged as the vendor's, so these bound what one request
+# costs; a create past them is refused (docs/grs.md, "Limits").
+PACKAGE_CALENDARS_MAX = 1_000
+TENANT_PACKAGES_MAX = 1_000
+
+
+def package_full() -> Problem:
+    return Problem(
+        "1009",
+        "calendars",
+        f"the package already holds {PACKAGE_CALENDARS_MAX} calendars, the most it may hold",
+    )
+
+
+def tenant_full() -> Problem:
+    return Problem(
+        "1010",
+        "packages",
+        f"the tenant already holds {TENANT_PACKAGES_MAX} packages, the most it may hold",
+    )
+
 
 def template_not_found(name: Any, version: Any) -> str:
     if isinstance(name, str):

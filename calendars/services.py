@@ -310,10 +310,25 @@ def _calendar_fields(values: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
+@transaction.atomic
 def calendar_create(*, package: Package, **values: Any) -> Calendar:
     """``values``: every field of rules.CALENDAR_ATTRS, as rules.calendar_parse gives
-    them, checked."""
+    them, checked. Invalid (1009) if the package holds PACKAGE_CALENDARS_MAX already."""
+    if package_is_full(package=package):
+        raise Invalid([rules.package_full()])
     return Calendar.objects.create(package=package, **_calendar_fields(values))
+
+
+def package_is_full(*, package: Package) -> bool:
+    """Whether the package holds rules.PACKAGE_CALENDARS_MAX calendars. Inside a
+    transaction the package's row stays locked, so racing creates count one by one."""
+    _lock_row(Package.objects.filter(pk=package.pk))
+    return Calendar.objects.filter(package=package).count() >= rules.PACKAGE_CALENDARS_MAX
+
+
+def _lock_row(rows: QuerySet) -> None:
+    if transaction.get_connection().in_atomic_block:
+        list(rows.select_for_update().values_list("pk"))
 
 
 def _claim(*, calendar: Calendar, session: GrsSession, **changes: Any) -> None:
@@ -610,8 +625,11 @@ def tenant_create(*, name: str) -> Tenant:
 
 
 @transaction.atomic
+@transaction.atomic
 def package_create(*, tenant: Tenant, name: str) -> Package:
     name = _check_name(name)
+    if tenant_is_full(tenant_id=tenant.pk):
+        raise ValidationError({"name": rules.tenant_full().message})
     if Package.objects.filter(tenant=tenant, name=name).exists():
         raise ValidationError({"name": rules.package_name_taken(name)})
     return Package.objects.create(tenant=tenant, name=name)
@@ -746,9 +764,19 @@ def _package_check(
     return templates
 
 
+def tenant_is_full(*, tenant_id: int) -> bool:
+    """Whether the tenant holds rules.TENANT_PACKAGES_MAX packages (its row locked as
+    package_is_full's)."""
+    _lock_row(Tenant.objects.filter(pk=tenant_id))
+    return Package.objects.filter(tenant_id=tenant_id).count() >= rules.TENANT_PACKAGES_MAX
+
+
+@transaction.atomic
 def node_package_create(*, node: BusinessNode, values: rules.PackageInput) -> Package:
     """POST .../businessnode/{nodeId}/package, values from rules.package_parse (no
-    problems); Invalid as _package_check."""
+    problems); Invalid as _package_check, or 1010 if the tenant is full."""
+    if tenant_is_full(tenant_id=node.tenant_id):
+        raise Invalid([rules.tenant_full()])
     templates = _package_check(tenant_id=node.tenant_id, values=values, exclude=None)
     package = Package(
         node=node,

@@ -569,3 +569,11 @@ def test_deleting_a_calendar_the_clerk_locked_or_nobody_holds_needs_no_override(
         clerk.post(f"/admin/calendars/calendar/{calendar.pk}/delete/", {"post": "yes"}).status_code
         == 302
     )
+
+
+def test_adding_a_calendar_to_a_full_package_is_refused(staff, package, monkeypatch):
+    monkeypatch.setattr(rules, "PACKAGE_CALENDARS_MAX", 1)
+    assert staff.post(ADD, form(GOOD, package)).status_code == 302
+    refused = staff.post(ADD, form({**GOOD, "name": "Second"}, package))
+    assert field_errors(refused) == {"package": [rules.package_full().message]}
+    assert Calendar.objects.count() == 1

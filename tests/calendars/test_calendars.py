@@ -299,3 +299,21 @@ def test_403_for_each_missing_permission(tenant, package, calendar, action, meth
         assert response.json()["message"] == (
             f"User does not have proper permission to perform this operation ({missing})."
         )
+
+
+def test_a_full_package_refuses_another_calendar(client, package, calendar, monkeypatch):
+    """Its list is answered whole, so what a package holds is bounded (docs/grs.md)."""
+    from calendars import rules
+
+    monkeypatch.setattr(rules, "PACKAGE_CALENDARS_MAX", 2)
+    create = url(package, "calendar")
+    assert client.post(create, VENDOR_REQUEST, format="json").status_code == 201
+    refused = client.post(create, VENDOR_REQUEST, format="json")
+    assert errors(refused) == [("1009", "calendars")]
+    assert refused.json()["errors"][0]["message"] == (
+        "the package already holds 2 calendars, the most it may hold"
+    )
+    assert len(client.get(url(package, "calendars")).json()["calendars"]) == 2
+    # Another package has room.
+    other = PackageFactory(tenant=package.tenant)
+    assert client.post(url(other, "calendar"), VENDOR_REQUEST, format="json").status_code == 201

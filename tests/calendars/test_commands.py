@@ -145,3 +145,14 @@ def test_demo_seed_is_idempotent_and_usable(db):
     assert PASSWORD in text
     assert "/grs/v1/login" in text
     assert Calendar.objects.get().external_id in text
+
+
+def test_create_package_refuses_a_full_tenant(db, monkeypatch):
+    from calendars import rules
+
+    tenant = TenantFactory()
+    monkeypatch.setattr(rules, "TENANT_PACKAGES_MAX", 1)
+    run("create_package", str(tenant.pk), "Rules")
+    with pytest.raises(CommandError, match="the tenant already holds 1 packages"):
+        run("create_package", str(tenant.pk), "More")
+    assert Package.objects.count() == 1

@@ -336,3 +336,25 @@ def test_template_names_no_database_can_hold_are_not_found(acme, acme_client, na
         "POST", node_url(tenant, finance, "package"), body, content_type="application/json"
     )
     assert [e["code"] for e in response.json()["errors"]] == ["1005"]
+
+
+def test_a_full_tenant_refuses_another_package(acme, acme_client, monkeypatch):
+    """The packages of a node are answered whole, so what a tenant holds is bounded."""
+    from calendars import rules
+
+    tenant, _, finance = acme
+    have = Package.objects.filter(tenant=tenant).count()
+    monkeypatch.setattr(rules, "TENANT_PACKAGES_MAX", have + 1)
+    body = {**SAMPLE, "businessName": None, "templates": []}
+    create = node_url(tenant, finance, "package")
+    assert acme_client.post(create, body, format="json").status_code == 201
+    refused = acme_client.post(create, {**body, "name": "other"}, format="json")
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [
+        {
+            "code": "1010",
+            "field": "packages",
+            "message": f"the tenant already holds {have + 1} packages, the most it may hold",
+        }
+    ]
+    assert Package.objects.filter(tenant=tenant).count() == have + 1
