@@ -79,7 +79,7 @@ class GrsErrorSerializer(serializers.Serializer):
 
 class GrsFieldErrorSerializer(serializers.Serializer):
     code = serializers.CharField(
-        help_text="A string: 1000-1008 (calendar), 1000-1016 (exceptions), 1000-1009 "
+        help_text="A string: 1000-1009 (calendar), 1000-1016 (exceptions), 1000-1010 "
         "(packages), 1000-1001 (changepassword); docs/grs.md. Login's Password Change "
         "Required is the vendor's number 1000 with no field."
     )
@@ -461,12 +461,13 @@ calendar_create = _op(
     "grsCalendarCreate",
     "Create a calendar",
     description="Needs CALENDAR_CREATE and CALENDAR_VIEW. Every invalid field is reported "
-    "at once, in code order (1000-1007); unknown keys are ignored.",
+    "at once, in code order (1000-1007); unknown keys are ignored. A package holds at most "
+    "1,000 calendars: past that, 1009 (field calendars).",
     parameters=IN_PACKAGE,
     request=GrsCalendarRequestSerializer,
     responses={
         201: R(GrsCalendarSerializer, "Created."),
-        422: _validation(VENDOR_422, "Field validation error, codes 1000-1007."),
+        422: _validation(VENDOR_422, "Field validation error, codes 1000-1007, or 1009."),
         **_errors(*PACKAGE, *BODY),
     },
     examples=[
@@ -655,12 +656,13 @@ node_package_create = _op(
     "grsNodePackageCreate",
     "Create a package in a business node",
     description="Needs PACKAGE_CREATE. Every invalid field at once, in code order: the "
-    "vendor's 1000-1006, ours 1007-1009 (docs/grs.md).",
+    "vendor's 1000-1006, ours 1007-1009 (docs/grs.md); 1010 alone when the tenant holds "
+    "1,000 packages already.",
     parameters=IN_NODE,
     request=GrsPackageCreateRequestSerializer,
     responses={
         201: R(GrsPackageSerializer, "Created."),
-        422: _validation(PACKAGE_422, "Field validation error, codes 1000-1009."),
+        422: _validation(PACKAGE_422, "Field validation error, codes 1000-1010."),
         **_errors(*ACCESS, *BODY, e403=NODE_403),
     },
     examples=[
