@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
@@ -102,15 +103,27 @@ class SortableByChangeList(ChangeList):
 
 
 def _order_unindexed(queryset):
-    """The same order, by expressions no index serves: COALESCE(x, x) is x, NULLs too."""
+    """The same order, by expressions no index serves: COALESCE(x, x) is x, NULLs too.
+    Only a model's own columns are rewritten: a relation orders by its model's ordering,
+    which an F() would not follow."""
     terms = []
     for term in queryset.query.order_by:
-        if isinstance(term, str) and term.lstrip("-") != "?":
-            name = term.lstrip("-")
+        name = term.lstrip("-") if isinstance(term, str) else None
+        if name and _own_column(queryset.model, name):
             same = Coalesce(F(name), F(name))
             term = same.desc() if term.startswith("-") else same.asc()
         terms.append(term)
     return queryset.order_by(*terms)
+
+
+def _own_column(model, name: str) -> bool:
+    if name == "pk":
+        return True
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return field.concrete and not field.is_relation
 
 
 class AtLeast(int):

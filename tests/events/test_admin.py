@@ -302,3 +302,23 @@ def test_event_changelist_sorts_only_by_the_columns_an_index_serves(staff_client
         shown, page = _page_query(staff_client, {"o": columns.index(column) + 1})
         assert shown == by_start, column
         assert column.replace("deleted", "deleted_at") not in page.split("ORDER BY")[1], page
+
+
+def test_an_unindexed_order_is_the_same_order(db):
+    """events/admin.py:_order_unindexed rewrites a model's own columns only: a relation
+    orders by its model's ordering (a package by tenant and name), not by its key."""
+    from calendars.models import Calendar
+    from events.admin import _order_unindexed
+    from tests.factories import CalendarFactory, PackageFactory, TenantFactory
+
+    tenant = TenantFactory()
+    zebra, apple = (
+        PackageFactory(tenant=tenant, name="zebra"),
+        PackageFactory(tenant=tenant, name="apple"),
+    )
+    for package in (zebra, apple, zebra):
+        CalendarFactory(package=package)
+    for ordering in (["package", "-pk"], ["-name", "pk"], ["-package", "pk"]):
+        ordered = Calendar.objects.order_by(*ordering)
+        assert list(_order_unindexed(ordered)) == list(ordered), ordering
+    assert "COALESCE" in str(_order_unindexed(Calendar.objects.order_by("-name")).query)
