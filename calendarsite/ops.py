@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextvars import ContextVar
-from functools import cache
+from functools import cache, wraps
 
 from django.conf import settings
 from django.db import DatabaseError, connection
@@ -155,6 +155,22 @@ def metrics_client_allowed(request: HttpRequest) -> bool:
     return all(_address_allowed(hop) for hop in hops)
 
 
+def read_only(view: Callable[[HttpRequest], HttpResponse]) -> Callable[..., HttpResponse]:
+    """GET and HEAD only, as probes and scrapers use: any other method is a JSON 405
+    (Django's require_safe answers an empty body)."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            answer = JsonResponse({"detail": f'Method "{request.method}" not allowed.'}, status=405)
+            answer["Allow"] = "GET, HEAD"
+            return answer
+        return view(request)
+
+    return guarded
+
+
+@read_only
 def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus' text format. With several gunicorn workers each writes its values to
     PROMETHEUS_MULTIPROC_DIR and this adds up every worker's (gunicorn.conf.py)."""
@@ -192,6 +208,7 @@ def _database_answers() -> None:
         connection.close()
 
 
+@read_only
 def healthz(request: HttpRequest) -> HttpResponse:
     """The process is up and answering. Touches no database and needs no credentials."""
     response = JsonResponse({"status": "ok"})
@@ -199,6 +216,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@read_only
 def readyz(request: HttpRequest) -> HttpResponse:
     """Ready when the database answers a query within a second: 200, else 503."""
     future = _probe.submit(_database_answers)

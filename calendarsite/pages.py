@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
@@ -15,6 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from calendarsite.api import EVENTS, make_exception_handler
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """What the service is and where everything is; public, it holds no data."""
     return render(request, "home.html")

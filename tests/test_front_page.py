@@ -89,3 +89,9 @@ def test_front_page_and_schema_in_chromium(browser, live_server):
     follow(browser, browser.find_element("link text", "OpenAPI document"))
     assert "openapi: 3.0.3" in browser.find_element("tag name", "body").text
     assert browser.save_screenshot(str(SCREENSHOTS / "schema_in_browser.png"))
+
+
+def test_front_page_answers_get_and_head_only(client, db):
+    assert client.head("/").status_code == 200
+    assert client.post("/").status_code == 405
+    assert client.generic("FOO", "/").status_code == 405

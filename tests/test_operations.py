@@ -209,3 +209,32 @@ def test_gunicorn_with_log_format_json_writes_json_lines_with_the_request_id(tmp
     assert (access["method"], access["path"], access["status"]) == ("GET", "/healthz", 200)
     assert any(e["logger"] == "gunicorn.error" for e in entries)
     assert "s3cret" not in "\n".join(lines)
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+def test_probes_answer_get_and_head_only_with_a_json_405(client, path, method):
+    # No django_db mark: a refused method touches no database.
+    response = getattr(client, method)(path)
+    assert response.status_code == 405
+    assert response.json() == {"detail": f'Method "{method.upper()}" not allowed.'}
+    assert response["Allow"] == "GET, HEAD"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_outage_is_counted_in_the_metrics(client, monkeypatch):
+    def refused():
+        raise OperationalError("connection refused")
+
+    def outages() -> float:
+        text = client.get("/metrics").content.decode()
+        lines = [
+            line for line in text.splitlines() if line.startswith("calendar_database_errors_total")
+        ]
+        return sum(float(line.split()[-1]) for line in lines if 'kind="outage"' in line)
+
+    before = outages()
+    monkeypatch.setattr(ops, "_database_answers", refused)
+    assert client.get("/readyz").status_code == 503
+    assert client.get("/readyz").status_code == 503
+    assert outages() == before + 2
