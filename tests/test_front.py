@@ -126,6 +126,17 @@ def test_requests_nginx_refuses_are_answered_in_the_family_json(front, path, key
             413,
             "Request body is too large.",
         ),
+        (b"TRACE " + p + b" HTTP/1.1\r\nHost: x\r\n\r\n", 405, "Method not allowed."),
+        (
+            b"GET " + p + b" HTTP/2.0\r\nHost: x\r\n\r\n",
+            505,
+            "HTTP version not supported: use HTTP/1.0 or HTTP/1.1.",
+        ),
+        (
+            b"PUT " + p + b" HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+            501,
+            "Transfer-Encoding not supported: send the body plain or chunked.",
+        ),
     ]  # fmt: skip
     assert_refused(port, cases, key)
 
