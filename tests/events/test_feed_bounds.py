@@ -213,6 +213,7 @@ def _rows_touched(plan: dict) -> int:
 
 def test_a_feed_carries_validators_and_answers_304_while_unchanged(student, feed):
     at(student, "a", 1)
+    CalendarEvent.objects.update(updated_at=datetime.now(UTC) - timedelta(hours=1))
     first = Client().get(feed)
     etag, last_modified = first["ETag"], first["Last-Modified"]
     assert etag.startswith('W/"')
@@ -254,6 +255,30 @@ def test_every_change_gives_a_new_etag_and_last_modified(student, feed, change):
     assert after.status_code == 200
     assert after["ETag"] != before["ETag"]
     assert Client().get(feed, HTTP_IF_MODIFIED_SINCE=before["Last-Modified"]).status_code == 200
+
+
+def test_last_modified_is_sent_and_honoured_once_its_second_is_over(student, feed, monkeypatch):
+    """Last-Modified has whole seconds: two changes within one would carry the same date.
+    While the second of the last change is running only the ETag validates."""
+    changed_at = datetime(2026, 6, 1, 12, 0, 0, 300_000, tzinfo=UTC)
+    clock = {"now": changed_at}
+    monkeypatch.setattr("django.utils.timezone.now", lambda: clock["now"])
+    at(student, "a", 1)  # its days from the real now: inside the window either way
+    CalendarEvent.objects.update(updated_at=changed_at)
+    same_second = http_date(changed_at.timestamp())
+
+    clock["now"] = changed_at + timedelta(milliseconds=100)
+    early = Client().get(feed)
+    assert early.status_code == 200 and "Last-Modified" not in early and "ETag" in early
+    # A second change within the same second: a date-only client must not get a 304.
+    CalendarEvent.objects.update(updated_at=changed_at + timedelta(milliseconds=500), title="2")
+    clock["now"] = changed_at + timedelta(milliseconds=600)
+    assert Client().get(feed, HTTP_IF_MODIFIED_SINCE=same_second).status_code == 200
+
+    clock["now"] = changed_at + timedelta(seconds=5)
+    late = Client().get(feed)
+    assert late["Last-Modified"] == same_second
+    assert Client().get(feed, HTTP_IF_MODIFIED_SINCE=same_second).status_code == 304
 
 
 def test_the_moving_window_changes_the_validators_at_midnight(student, feed, monkeypatch):
