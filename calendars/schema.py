@@ -58,7 +58,31 @@ def postprocess(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     components.setdefault("securitySchemes", {})[LOGIN_SCHEME] = SECURITY_SCHEMES[LOGIN_SCHEME]
     body = components["schemas"]["GrsCalendarBodyRequest"]["properties"]["exceptions"]
     body["maxItems"] = rules.MAX_EXCEPTIONS
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if operation.get("operationId") == "grsBusinessTimeBulk":
+                questions = operation["requestBody"]["content"]["application/json"]["schema"]
+                questions["maxItems"] = rules.MAX_QUESTIONS
+            if {TOKEN_SCHEME: []} in operation.get("security", []):
+                _password_change_required(operation["responses"])
     return result
+
+
+def _password_change_required(responses: dict[str, Any]) -> None:
+    """Every request with a token of a user whom staff flagged answers 422 Password
+    Change Required (docs/grs.md, Sessions); beside a 422 of validation errors, either."""
+    flagged = {"$ref": "#/components/schemas/GrsPasswordChangeRequired"}
+    text = "Staff flagged the user: Password Change Required (PUT /grs/v1/changepassword)."
+    if "422" not in responses:
+        responses["422"] = {
+            "description": text,
+            "content": {"application/json": {"schema": flagged}},
+        }
+        return
+    answer = responses["422"]
+    answer["description"] += " Or: " + text
+    for media in answer.get("content", {}).values():
+        media["schema"] = {"anyOf": [media["schema"], flagged]}
 
 
 # Shapes -------------------------------------------------------------------------------
@@ -143,9 +167,12 @@ class GrsChangePasswordRequestSerializer(serializers.Serializer):
 class GrsBusinessNodeSerializer(serializers.Serializer):
     nodeId = serializers.IntegerField()
     name = serializers.CharField()
-    children = serializers.ListField(
-        child=serializers.DictField(), allow_null=True, help_text="Nodes below; null for a leaf."
-    )
+
+
+# Nodes below, of the same shape: declared once the class exists.
+GrsBusinessNodeSerializer._declared_fields["children"] = GrsBusinessNodeSerializer(
+    many=True, allow_null=True, help_text="Nodes below; null for a leaf."
+)
 
 
 class GrsBusinessHierarchySerializer(serializers.Serializer):
@@ -209,7 +236,12 @@ def rule_fields(
     for rule in field_rules:
         kwargs: dict[str, Any] = {"help_text": rule.doc} if rule.doc and not bare else {}
         if rule.used_with:
-            kwargs |= {"required": not request, "allow_null": True}
+            # A request may send null for an unused field; an answer writes it as the
+            # vendor does, 0 (a number) or null (fixedDate, relativeType).
+            kwargs |= {
+                "required": not request,
+                "allow_null": request or rule.key in rules.UNUSED_NULL,
+            }
         if rule.choices:
             fields[rule.key] = serializers.ChoiceField(choices=rule.choices, **kwargs)
         elif rule.low is not None:
