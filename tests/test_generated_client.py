@@ -120,7 +120,7 @@ def test_12twenty_flow(generated, server):
     assert all(r.is_successful for r in results) and len(results) == 7
     ids = {r.external_id: r.id for r in results}
 
-    # List: student 0's interviews, two per page, following whatever cursor each page
+    # List: student 0's interviews, one per page, following whatever cursor each page
     # gives (a NextCursor value if the answer has one, else the Cursor of its Next link),
     # repeating the filters.
     listing = op(generated, f"{events}.events_list")
@@ -131,7 +131,7 @@ def test_12twenty_flow(generated, server):
             client=client,
             **filters,
             ordering=Ordering.START_TIME_DESC,
-            page_size=2,
+            page_size=1,
             **({"cursor": cursor} if cursor else {}),
         )
         pages += 1
@@ -144,7 +144,14 @@ def test_12twenty_flow(generated, server):
         for n in (4, 2)
         if n % 3  # 0 and 6: class
     ]
-    assert seen == expected and pages == 1
+    assert seen == expected and pages == 2
+    # A cursor sent with other filters is refused, naming the parameter.
+    first = listing.sync_detailed(client=client, **filters, page_size=1)
+    cursor = next_cursor(first.parsed)
+    other = listing.sync_detailed(
+        client=client, user_id=students[1].pk, type_id=TypeId.INTERVIEW, cursor=cursor
+    )
+    assert other.status_code == 400 and b"UserId" in other.content
     all_pages, cursor = [], None
     while True:
         more = {"cursor": cursor} if cursor else {}
