@@ -11,6 +11,7 @@ an out-of-range value does.
 from __future__ import annotations
 
 import calendar as _calendar
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -704,10 +705,18 @@ def tenant_full() -> Problem:
 
 
 def template_not_found(name: Any, version: Any) -> str:
-    if isinstance(name, str):
+    """The vendor's text, a name and a version as sent: a string and an integer as they
+    are, anything else as JSON (null, true, 1.0, ["XYZ"]), never as Python writes it."""
+
+    def shown(value: Any, plain: type) -> str:
+        if isinstance(value, plain) and not isinstance(value, bool):
+            text = str(value)
+        else:
+            text = json.dumps(value, ensure_ascii=False, default=str)
         # A lone surrogate (from a \ud800 escape) cannot be written back as UTF-8.
-        name = name.encode("utf-8", "backslashreplace").decode("utf-8")
-    return f"specified template: {name} version: {version} not found"
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+    return f"specified template: {shown(name, str)} version: {shown(version, int)} not found"
 
 
 def _text_problem(value: Any, limit: int | None) -> bool:

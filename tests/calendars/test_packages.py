@@ -338,6 +338,24 @@ def test_template_names_no_database_can_hold_are_not_found(acme, acme_client, na
     assert [e["code"] for e in response.json()["errors"]] == ["1005"]
 
 
+@pytest.mark.parametrize(
+    ("name", "version", "shown"),
+    [
+        ("XYZ", None, "XYZ version: null"),
+        ("XYZ", True, "XYZ version: true"),
+        ("XYZ", 1.0, "XYZ version: 1.0"),
+        (["XYZ"], 1, '["XYZ"] version: 1'),
+        (None, 7, "null version: 7"),
+    ],
+)
+def test_a_template_not_found_is_named_as_sent_in_json(acme, acme_client, name, version, shown):
+    tenant, _, finance = acme
+    body = {**SAMPLE, "templates": [{"name": name, "version": version}]}
+    response = acme_client.post(node_url(tenant, finance, "package"), body, format="json")
+    [error] = response.json()["errors"]
+    assert (error["code"], error["message"]) == ("1005", f"specified template: {shown} not found")
+
+
 def test_a_full_tenant_refuses_another_package(acme, acme_client, monkeypatch):
     """The packages of a node are answered whole, so what a tenant holds is bounded."""
     from calendars import rules
