@@ -718,16 +718,18 @@ def _templates_find(
 
 
 def _taken(
-    *, tenant_id: int, values: rules.PackageInput, exclude: Package | None
+    *, tenant_id: int, values: rules.PackageInput, exclude: Package | None, skip: set[str]
 ) -> list[rules.Problem]:
-    """1003 and 1006: a name or business name another package of the tenant has."""
+    """1003 and 1006: a name or business name another package of the tenant has (not
+    asked of a field in ``skip``, which the body got wrong already)."""
     others = Package.objects.filter(tenant_id=tenant_id)
     if exclude is not None:
         others = others.exclude(pk=exclude.pk)
     problems = []
-    if values.name and others.filter(name=values.name).exists():
+    if "name" not in skip and values.name and others.filter(name=values.name).exists():
         problems.append(rules.Problem(*rules.PACKAGE_NAME_TAKEN))
-    if values.business_name and others.filter(business_name=values.business_name).exists():
+    business_name = values.business_name if "businessName" not in skip else None
+    if business_name and others.filter(business_name=business_name).exists():
         problems.append(rules.Problem(*rules.BUSINESS_NAME_TAKEN))
     return problems
 
@@ -743,7 +745,7 @@ def _package_write(
             if templates is not None:
                 package.templates.set(templates)
     except IntegrityError:
-        problems = _taken(tenant_id=package.tenant_id, values=values, exclude=package)
+        problems = _taken(tenant_id=package.tenant_id, values=values, exclude=package, skip=set())
         if not problems:
             raise
         raise Invalid(problems) from None
@@ -751,16 +753,23 @@ def _package_write(
 
 
 def _package_check(
-    *, tenant_id: int, values: rules.PackageInput, exclude: Package | None
+    *,
+    tenant_id: int,
+    values: rules.PackageInput,
+    exclude: Package | None,
+    problems: list[rules.Problem],
 ) -> list[Template] | None:
-    """The templates ``values`` names (None: not sent); Invalid with 1003, 1005, 1006 in
-    code order."""
-    templates, problems = None, _taken(tenant_id=tenant_id, values=values, exclude=exclude)
-    if values.templates is not None:
-        templates, found = _templates_find(tenant_id=tenant_id, wanted=values.templates)
-        problems += found
-    if problems:
-        raise Invalid(sorted(problems, key=lambda p: int(p.code)))
+    """The templates ``values`` names (None: not sent). Invalid with the body's own
+    ``problems`` (rules.package_parse) and 1003, 1005, 1006 of the fields it got right,
+    every one at once in code order."""
+    skip = {problem.field for problem in problems}
+    found = _taken(tenant_id=tenant_id, values=values, exclude=exclude, skip=skip)
+    templates = None
+    if values.templates is not None and "templates" not in skip:
+        templates, missing = _templates_find(tenant_id=tenant_id, wanted=values.templates)
+        found += missing
+    if problems or found:
+        raise Invalid(sorted([*problems, *found], key=lambda p: int(p.code)))
     return templates
 
 
@@ -772,12 +781,16 @@ def tenant_is_full(*, tenant_id: int) -> bool:
 
 
 @transaction.atomic
-def node_package_create(*, node: BusinessNode, values: rules.PackageInput) -> Package:
-    """POST .../businessnode/{nodeId}/package, values from rules.package_parse (no
-    problems); Invalid as _package_check, or 1010 if the tenant is full."""
+def node_package_create(
+    *, node: BusinessNode, values: rules.PackageInput, problems: list[rules.Problem]
+) -> Package:
+    """POST .../businessnode/{nodeId}/package, values and problems from
+    rules.package_parse; Invalid as _package_check, or 1010 if the tenant is full."""
     if tenant_is_full(tenant_id=node.tenant_id):
         raise Invalid([rules.tenant_full()])
-    templates = _package_check(tenant_id=node.tenant_id, values=values, exclude=None)
+    templates = _package_check(
+        tenant_id=node.tenant_id, values=values, exclude=None, problems=problems
+    )
     package = Package(
         node=node,
         tenant_id=node.tenant_id,
@@ -789,10 +802,14 @@ def node_package_create(*, node: BusinessNode, values: rules.PackageInput) -> Pa
     return _package_write(package=package, values=values, templates=templates)
 
 
-def node_package_update(*, package: Package, values: rules.PackageInput) -> Package:
+def node_package_update(
+    *, package: Package, values: rules.PackageInput, problems: list[rules.Problem]
+) -> Package:
     """PUT .../businessnode/{nodeId}/package/{packageId}: only businessName, description
-    and templates change, each only when sent."""
-    templates = _package_check(tenant_id=package.tenant_id, values=values, exclude=package)
+    and templates change, each only when sent; problems as node_package_create's."""
+    templates = _package_check(
+        tenant_id=package.tenant_id, values=values, exclude=package, problems=problems
+    )
     if values.business_name is not None:
         package.business_name = values.business_name
     if values.description is not None:

@@ -357,9 +357,7 @@ class NodePackageCreateView(BusinessNodeView):
     def post(self, request: Request, tenant_id: str, node_id: str) -> HttpResponse:
         node = self.node(request, tenant_id, node_id, PACKAGE_CREATE)
         values, problems = rules.package_parse(PackageView.json_object(request), create=True)
-        if problems:
-            raise services.Invalid(problems)
-        package = services.node_package_create(node=node, values=values)
+        package = services.node_package_create(node=node, values=values, problems=problems)
         return Response(package_json(package), status=201)
 
 
@@ -374,9 +372,7 @@ class NodePackageView(BusinessNodeView):
         node = self.node(request, tenant_id, node_id, PACKAGE_MODIFY)
         package = self.package_of(node, package_id)
         values, problems = rules.package_parse(PackageView.json_object(request), create=False)
-        if problems:
-            raise services.Invalid(problems)
-        services.node_package_update(package=package, values=values)
+        services.node_package_update(package=package, values=values, problems=problems)
         return Response(package_json(package))
 
 

@@ -159,6 +159,7 @@ def test_packages_of_a_node_are_its_own(acme, acme_client):
             [
                 ("1000", "name", "package name must be specified"),
                 ("1004", "type", "package type must be specified"),
+                ("1005", "templates", "specified template: ABC version: 1 not found", 0),
             ],
         ),
     ],
@@ -201,6 +202,28 @@ def test_name_and_business_name_in_use_1003_1006(acme, acme_client):
         node_url(other, other.root_node(), "package"), {**SAMPLE, "templates": []}, format="json"
     )
     assert response.status_code == 201
+
+
+def test_the_bodys_problems_and_the_databases_are_answered_at_once(acme, acme_client):
+    tenant, _, finance = acme
+    acme_client.post(node_url(tenant, finance, "package"), SAMPLE, format="json")
+    body = {"name": "dmd", "businessName": "XYZ", "templates": [{"name": "nope", "version": 3}]}
+    response = acme_client.post(node_url(tenant, finance, "package"), body, format="json")
+    assert [(e["code"], e["field"]) for e in response.json()["errors"]] == [
+        ("1003", "name"),
+        ("1004", "type"),
+        ("1005", "templates"),
+        ("1006", "businessName"),
+    ]
+    # A field the body got wrong is not asked of the database as well.
+    body = {"name": "dmd", "type": 7, "businessName": ["XYZ"], "templates": "XYZ"}
+    response = acme_client.post(node_url(tenant, finance, "package"), body, format="json")
+    assert [(e["code"], e["field"]) for e in response.json()["errors"]] == [
+        ("1003", "name"),
+        ("1004", "type"),
+        ("1007", "templates"),
+        ("1008", "businessName"),
+    ]
 
 
 def test_modify_package_changes_only_business_name_description_templates(acme, acme_client):
