@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from calendars import rules
@@ -53,7 +54,14 @@ class Tenant(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.CheckConstraint(condition=~Q(name=""), name="tenant_name_not_empty")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="tenant_name_not_empty"),
+            models.UniqueConstraint(
+                Lower("name"),
+                name="tenant_name_unique",
+                violation_error_message="A tenant with this name (in any letter case) exists.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.pk})"

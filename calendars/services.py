@@ -618,13 +618,19 @@ def _check_name(name: str) -> str:
 @transaction.atomic
 @transaction.atomic
 def tenant_create(*, name: str) -> Tenant:
+    """A tenant; its name is unique in any letter case (a constraint, so that two racing
+    creates cannot both pass the check)."""
     name = _check_name(name)
-    if Tenant.objects.filter(name=name).exists():
-        raise ValidationError({"name": rules.tenant_name_taken(name)})
-    return Tenant.objects.create(name=name)
+    taken = ValidationError({"name": rules.tenant_name_taken(name)})
+    if Tenant.objects.filter(name__iexact=name).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            return Tenant.objects.create(name=name)
+    except IntegrityError:
+        raise taken from None
 
 
-@transaction.atomic
 @transaction.atomic
 def package_create(*, tenant: Tenant, name: str) -> Package:
     name = _check_name(name)

@@ -577,3 +577,13 @@ def test_adding_a_calendar_to_a_full_package_is_refused(staff, package, monkeypa
     refused = staff.post(ADD, form({**GOOD, "name": "Second"}, package))
     assert field_errors(refused) == {"package": [rules.package_full().message]}
     assert Calendar.objects.count() == 1
+
+
+def test_a_tenant_name_taken_in_any_letter_case_is_refused_in_the_admin(staff):
+    from calendars.models import Tenant
+
+    Tenant.objects.create(name="Acme")
+    refused = staff.post("/admin/calendars/tenant/add/", {"name": "ACME"})
+    assert refused.status_code == 200
+    assert "A tenant with this name (in any letter case) exists." in refused.content.decode()
+    assert Tenant.objects.filter(name__iexact="acme").count() == 1

@@ -156,3 +156,21 @@ def test_create_package_refuses_a_full_tenant(db, monkeypatch):
     with pytest.raises(CommandError, match="the tenant already holds 1 packages"):
         run("create_package", str(tenant.pk), "More")
     assert Package.objects.count() == 1
+
+
+def test_create_tenant_refuses_a_name_taken_in_any_letter_case(db):
+    run("create_tenant", "Demo tenant")
+    with pytest.raises(CommandError, match="A tenant named 'demo TENANT' already exists"):
+        run("create_tenant", " demo TENANT ")
+    assert Tenant.objects.count() == 1
+
+
+def test_a_racing_duplicate_tenant_is_refused_by_the_constraint(db, monkeypatch):
+    from calendars import services
+
+    services.tenant_create(name="Acme")
+    # The check passes (as when another create commits between check and insert): the
+    # database's constraint refuses it, with the same message.
+    monkeypatch.setattr(services.Tenant.objects, "filter", lambda **kwargs: Tenant.objects.none())
+    with pytest.raises(services.ValidationError, match="A tenant named 'ACME' already exists"):
+        services.tenant_create(name="ACME")
