@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 from drf_spectacular.views import SpectacularAPIView
@@ -41,6 +41,9 @@ class SchemaView(SpectacularAPIView):
             return JSONRenderer(), JSONRenderer.media_type
         try:
             return super().perform_content_negotiation(request)
+        except Http404:  # DRF's answer to an unknown ?format=, with no text
+            formats = " or ".join(dict.fromkeys(r.format for r in self.get_renderers()))
+            raise exceptions.NotFound(f"Unknown format; use {formats}.") from None
         except exceptions.NotAcceptable:
             # A client that takes nothing but HTML still prefers to see the document.
             if _prefers_html(request.headers.get("Accept", "")):

@@ -95,3 +95,9 @@ def test_front_page_answers_get_and_head_only(client, db):
     assert client.head("/").status_code == 200
     assert client.post("/").status_code == 405
     assert client.generic("FOO", "/").status_code == 405
+
+
+def test_an_unknown_schema_format_is_a_404_that_says_which_exist(client, db):
+    response = client.get("/api/schema/?format=xml")
+    assert response.status_code == 404
+    assert response.json() == {"Message": "Unknown format; use yaml or json."}
