@@ -95,3 +95,20 @@ def test_unknown_username(db):
 def test_bad_format(db):
     with pytest.raises(CommandError):
         export("--format", "csv")
+
+
+class ClosedPipe(StringIO):
+    """A reader that went away after the first bytes (`| head`)."""
+
+    def write(self, text: str) -> int:
+        if self.tell() + len(text) > 10:
+            raise BrokenPipeError
+        return super().write(text)
+
+
+@pytest.mark.parametrize("format_", ["json", "ics"])
+def test_a_reader_that_stops_early_ends_the_export_quietly(events, format_):
+    out = ClosedPipe()
+    with pytest.raises(SystemExit) as stopped:  # no traceback: exit status 1
+        call_command("export_calendar_events", "--format", format_, stdout=out)
+    assert stopped.value.code == 1

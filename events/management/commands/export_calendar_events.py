@@ -1,5 +1,9 @@
+import contextlib
+import io
 import json
+import os
 import re
+import sys
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -39,6 +43,16 @@ class Command(BaseCommand):
             help="Only this user's events: a user id, or else a username.",
         )
         parser.add_argument("--format", choices=["json", "ics"], default="json")
+
+    def execute(self, *args, **options):
+        try:
+            return super().execute(*args, **options)
+        except BrokenPipeError:
+            # The reader stopped early (`| head`): stop quietly, as Unix tools do. Python
+            # would flush stdout again at exit and print a second BrokenPipeError.
+            with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(1) from None
 
     def handle(self, *args, user: str | None, format: str, **options) -> None:
         events = CalendarEvent.objects.live().order_by("start_time", "id")
