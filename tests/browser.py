@@ -14,12 +14,29 @@ SCREENSHOTS = Path(__file__).parent / "screenshots"
 
 @pytest.fixture(scope="module")
 def browser():
+    driver = chromium()
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def browser_without_javascript():
+    driver = chromium(javascript=False)
+    yield driver
+    driver.quit()
+
+
+def chromium(*, javascript: bool = True):
     if not (shutil.which("chromium") and shutil.which("chromedriver")):
         pytest.skip("needs Debian's chromium and chromium-driver (.ci/run installs them)")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
+    if not javascript:
+        options.add_experimental_option(
+            "prefs", {"profile.managed_default_content_settings.javascript": 2}
+        )
     options.binary_location = shutil.which("chromium")
     for arg in (
         "--headless=new",
@@ -37,8 +54,7 @@ def browser():
     # A click that submits a form can return before the next page is there on a loaded
     # machine: looking an element up waits for it a while instead of failing at once.
     driver.implicitly_wait(10)
-    yield driver
-    driver.quit()
+    return driver
 
 
 def log_in(browser, live_server) -> None:

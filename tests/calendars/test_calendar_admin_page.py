@@ -13,6 +13,7 @@ from tests.browser import SCREENSHOTS, follow, log_in
 from tests.factories import CalendarFactory, EventFactory, UserFactory
 
 browser = browsing.browser  # headless chromium, a module-scoped fixture
+browser_without_javascript = browsing.browser_without_javascript
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -80,6 +81,45 @@ def test_each_exception_shows_only_the_fields_it_uses(browser, live_server):
     assert shown(browser, 0) == ["when-fixed"]
     Select(browser.find_element("name", "exceptions-0-type")).select_by_value("TIME_CHANGE")
     assert shown(browser, 0) == ["when-fixed", "when-time-change"]
+
+
+def test_the_change_page_works_without_javascript(browser_without_javascript, live_server):
+    browser = browser_without_javascript
+    browser.get("data:text/html,<title>off</title><script>document.title = 'on'</script>")
+    assert browser.title == "off"  # scripts do not run in this browser
+    calendar = four_exceptions()
+    log_in(browser, live_server)
+    browser.get(f"{live_server.url}/admin/calendars/calendar/{calendar.pk}/change/")
+    assert [shown(browser, i) for i in range(4)] == [
+        ["when-annual"],
+        ["when-relative"],
+        ["when-fixed"],
+        ["when-annual", "when-time-change"],
+    ]
+    name = browser.find_element("name", "name")
+    name.clear()
+    name.send_keys("Renamed without scripts")
+    Select(browser.find_element("name", "week_starts")).select_by_visible_text("Tuesday")
+    Select(browser.find_element("name", "exceptions-1-relative_type")).select_by_value("LAST")
+    stop = browser.find_element("name", "exceptions-3-time_change_stop")
+    stop.clear()
+    stop.send_keys("14:30")  # a time input: typed as hours and minutes
+    browser.find_element("name", "_continue").click()
+    # The new page's message: nothing is read from the old page.
+    assert "was changed successfully" in browser.find_element("css selector", ".success").text
+
+    calendar.refresh_from_db()
+    assert (calendar.name, calendar.week_starts) == ("Renamed without scripts", 3)
+    thanksgiving, christmas_eve = calendar.exceptions.order_by("id")[1::2]
+    assert thanksgiving.relative_type == "LAST"
+    assert (christmas_eve.time_change_stop_hour, christmas_eve.time_change_stop_min) == (14, 30)
+
+    # The API's rules and messages, shown without scripts too.
+    name = browser.find_element("name", "name")
+    name.clear()
+    name.send_keys("   ")
+    browser.find_element("name", "_continue").click()
+    assert "name must be specified" in browser.find_element("css selector", ".errorlist").text
 
 
 def test_admin_links_to_the_staff_week_pages(browser, live_server):
