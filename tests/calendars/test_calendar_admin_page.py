@@ -33,6 +33,15 @@ def four_exceptions():
     return calendar
 
 
+# The optional parts four_exceptions' exceptions show, in order.
+FOUR_SHOWN = [
+    ["when-annual"],
+    ["when-relative"],
+    ["when-fixed"],
+    ["when-annual", "when-time-change"],
+]
+
+
 def shown(browser, index: int) -> list[str]:
     """The optional parts of exception ``index`` that are on screen."""
     form = browser.find_element("id", f"exceptions-{index}")
@@ -45,12 +54,7 @@ def test_each_exception_shows_only_the_fields_it_uses(browser, live_server):
     log_in(browser, live_server)
     browser.get(f"{live_server.url}/admin/calendars/calendar/{calendar.pk}/change/")
 
-    assert [shown(browser, i) for i in range(4)] == [
-        ["when-annual"],
-        ["when-relative"],
-        ["when-fixed"],
-        ["when-annual", "when-time-change"],
-    ]
+    assert [shown(browser, i) for i in range(4)] == FOUR_SHOWN
     date_input = browser.find_element("name", "exceptions-2-fixed_day")
     assert date_input.get_attribute("type") == "date"
     assert date_input.get_attribute("value") == "2026-06-10"  # noon in New York that day
@@ -90,12 +94,7 @@ def test_the_change_page_works_without_javascript(browser_without_javascript, li
     calendar = four_exceptions()
     log_in(browser, live_server)
     browser.get(f"{live_server.url}/admin/calendars/calendar/{calendar.pk}/change/")
-    assert [shown(browser, i) for i in range(4)] == [
-        ["when-annual"],
-        ["when-relative"],
-        ["when-fixed"],
-        ["when-annual", "when-time-change"],
-    ]
+    assert [shown(browser, i) for i in range(4)] == FOUR_SHOWN
     name = browser.find_element("name", "name")
     name.clear()
     name.send_keys("Renamed without scripts")
