@@ -1038,7 +1038,7 @@ class _Plan:
         found = []
         if self.fixed_offset is None:
             until = _naive_us(last) + 3 * DAY
-            for y in range(_utc_year(since) - 1, _utc_year(until) + 1):
+            for y in range(max(1, _utc_year(since) - 1), _utc_year(until) + 1):
                 for moment, margin in _transitions(self.tz, y):
                     if since < moment <= until:
                         found.append((moment, margin, self.offset_at(moment)))
