@@ -776,16 +776,17 @@ class _Plan:
             near = self._fixed_near(year)
             if not near:
                 return self.year(year).total
-            total = self._base_year(year).total
+            base = self._base_year(year)
+            total = base.total
             if total or any(self.fixed[ordinal][1] is not None for ordinal in near):
                 # (A holiday only removes work: none to remove, none after.)
                 a = b = near[0]
                 for ordinal in near[1:]:
                     if ordinal - b > FIXED_CLUSTER_GAP:
-                        total += self._fixed_change(year, a, b)
+                        total += self._fixed_change(year, base, a, b)
                         a = ordinal
                     b = ordinal
-                total += self._fixed_change(year, a, b)
+                total += self._fixed_change(year, base, a, b)
             self._totals[year] = total
         return total
 
@@ -804,16 +805,18 @@ class _Plan:
             found = self._years_by_kind[kind] = self._build_year(year, fixed=False)
         return found
 
-    def _fixed_change(self, year: int, a: int, b: int) -> int:
+    def _fixed_change(self, year: int, base: _Year, a: int, b: int) -> int:
         """What the FIXED exceptions on the dates a .. b (no other within a few days) change
-        in the UTC year's work. Only their own intervals differ, and those lie within
-        [a - 16 h, b + 2 days + 16 h) (midnights read as UTC): the work there, with and
-        without them, from every date whose interval may reach it, converted as a table's."""
-        lo = max(_year_us(year), _naive_us(a) - MAX_OFFSET)
+        in the UTC year's work, ``base`` its table without them. Only their own intervals
+        differ, and those lie within [a - 16 h, b + 2 days + 16 h) (midnights read as UTC):
+        the work there with them, from every date whose interval may reach it (a - 3 ..
+        b + 3) converted as a table's, less the work there in ``base``."""
+        start = _year_us(year)
+        lo = max(start, _naive_us(a) - MAX_OFFSET)
         hi = min(_year_us(year + 1), _naive_us(b) + 2 * DAY + MAX_OFFSET)
         if lo >= hi:
             return 0
-        first, last = max(1, a - 4), min(b + 4, MAX_ORDINAL - 1)
+        first, last = max(1, a - 3), min(b + 3, MAX_ORDINAL - 1)
         zone = self._zone_near(first, last)
         recurring = self._exception_days(first, last, False)
         without = self._date_hours(first, last, False, recurring)
@@ -840,7 +843,7 @@ class _Plan:
         if change is None:
             change = _union_work(
                 self._date_intervals(first, with_fixed, lo, hi, True, zone), lo, hi
-            ) - _union_work(self._date_intervals(first, without, lo, hi, False, zone), lo, hi)
+            ) - (_work_to(base, hi - start) - _work_to(base, lo - start))
             self._changes[key] = change
         return change
 
@@ -885,11 +888,7 @@ class _Plan:
     def work_before(self, t: int) -> tuple[int, int]:
         """(t's UTC year, the working microseconds from its 1 January 00:00 UTC to t)."""
         year = _utc_year(t)
-        found, at = self.year(year), t - _year_us(year)
-        i = bisect_right(found.starts, at) - 1  # the last interval starting at or before t
-        if i < 0:
-            return year, 0
-        return year, found.done[i] - max(0, found.ends[i] - at)
+        return year, _work_to(self.year(year), t - _year_us(year))
 
     def years_reaching(self, year: int, ahead: int, remaining: int) -> tuple[int, int] | None:
         """(the year in which ``remaining`` working microseconds from 1 January of ``year``
@@ -1194,6 +1193,14 @@ class _Plan:
                     winners[ordinal] = rank
             found = self._recurring_by_year[year] = (winners, sorted(winners))
         return found
+
+
+def _work_to(found: _Year, at: int) -> int:
+    """The work in a year's table before ``at`` (microseconds after its start)."""
+    i = bisect_right(found.starts, at) - 1  # the last interval starting at or before at
+    if i < 0:
+        return 0
+    return found.done[i] - max(0, found.ends[i] - at)
 
 
 def _union_work(found: list[tuple[int, int]], lo: int, hi: int) -> int:
