@@ -2,7 +2,7 @@
 shapes that once cost seconds: every date an exception, one working minute a day or a week,
 overnight days, DST zones, years near 2 and 9998 and past the zones' last explicit rules."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -234,7 +234,9 @@ def with_fixed(draw, max_years: int):
     fixed = draw(fixed_exceptions((first, last), exceptions))
     if draw(st.booleans()):
         exceptions, fixed = fixed, exceptions
-    spec = spec_of(draw(st.sampled_from(ZONES)), hours, week_starts, week_ends, exceptions, fixed)
+    # (Far west and east offsets: a date's interval reaches furthest from its midnight.)
+    name = draw(st.sampled_from([*ZONES, "Pacific/Honolulu", "Pacific/Pago_Pago"]))
+    spec = spec_of(name, hours, week_starts, week_ends, exceptions, fixed)
     return spec, first, last
 
 
@@ -304,3 +306,20 @@ def test_no_work_but_from_fixed_exceptions_years_apart(name, step, holidays, yea
     assert bt.add(spec, start, work) == end_of_minutes(intervals, start, work)
     with pytest.raises(none):
         bt.add(spec, start, work + 1)
+
+
+@pytest.mark.parametrize("name", ["Pacific/Pago_Pago", "Pacific/Kiritimati", "America/New_York"])
+@pytest.mark.parametrize("hours", [(23, 30, 23, 0), (0, 0, 0, 0), (23, 59, 23, 58), (9, 0, 17, 0)])
+def test_a_years_work_with_long_days_at_the_far_offsets(name, hours):
+    """Days of almost 48 hours' reach (overnight to late the next day) at -11 and +14 hours:
+    the intervals of dates three days before a FIXED exception still reach its window."""
+    fixed = [
+        bt.CalendarException(type="HOLIDAY", placement="FIXED", fixed_date=d)
+        for d in (date(2030, 1, 2), date(2030, 3, 10), date(2030, 6, 20), date(2030, 12, 31))
+    ] + [
+        time_change((22, 0, 21, 0), placement="FIXED", fixed_date=d)
+        for d in (date(2030, 1, 1), date(2030, 3, 13), date(2030, 6, 22), date(2030, 12, 29))
+    ]
+    spec = spec_of(name, hours, 1, 7, [], fixed)
+    for year in (2029, 2030, 2031):
+        assert spec._plan.year_total(year) == spec._plan._build_year(year).total, year
