@@ -145,6 +145,9 @@ IDLE_DAYS_BEFORE_YEAR_SKIP = 400
 # intervals of the dates around one (its own within [midnight - 16 h, + 2 days + 16 h)) do
 # not reach the other's.
 FIXED_CLUSTER_GAP = 8
+# A year with more clusters of FIXED exceptions than this is tabulated instead: each costs
+# about a tenth of a table.
+MAX_FIXED_CHANGES = 8
 
 
 class BusinessTimeError(ValueError):
@@ -776,17 +779,20 @@ class _Plan:
             near = self._fixed_near(year)
             if not near:
                 return self.year(year).total
+            clusters = [[near[0], near[0]]]
+            for ordinal in near[1:]:
+                if ordinal - clusters[-1][1] > FIXED_CLUSTER_GAP:
+                    clusters.append([ordinal, ordinal])
+                else:
+                    clusters[-1][1] = ordinal
+            if len(clusters) > MAX_FIXED_CHANGES:
+                return self.year(year).total  # one pass over the year costs less
             base = self._base_year(year)
             total = base.total
             if total or any(self.fixed[ordinal][1] is not None for ordinal in near):
                 # (A holiday only removes work: none to remove, none after.)
-                a = b = near[0]
-                for ordinal in near[1:]:
-                    if ordinal - b > FIXED_CLUSTER_GAP:
-                        total += self._fixed_change(year, base, a, b)
-                        a = ordinal
-                    b = ordinal
-                total += self._fixed_change(year, base, a, b)
+                for a, b in clusters:
+                    total += self._fixed_change(year, base, a, b)
             self._totals[year] = total
         return total
 
