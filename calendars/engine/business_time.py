@@ -602,6 +602,7 @@ class _Plan:
         self._cycle: int | None = None
         self._totals: dict[int, int] = {}
         self._changes: dict[tuple, int] = {}
+        self._zones_by_year: dict[int, tuple[int, list[tuple[int, int, int]]]] = {}
         self._only_fixed_hours: bool | None = None
         self._fixed_hours_years: list[int] | None = None
         self._lock = threading.Lock()
@@ -823,7 +824,7 @@ class _Plan:
         if lo >= hi:
             return 0
         first, last = max(1, a - 3), min(b + 3, MAX_ORDINAL - 1)
-        zone = self._zone_near(first, last)
+        zone = self._zone_around(year, first, last)
         recurring = self._exception_days(first, last, False)
         without = self._date_hours(first, last, False, recurring)
         # The FIXED exceptions where they win (see ``_exception_days``).
@@ -1035,6 +1036,29 @@ class _Plan:
             hours[ordinal - first] = rank[1]
         return hours
 
+    def _zone_around(
+        self, year: int, first: int, last: int
+    ) -> tuple[int, list[tuple[int, int, int]]]:
+        """``_zone_near`` for dates within 12 days of the UTC year, from the transitions of
+        the years around it, found once per year."""
+        around = self._zones_by_year.get(year)
+        if around is None:
+            start = _year_us(max(1, year - 1))
+            moments = []
+            if self.fixed_offset is None:
+                for y in range(max(1, year - 2), year + 2):
+                    for moment, margin in _transitions(self.tz, y):
+                        if moment > start:
+                            moments.append((moment, margin, self.offset_at(moment)))
+            around = self._zones_by_year[year] = (self.offset_at(start), moments)
+        offset, moments = around
+        since, until = _naive_us(first) - 2 * DAY, _naive_us(last) + 3 * DAY
+        i = bisect_right(moments, (since, MAX_US))  # the first transition after since
+        if i:
+            offset = moments[i - 1][2]
+        j = bisect_right(moments, (until, MAX_US), lo=i)
+        return offset, moments[i:j]
+
     def _zone_near(self, first: int, last: int) -> tuple[int, list[tuple[int, int, int]]]:
         """What converting the local dates first .. last takes: the zone's offset two days
         before the first, and each transition until three days after the last as (instant,
@@ -1063,6 +1087,16 @@ class _Plan:
         by the zone on the dates near a transition (through ``tz_interval``'s cache only
         when the hours are the dates' ``real`` ones). ``zone``: ``_zone_near``'s, if known."""
         offset, found_moments = zone or self._zone_near(first, first + len(hours) - 1)
+        if not found_moments:  # one offset throughout: intervals in date order
+            found: list[tuple[int, int]] = []
+            midnight = _naive_us(first) - offset
+            for day in hours:
+                if day is not None:
+                    s, e = midnight + day[0] * MINUTE, midnight + day[1] * MINUTE
+                    if e > s and e > lo and s < hi:
+                        found.append((s, e))
+                midnight += DAY
+            return found
         # The zone's offset by stretch, and the dates near a transition: those whose local
         # times might convert across it.
         near: set[int] = set()
