@@ -146,8 +146,8 @@ IDLE_DAYS_BEFORE_YEAR_SKIP = 400
 # not reach the other's.
 FIXED_CLUSTER_GAP = 8
 # A year with more clusters of FIXED exceptions than this is tabulated instead: each costs
-# about a tenth of a table.
-MAX_FIXED_CHANGES = 8
+# some 25 us, a table some 0.3 ms (measured with bench/business_time.py's shapes).
+MAX_FIXED_CHANGES = 16
 
 
 class BusinessTimeError(ValueError):
