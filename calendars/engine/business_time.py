@@ -69,6 +69,13 @@ Nothing is walked minute by minute, and no question walks at all once its years 
   (``_Plan.years_reaching``, ``_Plan.years_work``). Where every year is of a shared kind
   (past the zone's last explicit transition and the last FIXED exception) years repeat
   every 400 (a Gregorian cycle), which ``add`` and ``duration`` jump whole.
+* The years between the ends need only their work (``_Plan.year_total``). A year with
+  FIXED exceptions near has its kind's work (its table without them, shared) plus what
+  each cluster of them changes (``_Plan._fixed_change``: the work within the cluster's
+  reach, from the dates around it, less the same stretch of the kind's table), computed
+  once per shape of cluster; past 16 clusters it is tabulated. So its cost is that of its
+  FIXED dates, not of a table. Where no date has hours but from FIXED time changes
+  (``_Plan.only_fixed_hours``), the idle years between them are skipped together.
 * ``is_working`` and ``working_intervals`` walk their short span (``_Plan.walk``) stretch
   by stretch: dates near an exception or a transition one by one, the others by the plain
   weekly pattern.
@@ -76,8 +83,9 @@ Nothing is walked minute by minute, and no question walks at all once its years 
   transition_seconds``); past it, from the zone's final rule, probed once per kind of year
   and moved (``_transitions``). Both are cached for the process.
 
-So the first question on a spec costs its years' tables (well under a millisecond each),
-and every question after a few binary searches. ``bench/business_time.py`` measures both.
+So the first question on a spec costs its kinds' tables and the ends' (well under a
+millisecond each) and its FIXED clusters' changes (some 25 us each), and every question
+after a few binary searches. ``bench/business_time.py`` measures both.
 """
 
 from __future__ import annotations
