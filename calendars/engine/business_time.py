@@ -954,7 +954,11 @@ class _Plan:
         """The work of the 400 years from ``year`` when every one of them, and any 400 after,
         is of a kind (see ``_year_kind``) that repeats every Gregorian cycle: no FIXED
         exception near, the zone on its final rule. Else None."""
-        if year < self.footer_year or _jan1(year) - 8 <= self.last_fixed:
+        if (
+            year < self.footer_year
+            or _jan1(year) - 8 <= self.last_fixed
+            or year + 400 >= MAX_YEAR  # (its years would pass the last one: 9998)
+        ):
             return None
         if self._cycle is None:
             self._cycle = sum(self.year(y).total for y in range(year, year + 400))

@@ -494,6 +494,23 @@ def test_a_calendar_without_working_time():
         bt.add(spec, start, 1)
 
 
+def test_no_working_time_found_late_in_time():
+    # Every Sunday a holiday but the second of March, whose 02:30-03:15 falls in New York's
+    # spring-forward gap (no time left) every year of the current rule. From 9700 on, the
+    # years without work were once summed by the cycle of 400 from past the year 9998.
+    gap = time_change((2, 30), (3, 15), **relative("SECOND", 1, 3))
+    spec = calendar(
+        week=SUNDAY,
+        exceptions=[gap, *(ex for ex in EVERY_SUNDAY_A_HOLIDAY if ex.relative_month != 3)]
+        + [holiday(**relative(kind, 1, 3)) for kind in ("FIRST", "THIRD", "FOURTH", "LAST")],
+    )
+    assert not spec._plan.only_fixed_hours()
+    with pytest.raises(bt.OutOfRange):
+        bt.next_working(spec, utc(9700, 1, 1))
+    with pytest.raises(bt.NoWorkingTime):
+        bt.next_working(spec, utc(2030, 1, 1))
+
+
 def test_working_time_years_away_is_found():
     # Every Sunday is a holiday, but Monday 2 June 2031 has hours: years of nothing first.
     # (A time change on a Sunday would lose to that Sunday's holiday.)
