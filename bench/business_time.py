@@ -1,7 +1,9 @@
 """Benchmark of business-time arithmetic: add and duration from a day to a hundred years,
 and the worst calendars found (issue 10) beside a plain office calendar.
 
-Run from the repository root: ``.venv/bin/python -m bench.business_time`` (``make bench``).
+Run from the repository root: ``.venv/bin/python -m bench.business_time`` (``make bench``),
+or ``bench/business_time.py``; ``--worst`` runs only the worst calendars (a minute or so
+less).
 The engine is plain Python (tests/test_architecture.py checks it), so no Django is set up.
 
 Prints the median of repeated runs in microseconds, next to two baselines measured in the
@@ -17,7 +19,11 @@ import statistics
 import sys
 import timeit
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from time import process_time
+
+if __package__ in (None, ""):  # run as bench/business_time.py: the repository's packages
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from calendars.engine import business_time as bt
 from calendars.engine.timezones import java_zone
