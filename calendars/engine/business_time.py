@@ -832,7 +832,6 @@ class _Plan:
         if lo >= hi:
             return 0
         first, last = max(1, a - 3), min(b + 3, MAX_ORDINAL - 1)
-        zone = self._zone_around(year, first, last)
         recurring = self._exception_days(first, last, False)
         without = self._date_hours(first, last, False, recurring)
         # The FIXED exceptions where they win (see ``_exception_days``).
@@ -842,6 +841,9 @@ class _Plan:
             rank, other = self.fixed[ordinal], recurring.get(ordinal)
             if other is None or not other[0] < rank[0]:
                 with_fixed[ordinal - first] = rank[1]
+        if with_fixed == without:  # (a holiday on a day off, a time change to the same hours)
+            return 0
+        zone = self._zone_around(year, first, last)
         # The same hours, offsets and transitions placed alike from the first date change
         # the work alike: computed once (a FIXED date every year meets a few such shapes).
         origin = _naive_us(first)
