@@ -1,7 +1,9 @@
 """Benchmark of business-time arithmetic: add and duration from a day to a hundred years,
 and the worst calendars found (issue 10) beside a plain office calendar.
 
-Run from the repository root: ``.venv/bin/python -m bench.business_time`` (``make bench``).
+Run from the repository root: ``.venv/bin/python -m bench.business_time`` (``make bench``),
+or ``bench/business_time.py``; ``--worst`` runs only the worst calendars (a minute or so
+less).
 The engine is plain Python (tests/test_architecture.py checks it), so no Django is set up.
 
 Prints the median of repeated runs in microseconds, next to two baselines measured in the
@@ -17,7 +19,11 @@ import statistics
 import sys
 import timeit
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from time import process_time
+
+if __package__ in (None, ""):  # run as bench/business_time.py: the repository's packages
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from calendars.engine import business_time as bt
 from calendars.engine.timezones import java_zone
@@ -180,8 +186,57 @@ def never_working(zone: str) -> bt.CalendarSpec:
     )
 
 
+def sundays_and_fixed_holidays(zone: str) -> bt.CalendarSpec:
+    """No working time (every Sunday a RELATIVE holiday) and 940 FIXED holidays, one every
+    ten years from the year 2: each a year of its own, none adding work."""
+    fixed = tuple(
+        holiday(placement="FIXED", fixed_date=date(2 + 10 * n, 6, 15)) for n in range(940)
+    )
+    spec = never_working(zone)
+    return bt.CalendarSpec(
+        week_starts=1,
+        week_ends=1,
+        day_starts_hour=9,
+        day_starts_min=0,
+        day_ends_hour=17,
+        day_ends_min=0,
+        tz=spec.tz,
+        exceptions=spec.exceptions + fixed,
+    )
+
+
+def time_change_every_year(make) -> bt.CalendarSpec:
+    """1000 FIXED overnight time changes, one a year from 2000 to 2999 (15 March, near
+    the DST change in some years): every year its own table before."""
+    fixed = tuple(
+        bt.CalendarException(
+            type="TIME_CHANGE",
+            placement="FIXED",
+            fixed_date=date(year, 3, 15),
+            time_change_start_hour=20,
+            time_change_start_min=0,
+            time_change_stop_hour=4,
+            time_change_stop_min=0,
+        )
+        for year in range(2000, 3000)
+    )
+    spec = make("America/New_York")
+    return bt.CalendarSpec(
+        week_starts=spec.week_starts,
+        week_ends=spec.week_ends,
+        day_starts_hour=spec.day_starts_hour,
+        day_starts_min=spec.day_starts_min,
+        day_ends_hour=spec.day_ends_hour,
+        day_ends_min=spec.day_ends_min,
+        tz=spec.tz,
+        exceptions=fixed,
+    )
+
+
 CAP = 52_596_000  # the API's cap on add's minutes: 100 years
 START = datetime(2026, 1, 5, 10, tzinfo=UTC)
+YEAR_3 = datetime(3, 1, 1, tzinfo=UTC)
+YEAR_2000 = datetime(2000, 1, 1, tzinfo=UTC)
 WORST = [
     ("plain office, New York", lambda: mon_fri("America/New_York"), "add", CAP),
     ("366 annual 1-minute days, UTC", lambda: every_date_one_minute("UTC"), "add", CAP),
@@ -203,31 +258,59 @@ WORST = [
     ("night shift, US holidays, New York", lambda: night_shift("America/New_York"), "add", CAP),
     ("no working time, New York", lambda: never_working("America/New_York"), "next", None),
     ("no working time, New York", lambda: never_working("America/New_York"), "add", CAP),
+    (
+        "no work + 940 fixed hol., NY, from yr 3",
+        lambda: sundays_and_fixed_holidays("America/New_York"),
+        "next",
+        None,
+        YEAR_3,
+    ),
+    (
+        "no work + 940 fixed hol., LHI, from yr 3",
+        lambda: sundays_and_fixed_holidays("Australia/Lord_Howe"),
+        "next",
+        None,
+        YEAR_3,
+    ),
+    (
+        "1000 yearly fixed, office NY, from 2000",
+        lambda: time_change_every_year(mon_fri),
+        "add",
+        CAP,
+        YEAR_2000,
+    ),
+    (
+        "1000 yearly fixed, night NY, from 2000",
+        lambda: time_change_every_year(night_shift),
+        "add",
+        CAP,
+        YEAR_2000,
+    ),
 ]
 
 
-def ask(spec: bt.CalendarSpec, question: str, minutes: int | None) -> str:
+def ask(spec: bt.CalendarSpec, question: str, minutes: int | None, start=START) -> str:
     """One worst-case question; its answer or error, briefly."""
     try:
         if question == "add":
-            return bt.add(spec, START, minutes).isoformat()[:10]
+            return bt.add(spec, start, minutes).isoformat()[:10]
         if question == "next":
-            return bt.next_working(spec, START).isoformat()[:10]
-        return str(bt.duration(spec, START, START + timedelta(days=36524)))
+            return bt.next_working(spec, start).isoformat()[:10]
+        return str(bt.duration(spec, start, start + timedelta(days=36524)))
     except bt.BusinessTimeError as error:
         return type(error).__name__
 
 
-def first_question_ms(make, question: str, minutes: int | None) -> tuple[float, str]:
+def first_question_ms(make, question: str, minutes: int | None, start=START) -> tuple[float, str]:
     """CPU milliseconds (a busy neighbour does not count) of what the first request after a
     calendar changes costs the engine: building a fresh spec, then answering one question
     (which builds the years' tables it needs); the median of three. The zone's transitions
     are cached for the process by then, as in a serving worker."""
-    ask(make(), question, minutes)  # the zone's transitions, once per process
+    ask(make(), question, minutes, start)  # the zone's transitions, once per process
     runs = []
     for _ in range(3):
         before = process_time()
-        answer = ask(make(), question, minutes)
+        answer = ask(make(), question, minutes, start)
         runs.append((process_time() - before) * 1e3)
     return statistics.median(runs), answer
 
@@ -238,16 +321,18 @@ def worst_cases() -> None:
         "\nWorst calendars (issue 10): the first question on a fresh spec (cold: building the"
         "\nspec and the tables it needs, CPU ms; target < 50 ms), and again once built (warm)."
         f"\nBaseline, the same for a New York office with US holidays adding an hour: {base:.2f} ms"
+        "\n(Questions start on 2026-01-05 10:00 UTC unless the calendar's name says otherwise.)"
     )
-    print(f"{'calendar':38}  {'question':8}  {'cold ms':>8}  {'x base':>7}  {'warm ms':>8}  answer")
-    for name, make, question, minutes in WORST:
-        cold, answer = first_question_ms(make, question, minutes)
+    print(f"{'calendar':40}  {'question':8}  {'cold ms':>8}  {'x base':>7}  {'warm ms':>8}  answer")
+    for name, make, question, minutes, *rest in WORST:
+        start = rest[0] if rest else START
+        cold, answer = first_question_ms(make, question, minutes, start)
         spec = make()
-        ask(spec, question, minutes)
-        warm = median_us(lambda s=spec, q=question, m=minutes: ask(s, q, m)) / 1e3
+        ask(spec, question, minutes, start)
+        warm = median_us(lambda s=spec, q=question, m=minutes, a=start: ask(s, q, m, a)) / 1e3
         over = "" if cold < 50 else "  (over 50 ms)"
         print(
-            f"{name:38}  {question:8}  {cold:8.2f}  {cold / base:7.1f}  {warm:8.3f}  {answer}{over}"
+            f"{name:40}  {question:8}  {cold:8.2f}  {cold / base:7.1f}  {warm:8.3f}  {answer}{over}"
         )
 
 
@@ -333,4 +418,9 @@ def side_by_side(rows) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if "--help" in sys.argv[1:]:
+        print("usage: python -m bench.business_time [--worst]  (--worst: the worst calendars only)")
+    elif "--worst" in sys.argv[1:]:
+        worst_cases()
+    else:
+        main()

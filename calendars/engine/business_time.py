@@ -69,6 +69,13 @@ Nothing is walked minute by minute, and no question walks at all once its years 
   (``_Plan.years_reaching``, ``_Plan.years_work``). Where every year is of a shared kind
   (past the zone's last explicit transition and the last FIXED exception) years repeat
   every 400 (a Gregorian cycle), which ``add`` and ``duration`` jump whole.
+* The years between the ends need only their work (``_Plan.year_total``). A year with
+  FIXED exceptions near has its kind's work (its table without them, shared) plus what
+  each cluster of them changes (``_Plan._fixed_change``: the work within the cluster's
+  reach, from the dates around it, less the same stretch of the kind's table), computed
+  once per shape of cluster; past 16 clusters it is tabulated. So its cost is that of its
+  FIXED dates, not of a table. Where no date has hours but from FIXED time changes
+  (``_Plan.only_fixed_hours``), the idle years between them are skipped together.
 * ``is_working`` and ``working_intervals`` walk their short span (``_Plan.walk``) stretch
   by stretch: dates near an exception or a transition one by one, the others by the plain
   weekly pattern.
@@ -76,8 +83,9 @@ Nothing is walked minute by minute, and no question walks at all once its years 
   transition_seconds``); past it, from the zone's final rule, probed once per kind of year
   and moved (``_transitions``). Both are cached for the process.
 
-So the first question on a spec costs its years' tables (well under a millisecond each),
-and every question after a few binary searches. ``bench/business_time.py`` measures both.
+So the first question on a spec costs its kinds' tables and the ends' (well under a
+millisecond each) and its FIXED clusters' changes (some 25 us each), and every question
+after a few binary searches. ``bench/business_time.py`` measures both.
 """
 
 from __future__ import annotations
@@ -141,6 +149,13 @@ EXCEPTION_AFTER = 2 * DAY + MAX_OFFSET
 GREGORIAN_CYCLE_DAYS = 146_097  # 400 years
 MAX_YEAR = 9999
 IDLE_DAYS_BEFORE_YEAR_SKIP = 400
+# FIXED exception dates further apart than this change a year's work independently: the
+# intervals of the dates around one (its own within [midnight - 16 h, + 2 days + 16 h)) do
+# not reach the other's.
+FIXED_CLUSTER_GAP = 8
+# A year with more clusters of FIXED exceptions than this is tabulated instead: each costs
+# some 25 us, a table some 0.3 ms (measured with bench/business_time.py's shapes).
+MAX_FIXED_CHANGES = 16
 
 
 class BusinessTimeError(ValueError):
@@ -364,8 +379,8 @@ def next_working(spec: CalendarSpec, after: datetime) -> datetime:
     i = bisect_right(found.ends, t - base)  # the first interval ending after t
     if i < len(found.ends):
         return _from_us(base + max(found.starts[i], t - base))
-    year, found = _Idle(plan, t).next_year_with_work(year + 1)
-    return _from_us(_year_us(year) + found.starts[0])
+    year, _work = _Idle(plan, t).next_year_with_work(year + 1)
+    return _from_us(_year_us(year) + plan.year(year).starts[0])
 
 
 def add(spec: CalendarSpec, start: datetime, minutes: int) -> datetime:
@@ -384,20 +399,22 @@ def add(spec: CalendarSpec, start: datetime, minutes: int) -> datetime:
         idle = _Idle(plan, t)
         year += 1
         while True:
-            year, found = idle.next_year_with_work(year, remaining)
-            if found.total >= remaining:
+            # The years between the ends by their work alone: only the answer's year needs
+            # its table.
+            year, work = idle.next_year_with_work(year, remaining)
+            if work >= remaining:
                 break
-            remaining -= found.total
+            remaining -= work
             year += 1
-            if remaining > 4 * found.total and idle.years <= 28:
+            if remaining > 4 * work and idle.years <= 28:
                 # Many years ahead: their running sums, up to the year of the answer (past
                 # a few decades without it, whole Gregorian cycles are jumped instead).
-                ahead = min(400, 2 * remaining // found.total + 2, MAX_YEAR - year)
+                ahead = min(400, 2 * remaining // work + 2, MAX_YEAR - year)
                 reached = plan.years_reaching(year, ahead, remaining)
                 if reached is not None:
                     year, remaining = reached
-                    found = plan.year(year)
                     break
+        found = plan.year(year)
     # The interval in which the work done reaches ``remaining``, and the instant in it.
     i = bisect_left(found.done, remaining)
     return _from_us(_year_us(year) + found.ends[i] - (found.done[i] - remaining))
@@ -448,13 +465,26 @@ class _Idle:
         self.plan, self.since, self.years = plan, t, 0
         self.give_up = max(t, _naive_us(plan.last_fixed)) + GREGORIAN_CYCLE_DAYS * DAY
 
-    def next_year_with_work(self, year: int, remaining: int = 1) -> tuple[int, _Year]:
-        """(year, its working time) for the first year from ``year`` on with work; whole
-        Gregorian cycles are jumped while ``remaining`` (work still to find) exceeds one."""
+    def next_year_with_work(self, year: int, remaining: int = 1) -> tuple[int, int]:
+        """(year, its work) for the first year from ``year`` on with work; whole Gregorian
+        cycles are jumped while ``remaining`` (work still to find) exceeds one. Where no
+        date has hours but from FIXED time changes, the years without one are skipped
+        together, with the answer walking them would give."""
         plan = self.plan
         while True:
             if year >= MAX_YEAR:
                 raise OutOfRange("the answer lies after the year 9998")
+            if plan.only_fixed_hours():
+                ahead = plan.next_fixed_hours_year(year)
+                if ahead > year:
+                    # Walking the years year .. ahead - 1 (no work) would stop at the first
+                    # whose end passes both limits.
+                    limit = max(self.give_up, self.since + IDLE_DAYS_BEFORE_YEAR_SKIP * DAY)
+                    if _year_us(ahead) > limit:
+                        raise NoWorkingTime("the calendar has no working time after this instant")
+                    self.years += ahead - year
+                    year = ahead
+                    continue
             self.years += 1
             if self.years > 28:  # a cycle's work costs every kind of year's
                 cycle = plan.cycle_work(year)
@@ -472,9 +502,9 @@ class _Idle:
                         remaining -= cycles * cycle
                         self.since = _year_us(year)
                         continue
-            found = plan.year(year)
-            if found.total:
-                return year, found
+            work = plan.year_total(year)
+            if work:
+                return year, work
             end = _year_us(year + 1)
             if end - self.since > IDLE_DAYS_BEFORE_YEAR_SKIP * DAY and end > self.give_up:
                 raise NoWorkingTime("the calendar has no working time after this instant")
@@ -578,6 +608,11 @@ class _Plan:
         self._years_by_kind: dict[tuple, _Year] = {}
         self._rule_kinds: dict[tuple, tuple] = {}
         self._cycle: int | None = None
+        self._totals: dict[int, int] = {}
+        self._changes: dict[tuple, int] = {}
+        self._zones_by_year: dict[int, tuple[int, list[tuple[int, int, int]]]] = {}
+        self._only_fixed_hours: bool | None = None
+        self._fixed_hours_years: list[int] | None = None
         self._lock = threading.Lock()
         self._sums: list[int] = [0]
         self._sums_base: int | None = None
@@ -740,14 +775,137 @@ class _Plan:
             self._years[year] = found
         return found
 
+    def year_total(self, year: int) -> int:
+        """A UTC year's whole work, without its table when a FIXED exception falls near:
+        its kind's work without FIXED exceptions, plus what each cluster of them changes
+        (``_fixed_change``). What the years between a span's ends need, at a cost of the
+        FIXED dates near, not of the year's dates."""
+        found = self._years.get(year)
+        if found is not None:
+            return found.total
+        total = self._totals.get(year)
+        if total is None:
+            near = self._fixed_near(year)
+            if not near:
+                return self.year(year).total
+            clusters = [[near[0], near[0]]]
+            for ordinal in near[1:]:
+                if ordinal - clusters[-1][1] > FIXED_CLUSTER_GAP:
+                    clusters.append([ordinal, ordinal])
+                else:
+                    clusters[-1][1] = ordinal
+            if len(clusters) > MAX_FIXED_CHANGES:
+                return self.year(year).total  # one pass over the year costs less
+            base = self._base_year(year)
+            total = base.total
+            if total or any(self.fixed[ordinal][1] is not None for ordinal in near):
+                # (A holiday only removes work: none to remove, none after.)
+                for a, b in clusters:
+                    total += self._fixed_change(year, base, a, b)
+            self._totals[year] = total
+        return total
+
+    def _fixed_near(self, year: int) -> list[int]:
+        """The FIXED exception dates whose intervals may reach the UTC year (give or take a
+        few days): those that make its table its own."""
+        ordinals = self.fixed_ordinals
+        first, last = _jan1(year) - 8, _jan1(year + 1) + 8
+        return ordinals[bisect_left(ordinals, first) : bisect_right(ordinals, last)]
+
+    def _base_year(self, year: int) -> _Year:
+        """The year's table without its FIXED exceptions: that of its kind."""
+        kind = self._base_kind(year)
+        found = self._years_by_kind.get(kind)
+        if found is None:
+            found = self._years_by_kind[kind] = self._build_year(year, fixed=False)
+        return found
+
+    def _fixed_change(self, year: int, base: _Year, a: int, b: int) -> int:
+        """What the FIXED exceptions on the dates a .. b (no other within a few days) change
+        in the UTC year's work, ``base`` its table without them. Only their own intervals
+        differ, and those lie within [a - 16 h, b + 2 days + 16 h) (midnights read as UTC):
+        the work there with them, from every date whose interval may reach it (a - 3 ..
+        b + 3) converted as a table's, less the work there in ``base``."""
+        start = _year_us(year)
+        lo = max(start, _naive_us(a) - MAX_OFFSET)
+        hi = min(_year_us(year + 1), _naive_us(b) + 2 * DAY + MAX_OFFSET)
+        if lo >= hi:
+            return 0
+        first, last = max(1, a - 3), min(b + 3, MAX_ORDINAL - 1)
+        recurring = self._exception_days(first, last, False)
+        without = self._date_hours(first, last, False, recurring)
+        # The FIXED exceptions where they win (see ``_exception_days``).
+        with_fixed = list(without)
+        ordinals = self.fixed_ordinals
+        for ordinal in ordinals[bisect_left(ordinals, first) : bisect_right(ordinals, last)]:
+            rank, other = self.fixed[ordinal], recurring.get(ordinal)
+            if other is None or not other[0] < rank[0]:
+                with_fixed[ordinal - first] = rank[1]
+        if with_fixed == without:  # (a holiday on a day off, a time change to the same hours)
+            return 0
+        zone = self._zone_around(year, first, last)
+        # The same hours, offsets and transitions placed alike from the first date change
+        # the work alike: computed once (a FIXED date every year meets a few such shapes).
+        origin = _naive_us(first)
+        offset, moments = zone
+        key = (
+            lo - origin,
+            hi - origin,
+            offset,
+            tuple((moment - origin, margin, after) for moment, margin, after in moments),
+            tuple(with_fixed),
+            tuple(without),
+        )
+        change = self._changes.get(key)
+        if change is None:
+            change = _union_work(
+                self._date_intervals(first, with_fixed, lo, hi, True, zone), lo, hi
+            ) - (_work_to(base, hi - start) - _work_to(base, lo - start))
+            self._changes[key] = change
+        return change
+
+    def only_fixed_hours(self) -> bool:
+        """Whether no date has hours but from a FIXED time change: the weekly pattern and the
+        ANNUAL and RELATIVE exceptions give none, in any year."""
+        if self._only_fixed_hours is None:
+            none = True
+            # Each (leap year, week day of 1 January) once: the ANNUAL and RELATIVE dates of
+            # a year, and its week days, depend on nothing else.
+            for year in range(2001, 2029):
+                winners, dates = self._recurring(year)
+                if any(rank[1] is not None for rank in winners.values()):
+                    none = False
+                    break
+                first = _jan1(year)
+                length = _jan1(year + 1) - first
+                workdays = (length // 7) * sum(self.workday) + sum(
+                    self.workday[(first + r) % 7] for r in range(length % 7)
+                )
+                if workdays > sum(1 for ordinal in dates if self.workday[ordinal % 7]):
+                    none = False
+                    break
+            self._only_fixed_hours = none
+        return self._only_fixed_hours
+
+    def next_fixed_hours_year(self, year: int) -> int:
+        """The first UTC year from ``year`` on that a FIXED time change's interval may reach
+        (whether its date keeps those hours or not), or MAX_YEAR."""
+        if self._fixed_hours_years is None:
+            years = set()
+            for ordinal in self.fixed_ordinals:
+                if self.fixed[ordinal][1] is not None:
+                    low = _utc_year(_naive_us(ordinal) - MAX_OFFSET)
+                    high = _utc_year(_naive_us(ordinal) + 2 * DAY + MAX_OFFSET)
+                    years.update(range(low, high + 1))
+            self._fixed_hours_years = sorted(years)
+        years = self._fixed_hours_years
+        i = bisect_left(years, year)
+        return years[i] if i < len(years) else MAX_YEAR
+
     def work_before(self, t: int) -> tuple[int, int]:
         """(t's UTC year, the working microseconds from its 1 January 00:00 UTC to t)."""
         year = _utc_year(t)
-        found, at = self.year(year), t - _year_us(year)
-        i = bisect_right(found.starts, at) - 1  # the last interval starting at or before t
-        if i < 0:
-            return year, 0
-        return year, found.done[i] - max(0, found.ends[i] - at)
+        return year, _work_to(self.year(year), t - _year_us(year))
 
     def years_reaching(self, year: int, ahead: int, remaining: int) -> tuple[int, int] | None:
         """(the year in which ``remaining`` working microseconds from 1 January of ``year``
@@ -771,11 +929,11 @@ class _Plan:
         if year < base:
             before = [0]
             for y in range(year, base):
-                before.append(before[-1] + self.year(y).total)
+                before.append(before[-1] + self.year_total(y))
             sums = self._sums = before[:-1] + [before[-1] + work for work in sums]
             base = self._sums_base = year
         while base + len(sums) - 1 < year:
-            sums.append(sums[-1] + self.year(base + len(sums) - 1).total)
+            sums.append(sums[-1] + self.year_total(base + len(sums) - 1))
 
     def years_work(self, first: int, last: int) -> int:
         """Working microseconds in the years first .. last - 1, whole."""
@@ -791,14 +949,18 @@ class _Plan:
                 cycles = (last - year) // 400
                 total, year = total + cycles * cycle, year + 400 * cycles
                 continue
-            total, year = total + self.year(year).total, year + 1
+            total, year = total + self.year_total(year), year + 1
         return total
 
     def cycle_work(self, year: int) -> int | None:
         """The work of the 400 years from ``year`` when every one of them, and any 400 after,
         is of a kind (see ``_year_kind``) that repeats every Gregorian cycle: no FIXED
         exception near, the zone on its final rule. Else None."""
-        if year < self.footer_year or _jan1(year) - 8 <= self.last_fixed:
+        if (
+            year < self.footer_year
+            or _jan1(year) - 8 <= self.last_fixed
+            or year + 400 >= MAX_YEAR  # (its years would pass the last one: 9998)
+        ):
             return None
         if self._cycle is None:
             self._cycle = sum(self.year(y).total for y in range(year, year + 400))
@@ -812,10 +974,14 @@ class _Plan:
 
         A year's work comes from the local dates 4 days before 1 January to 2 days into
         the next year, placed by the zone's offsets over that span (give or take a day)."""
-        first, last = _jan1(year), _jan1(year + 1)
-        i = bisect_left(self.fixed_ordinals, first - 8)
-        if i < len(self.fixed_ordinals) and self.fixed_ordinals[i] <= last + 8:
+        if self._fixed_near(year):
             return None
+        return self._base_kind(year)
+
+    def _base_kind(self, year: int) -> tuple:
+        """``_year_kind`` leaving FIXED exceptions out: what the year's table without them
+        depends on."""
+        first = _jan1(year)
         if self.fixed_offset is not None:
             return calendar.isleap(year - 1), calendar.isleap(year), first % 7
         if year - 1 >= self.footer_year:
@@ -840,56 +1006,15 @@ class _Plan:
                     offsets.append((moment - start, self.offset_at(moment)))
         return calendar.isleap(year - 1), calendar.isleap(year), first % 7, tuple(offsets)
 
-    def _build_year(self, year: int) -> _Year:
+    def _build_year(self, year: int, fixed: bool = True) -> _Year:
         """One pass over the local dates whose intervals may reach the year: their hours
-        from the weekly pattern, patched on exception dates; each interval converted with
-        the offset of its stretch, or by the zone on the few dates near a transition; then
-        sorted, merged and clipped to the year."""
+        from the weekly pattern, patched on exception dates (FIXED ones left out when not
+        ``fixed``); each interval converted with the offset of its stretch, or by the zone
+        on the few dates near a transition; then sorted, merged and clipped to the year."""
         base, end = _year_us(year), _year_us(year + 1)
         # A date's interval lies within [its midnight - 16 h, + 2 days + 16 h (+ a gap)).
         first, last = _jan1(year) - 4, min(_jan1(year + 1) + 1, MAX_ORDINAL - 1)
-        count = last + 1 - first
-        week = [self.hours if self.workday[(first + r) % 7] else None for r in range(7)]
-        hours = (week * (count // 7 + 1))[:count]
-        for ordinal, rank in self._exception_days(first, last).items():
-            hours[ordinal - first] = rank[1]
-
-        # The zone's offset by stretch, and the dates near a transition: those whose local
-        # times might convert across it.
-        near: set[int] = set()
-        moments: list[int] = []
-        offsets: list[int] = []
-        since = _naive_us(first) - 2 * DAY
-        offset = self.offset_at(since)
-        if self.fixed_offset is None:
-            until = _naive_us(last) + 3 * DAY
-            for y in range(year - 1, year + 2):
-                for moment, margin in _transitions(self.tz, y):
-                    if since < moment <= until:
-                        moments.append(moment)
-                        offsets.append(self.offset_at(moment))
-                        low = (moment - margin - 3 * DAY) // DAY + EPOCH_ORDINAL
-                        high = (moment + margin + DAY) // DAY + EPOCH_ORDINAL
-                        near.update(range(low, high + 1))
-        moments.append(MAX_US + 4 * DAY)  # none after
-
-        found: list[tuple[int, int]] = []
-        k, midnight = 0, _naive_us(first)
-        for ordinal, day in enumerate(hours, first):
-            while moments[k] <= midnight:
-                offset, k = offsets[k], k + 1
-            if day is not None:
-                if ordinal in near:
-                    s, e = self.tz_interval(ordinal, day)
-                else:
-                    s = midnight + day[0] * MINUTE - offset
-                    e = midnight + day[1] * MINUTE - offset
-                # A start pushed forward by a DST gap can pass the end: no time left.
-                if e > s and e > base and s < end:
-                    found.append((s, e))
-            midnight += DAY
-        if near:
-            found.sort()  # around a transition, starts may come out of order
+        found = self._date_intervals(first, self._date_hours(first, last, fixed), base, end, fixed)
 
         starts: list[int] = []
         ends: list[int] = []
@@ -910,10 +1035,121 @@ class _Plan:
         # Packed, a fifth of the memory of lists of ints: a spec keeps some 30 years' tables.
         return _Year(array("q", starts), array("q", ends), array("q", done), total)
 
-    def _exception_days(self, first: int, last: int) -> dict[int, _Rank]:
+    def _date_hours(
+        self, first: int, last: int, fixed: bool, exceptions: dict[int, _Rank] | None = None
+    ) -> list[tuple[int, int] | None]:
+        """The hours of the local dates first .. last: the weekly pattern patched on
+        exception dates (FIXED ones left out when not ``fixed``; ``exceptions``: what
+        ``_exception_days`` gives for that, if known)."""
+        count = last + 1 - first
+        week = [self.hours if self.workday[(first + r) % 7] else None for r in range(7)]
+        hours = (week * (count // 7 + 1))[:count]
+        if exceptions is None:
+            exceptions = self._exception_days(first, last, fixed)
+        for ordinal, rank in exceptions.items():
+            hours[ordinal - first] = rank[1]
+        return hours
+
+    def _zone_around(
+        self, year: int, first: int, last: int
+    ) -> tuple[int, list[tuple[int, int, int]]]:
+        """``_zone_near`` for dates within 12 days of the UTC year, from the transitions of
+        the years around it, found once per year."""
+        around = self._zones_by_year.get(year)
+        if around is None:
+            start = _year_us(max(1, year - 1))
+            moments = []
+            if self.fixed_offset is None:
+                for y in range(max(1, year - 2), year + 2):
+                    for moment, margin in _transitions(self.tz, y):
+                        if moment > start:
+                            moments.append((moment, margin, self.offset_at(moment)))
+            around = self._zones_by_year[year] = (self.offset_at(start), moments)
+        offset, moments = around
+        since, until = _naive_us(first) - 2 * DAY, _naive_us(last) + 3 * DAY
+        i = bisect_right(moments, (since, MAX_US))  # the first transition after since
+        if i:
+            offset = moments[i - 1][2]
+        j = bisect_right(moments, (until, MAX_US), lo=i)
+        return offset, moments[i:j]
+
+    def _zone_near(self, first: int, last: int) -> tuple[int, list[tuple[int, int, int]]]:
+        """What converting the local dates first .. last takes: the zone's offset two days
+        before the first, and each transition until three days after the last as (instant,
+        margin (see ``_transitions``), offset after)."""
+        since = _naive_us(first) - 2 * DAY
+        found = []
+        if self.fixed_offset is None:
+            until = _naive_us(last) + 3 * DAY
+            for y in range(max(1, _utc_year(since) - 1), _utc_year(until) + 1):
+                for moment, margin in _transitions(self.tz, y):
+                    if since < moment <= until:
+                        found.append((moment, margin, self.offset_at(moment)))
+        return self.offset_at(since), found
+
+    def _date_intervals(
+        self,
+        first: int,
+        hours: list[tuple[int, int] | None],
+        lo: int,
+        hi: int,
+        real: bool,
+        zone: tuple[int, list[tuple[int, int, int]]] | None = None,
+    ) -> list[tuple[int, int]]:
+        """The intervals of the local dates from ``first`` on with these hours that reach
+        [lo, hi), in order of their starts: converted with the zone's offset by stretch, or
+        by the zone on the dates near a transition (through ``tz_interval``'s cache only
+        when the hours are the dates' ``real`` ones). ``zone``: ``_zone_near``'s, if known."""
+        offset, found_moments = zone or self._zone_near(first, first + len(hours) - 1)
+        if not found_moments:  # one offset throughout: intervals in date order
+            found: list[tuple[int, int]] = []
+            midnight = _naive_us(first) - offset
+            for day in hours:
+                if day is not None:
+                    s, e = midnight + day[0] * MINUTE, midnight + day[1] * MINUTE
+                    if e > s and e > lo and s < hi:
+                        found.append((s, e))
+                midnight += DAY
+            return found
+        # The zone's offset by stretch, and the dates near a transition: those whose local
+        # times might convert across it.
+        near: set[int] = set()
+        moments: list[int] = []
+        offsets: list[int] = []
+        for moment, margin, after in found_moments:
+            moments.append(moment)
+            offsets.append(after)
+            low = (moment - margin - 3 * DAY) // DAY + EPOCH_ORDINAL
+            high = (moment + margin + DAY) // DAY + EPOCH_ORDINAL
+            near.update(range(low, high + 1))
+        moments.append(MAX_US + 4 * DAY)  # none after
+
+        found: list[tuple[int, int]] = []
+        k, midnight = 0, _naive_us(first)
+        for ordinal, day in enumerate(hours, first):
+            while moments[k] <= midnight:
+                offset, k = offsets[k], k + 1
+            if day is not None:
+                if ordinal not in near:
+                    s = midnight + day[0] * MINUTE - offset
+                    e = midnight + day[1] * MINUTE - offset
+                elif real:
+                    s, e = self.tz_interval(ordinal, day)
+                else:
+                    s, e = self._tz_to_us(ordinal, day[0]), self._tz_to_us(ordinal, day[1])
+                # A start pushed forward by a DST gap can pass the end: no time left.
+                if e > s and e > lo and s < hi:
+                    found.append((s, e))
+            midnight += DAY
+        if near:
+            found.sort()  # around a transition, starts may come out of order
+        return found
+
+    def _exception_days(self, first: int, last: int, fixed: bool = True) -> dict[int, _Rank]:
         """The winning exception on each date in [first, last] that has one, by ordinal:
-        what ``day_hours`` decides, for many dates at once."""
-        ordinals = self.fixed_ordinals
+        what ``day_hours`` decides, for many dates at once (FIXED exceptions left out when
+        not ``fixed``)."""
+        ordinals = self.fixed_ordinals if fixed else []
         found = {
             ordinal: self.fixed[ordinal]
             for ordinal in ordinals[bisect_left(ordinals, first) : bisect_right(ordinals, last)]
@@ -1011,6 +1247,24 @@ class _Plan:
                     winners[ordinal] = rank
             found = self._recurring_by_year[year] = (winners, sorted(winners))
         return found
+
+
+def _work_to(found: _Year, at: int) -> int:
+    """The work in a year's table before ``at`` (microseconds after its start)."""
+    i = bisect_right(found.starts, at) - 1  # the last interval starting at or before at
+    if i < 0:
+        return 0
+    return found.done[i] - max(0, found.ends[i] - at)
+
+
+def _union_work(found: list[tuple[int, int]], lo: int, hi: int) -> int:
+    """The length of the union of intervals (in order of their starts) within [lo, hi)."""
+    total, reached = 0, lo
+    for s, e in found:
+        s, e = max(s, reached), min(e, hi)
+        if e > s:
+            total, reached = total + e - s, e
+    return total
 
 
 @lru_cache(maxsize=4096)

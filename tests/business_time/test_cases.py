@@ -434,6 +434,45 @@ def test_a_year_table_is_built_once_per_kind_of_year_whatever_the_span(work_done
     assert work_done(too_far)["tables"] == 0
 
 
+def test_years_between_the_ends_are_not_tabulated(work_done):
+    # Issue 10: a FIXED time change every year made every year's table its own, and a long
+    # add built one per year it crossed (some 420 here, 0.3 ms each). Now the years between
+    # the ends count by their work alone: only the kinds of year (without FIXED exceptions)
+    # and the ends are tabulated.
+    changes = [
+        time_change((20, 0), (4, 0), **fixed(date(year, 3, 15))) for year in range(2000, 3000)
+    ]
+    start = utc(2000, 1, 1)
+    for hours in ((22, 0, 6, 0), (9, 0, 17, 0)):  # a night shift, an office
+        spec = calendar(hours=hours, exceptions=changes)
+        cold = work_done(lambda spec=spec: bt.add(spec, start, 52_596_000))
+        assert cold["tables"] <= 28 + 6
+        assert work_done(lambda spec=spec: bt.add(spec, start, 52_596_000))["tables"] == 0
+        end = bt.add(spec, start, 52_596_000)
+        assert bt.duration(spec, start, end) == 52_596_000
+
+
+def test_years_without_work_but_fixed_holidays_are_skipped(work_done):
+    # Issue 10: no working time (every Sunday a holiday) and 940 FIXED holidays ten years
+    # apart from the year 2: next-working built a table for each of their years.
+    holidays = [holiday(**fixed(date(2 + 10 * n, 6, 15))) for n in range(940)]
+    spec = calendar(week=SUNDAY, exceptions=[*EVERY_SUNDAY_A_HOLIDAY, *holidays])
+    start = utc(3, 1, 1)
+
+    def nothing():
+        with pytest.raises(bt.NoWorkingTime):
+            bt.next_working(spec, start)
+
+    assert work_done(nothing)["tables"] <= 2
+    # With a time change among them, its year is found and only the ends are tabulated.
+    change = time_change((9, 0), (10, 0), **fixed(date(9000, 6, 14)))  # a Saturday
+    spec = calendar(week=SUNDAY, exceptions=[*EVERY_SUNDAY_A_HOLIDAY, *holidays, change])
+    assert bt.next_working(spec, start) == local(NY, 9000, 6, 14, 9)
+    assert work_done(lambda: bt.add(spec, start, 60))["tables"] <= 4
+    assert bt.add(spec, start, 60) == local(NY, 9000, 6, 14, 10)
+    assert bt.duration(spec, start, local(NY, 9500, 1, 1)) == 60
+
+
 # --- no working time, and the ends of time -----------------------------------------------
 
 EVERY_SUNDAY_A_HOLIDAY = [
@@ -453,6 +492,23 @@ def test_a_calendar_without_working_time():
         bt.next_working(spec, start)
     with pytest.raises(bt.NoWorkingTime):
         bt.add(spec, start, 1)
+
+
+def test_no_working_time_found_late_in_time():
+    # Every Sunday a holiday but the second of March, whose 02:30-03:15 falls in New York's
+    # spring-forward gap (no time left) every year of the current rule. From 9700 on, the
+    # years without work were once summed by the cycle of 400 from past the year 9998.
+    gap = time_change((2, 30), (3, 15), **relative("SECOND", 1, 3))
+    spec = calendar(
+        week=SUNDAY,
+        exceptions=[gap, *(ex for ex in EVERY_SUNDAY_A_HOLIDAY if ex.relative_month != 3)]
+        + [holiday(**relative(kind, 1, 3)) for kind in ("FIRST", "THIRD", "FOURTH", "LAST")],
+    )
+    assert not spec._plan.only_fixed_hours()
+    with pytest.raises(bt.OutOfRange):
+        bt.next_working(spec, utc(9700, 1, 1))
+    with pytest.raises(bt.NoWorkingTime):
+        bt.next_working(spec, utc(2030, 1, 1))
 
 
 def test_working_time_years_away_is_found():
