@@ -644,8 +644,7 @@ class _Plan:
         """The zone's UTC offset at an instant, in microseconds."""
         if self.fixed_offset is not None:
             return self.fixed_offset
-        local = (EPOCH + timedelta(microseconds=t)).astimezone(self.tz)
-        return local.utcoffset() // timedelta(microseconds=1)
+        return _offset_us(self.tz, t)
 
     def tz_interval(self, ordinal: int, hours: tuple[int, int]) -> tuple[int, int]:
         """A date's interval converted by the zone (fold=0), cached: walks restart often."""
@@ -1001,9 +1000,9 @@ class _Plan:
         start, end = _year_us(year) - 6 * DAY, _year_us(year) + (last - first + 6) * DAY
         offsets = [self.offset_at(start)]
         for y in (year - 1, year, year + 1):
-            for moment, _margin in _transitions(self.tz, y):
+            for moment, _margin, after in _transition_offsets(self.tz, y):
                 if start < moment <= end:
-                    offsets.append((moment - start, self.offset_at(moment)))
+                    offsets.append((moment - start, after))
         return calendar.isleap(year - 1), calendar.isleap(year), first % 7, tuple(offsets)
 
     def _build_year(self, year: int, fixed: bool = True) -> _Year:
@@ -1061,9 +1060,9 @@ class _Plan:
             moments = []
             if self.fixed_offset is None:
                 for y in range(max(1, year - 2), year + 2):
-                    for moment, margin in _transitions(self.tz, y):
+                    for moment, margin, after in _transition_offsets(self.tz, y):
                         if moment > start:
-                            moments.append((moment, margin, self.offset_at(moment)))
+                            moments.append((moment, margin, after))
             around = self._zones_by_year[year] = (self.offset_at(start), moments)
         offset, moments = around
         since, until = _naive_us(first) - 2 * DAY, _naive_us(last) + 3 * DAY
@@ -1082,9 +1081,9 @@ class _Plan:
         if self.fixed_offset is None:
             until = _naive_us(last) + 3 * DAY
             for y in range(max(1, _utc_year(since) - 1), _utc_year(until) + 1):
-                for moment, margin in _transitions(self.tz, y):
+                for moment, margin, after in _transition_offsets(self.tz, y):
                     if since < moment <= until:
-                        found.append((moment, margin, self.offset_at(moment)))
+                        found.append((moment, margin, after))
         return self.offset_at(since), found
 
     def _date_intervals(
@@ -1297,6 +1296,21 @@ def _transitions(tz: tzinfo, year: int) -> tuple[tuple[int, int], ...]:
         if change:
             found.append((second * 1_000_000, abs(change) * 1_000_000 + TRANSITION_SLACK))
     return tuple(found)
+
+
+@lru_cache(maxsize=4096)
+def _transition_offsets(tz: tzinfo, year: int) -> tuple[tuple[int, int, int], ...]:
+    """``_transitions`` with the offset each change leads to (UTC microseconds), found
+    once per zone and year for the process, as the changes are: a calendar's first
+    question reads them for every year it crosses."""
+    return tuple(
+        (moment, margin, _offset_us(tz, moment)) for moment, margin in _transitions(tz, year)
+    )
+
+
+def _offset_us(tz: tzinfo, t: int) -> int:
+    local = (EPOCH + timedelta(microseconds=t)).astimezone(tz)
+    return local.utcoffset() // timedelta(microseconds=1)
 
 
 @lru_cache(maxsize=1024)
