@@ -263,7 +263,7 @@ def test_last_modified_is_sent_and_honoured_once_its_second_is_over(student, fee
     changed_at = datetime(2026, 6, 1, 12, 0, 0, 300_000, tzinfo=UTC)
     clock = {"now": changed_at}
     monkeypatch.setattr("django.utils.timezone.now", lambda: clock["now"])
-    at(student, "a", 1)  # its days from the real now: inside the window either way
+    stored("a", student, "2026-06-02T10:00Z", "2026-06-02T11:00Z")  # in the clock's window
     CalendarEvent.objects.update(updated_at=changed_at)
     same_second = http_date(changed_at.timestamp())
 
