@@ -18,6 +18,7 @@ calendar; the zone's transitions already cached for the process) and warm.
 import statistics
 import sys
 import timeit
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from time import process_time
@@ -173,17 +174,7 @@ def never_working(zone: str) -> bt.CalendarSpec:
         for m in range(1, 13)
         for kind in ("FIRST", "SECOND", "THIRD", "FOURTH", "LAST")
     )
-    spec = mon_fri(zone, holidays)
-    return bt.CalendarSpec(
-        week_starts=1,
-        week_ends=1,
-        day_starts_hour=9,
-        day_starts_min=0,
-        day_ends_hour=17,
-        day_ends_min=0,
-        tz=spec.tz,
-        exceptions=holidays,
-    )
+    return replace(mon_fri(zone, holidays), week_starts=1, week_ends=1)
 
 
 def sundays_and_fixed_holidays(zone: str) -> bt.CalendarSpec:
@@ -193,16 +184,7 @@ def sundays_and_fixed_holidays(zone: str) -> bt.CalendarSpec:
         holiday(placement="FIXED", fixed_date=date(2 + 10 * n, 6, 15)) for n in range(940)
     )
     spec = never_working(zone)
-    return bt.CalendarSpec(
-        week_starts=1,
-        week_ends=1,
-        day_starts_hour=9,
-        day_starts_min=0,
-        day_ends_hour=17,
-        day_ends_min=0,
-        tz=spec.tz,
-        exceptions=spec.exceptions + fixed,
-    )
+    return replace(spec, exceptions=spec.exceptions + fixed)
 
 
 def time_change_every_year(make) -> bt.CalendarSpec:
@@ -220,17 +202,7 @@ def time_change_every_year(make) -> bt.CalendarSpec:
         )
         for year in range(2000, 3000)
     )
-    spec = make("America/New_York")
-    return bt.CalendarSpec(
-        week_starts=spec.week_starts,
-        week_ends=spec.week_ends,
-        day_starts_hour=spec.day_starts_hour,
-        day_starts_min=spec.day_starts_min,
-        day_ends_hour=spec.day_ends_hour,
-        day_ends_min=spec.day_ends_min,
-        tz=spec.tz,
-        exceptions=fixed,
-    )
+    return replace(make("America/New_York"), exceptions=fixed)
 
 
 CAP = 52_596_000  # the API's cap on add's minutes: 100 years
