@@ -174,8 +174,9 @@ class LockRespectingForm(forms.ModelForm):
 class LockRespectingDelete:
     """ModelAdmin: deleting calendars, or what hangs on them, respects the API's locks
     (services.calendars_staff_delete_refusal). The confirmation page lists the refusal
-    where Django lists what staff may not delete, and refuses the POST; the delete
-    itself checks again in its transaction."""
+    where Django lists what staff may not delete, and refuses the POST. The delete page's
+    POST checks inside the transaction that deletes (Django's delete_view), so the rows
+    stay locked until then; the bulk action's does not, so its delete checks again."""
 
     def calendars_of(self, objs) -> QuerySet[Calendar]:
         raise NotImplementedError
@@ -190,12 +191,6 @@ class LockRespectingDelete:
         return services.calendars_staff_delete_refusal(
             calendars=self.calendars_of(list(objs)), user=request.user
         )
-
-    def delete_model(self, request, obj) -> None:
-        with transaction.atomic():
-            if self._delete_refusal(request, [obj]):
-                raise PermissionDenied
-            super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset) -> None:
         with transaction.atomic():

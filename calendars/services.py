@@ -320,15 +320,19 @@ def calendar_create(*, package: Package, **values: Any) -> Calendar:
 
 
 def package_is_full(*, package: Package) -> bool:
-    """Whether the package holds rules.PACKAGE_CALENDARS_MAX calendars. Inside a
-    transaction the package's row stays locked, so racing creates count one by one."""
-    _lock_row(Package.objects.filter(pk=package.pk))
-    return Calendar.objects.filter(package=package).count() >= rules.PACKAGE_CALENDARS_MAX
+    """Whether the package holds rules.PACKAGE_CALENDARS_MAX calendars."""
+    return _is_full(
+        Package.objects.filter(pk=package.pk),
+        Calendar.objects.filter(package=package),
+        rules.PACKAGE_CALENDARS_MAX,
+    )
 
 
-def _lock_row(rows: QuerySet) -> None:
-    if transaction.get_connection().in_atomic_block:
-        list(rows.select_for_update().values_list("pk"))
+def _is_full(container: QuerySet, members: QuerySet, most: int) -> bool:
+    """Whether ``members`` number ``most``. Called inside the creating transaction: the
+    container's row stays locked until it ends, so racing creates count one by one."""
+    list(container.select_for_update().values_list("pk"))
+    return members.count() >= most
 
 
 def _claim(*, calendar: Calendar, session: GrsSession, **changes: Any) -> None:
@@ -616,19 +620,15 @@ def _check_name(name: str) -> str:
 
 
 @transaction.atomic
-@transaction.atomic
 def tenant_create(*, name: str) -> Tenant:
-    """A tenant; its name is unique in any letter case (a constraint, so that two racing
-    creates cannot both pass the check)."""
+    """A tenant; its name is unique in any letter case, which its constraint checks (two
+    racing creates cannot both pass it)."""
     name = _check_name(name)
-    taken = ValidationError({"name": rules.tenant_name_taken(name)})
-    if Tenant.objects.filter(name__iexact=name).exists():
-        raise taken
     try:
         with transaction.atomic():
             return Tenant.objects.create(name=name)
     except IntegrityError:
-        raise taken from None
+        raise ValidationError({"name": rules.tenant_name_taken(name)}) from None
 
 
 @transaction.atomic
@@ -780,10 +780,12 @@ def _package_check(
 
 
 def tenant_is_full(*, tenant_id: int) -> bool:
-    """Whether the tenant holds rules.TENANT_PACKAGES_MAX packages (its row locked as
-    package_is_full's)."""
-    _lock_row(Tenant.objects.filter(pk=tenant_id))
-    return Package.objects.filter(tenant_id=tenant_id).count() >= rules.TENANT_PACKAGES_MAX
+    """Whether the tenant holds rules.TENANT_PACKAGES_MAX packages."""
+    return _is_full(
+        Tenant.objects.filter(pk=tenant_id),
+        Package.objects.filter(tenant_id=tenant_id),
+        rules.TENANT_PACKAGES_MAX,
+    )
 
 
 @transaction.atomic
