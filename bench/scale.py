@@ -130,6 +130,7 @@ class Fixtures:
         from django.contrib.auth import get_user_model
 
         from calendars import rules
+        from calendars import services as grs
         from calendars.demo import office_body
         from calendars.models import Calendar
 
@@ -149,8 +150,6 @@ class Fixtures:
         if status != 200:
             raise RuntimeError(f"probe batch answered {status}: {answer[:300]!r}")
         office, _ = rules.calendar_parse(office_body("Calendar"))
-        from calendars import services as grs
-
         ten = grs.package_create(tenant=self.tenant, name="Ten calendars")
         Calendar.objects.bulk_create(
             [Calendar(package=ten, **{**office, "name": f"Ten {n}"}) for n in range(10)]
